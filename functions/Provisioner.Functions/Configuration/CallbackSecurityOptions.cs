@@ -1,0 +1,21 @@
+namespace Provisioner.Functions.Configuration;
+
+/// <summary>Who may send callbacks: the shared secrets and which signature schemes are accepted.</summary>
+public sealed class CallbackSecurityOptions
+{
+    public const string SecretSetting = "GITHUB_CALLBACK_SECRET";
+    public const string PreviousSecretSetting = "GITHUB_CALLBACK_SECRET_PREVIOUS";
+    public const string AllowLegacySetting = "CALLBACK_ALLOW_LEGACY_SIGNATURE";
+
+    /// <summary>The secret the workflow signs with. Required: without it every callback would be refused, so start-up stops instead.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>The secret being rotated out; accepted alongside <see cref="Secret"/> while set.</summary>
+    public string? PreviousSecret { get; set; }
+
+    /// <summary>Whether the body-only <c>X-Signature</c> scheme (no replay protection) is accepted.</summary>
+    public bool AllowLegacySignature { get; set; } = true;
+
+    /// <summary>How far a Standard Webhooks timestamp may be from our clock.</summary>
+    public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+
+namespace Provisioner.Functions.Configuration;
+
+/// <summary>Fails start-up, naming the setting, when no usable callback secret is configured.</summary>
+public sealed class CallbackSecurityOptionsValidator : IValidateOptions<CallbackSecurityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CallbackSecurityOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Secret))
+        {
+            failures.Add($"{CallbackSecurityOptions.SecretSetting} is not set. Set it to the secret the provisioning workflow signs callbacks with (for a local run, copy local.settings.sample.json to local.settings.json); without it every callback would be refused.");
+        }
+        else if (!SigningKeys.TryCreate(options.Secret, out _, out var error))
+        {
+            failures.Add($"{CallbackSecurityOptions.SecretSetting} {error}");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.PreviousSecret) && !SigningKeys.TryCreate(options.PreviousSecret, out _, out var previousError))
+        {
+            failures.Add($"{CallbackSecurityOptions.PreviousSecretSetting} {previousError}");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Provisioner.Functions.Http;
+
+namespace Provisioner.Functions.CreateJob;
+
+public sealed class CreateJobFunction(CreateJobHandler handler, StorageGuard guard)
+{
+    [Function("CreateJob")]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "jobs")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        guard.RunAsync("CreateJob", () => handler.HandleAsync(request, cancellationToken), cancellationToken);
+}

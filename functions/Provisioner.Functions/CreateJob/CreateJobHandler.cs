@@ -1,0 +1,111 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Provisioner.Functions.Http;
+using Provisioner.Functions.Jobs;
+using Provisioner.Functions.Status;
+using Provisioner.Functions.Storage;
+
+namespace Provisioner.Functions.CreateJob;
+
+/// <summary>
+/// Creates a job. Each step can be repeated with the same job id and gives the same result,
+/// which is what makes a retried request with the same Idempotency-Key safe: reserve the key
+/// (→ job id), add the job row, claim the agent for it (at most one queued or provisioning job
+/// per agent, decided by the agent row's ETag), enqueue it.
+/// </summary>
+public sealed partial class CreateJobHandler(JobStore store, DispatchQueueWriter queue, TimeProvider time, ILogger<CreateJobHandler> logger)
+{
+    public const int MaxBodyBytes = 16 * 1024;
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    private const int MaxIdempotencyKeyLength = 255;
+
+    public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ContentType is { Length: > 0 } contentType && !IsJson(contentType))
+        {
+            return Problems.UnsupportedMediaType($"Content-Type \"{contentType}\" is not JSON: send application/json.");
+        }
+
+        if (await BoundedBody.ReadAsync(request, MaxBodyBytes, cancellationToken) is not { } body)
+        {
+            return Problems.PayloadTooLarge(MaxBodyBytes);
+        }
+
+        if (!CreateJobRequest.TryParse(body, out var create, out var error))
+        {
+            return Problems.BadRequest(error);
+        }
+
+        var keys = request.Headers[IdempotencyKeyHeader];
+        if (keys.Count > 1 || (keys.Count == 1 && !IsValidIdempotencyKey(keys[0])))
+        {
+            return Problems.BadRequest($"{IdempotencyKeyHeader} must be one value of 1 to {MaxIdempotencyKeyLength} printable ASCII characters, for example a UUID.");
+        }
+
+        var jobId = Guid.NewGuid();
+        if (keys.Count == 1)
+        {
+            var reservation = await store.ReserveIdempotencyKeyAsync(HashKey(keys[0]!), jobId, create.AgentId, create.Region, cancellationToken);
+            if (reservation.AgentId != create.AgentId || reservation.Region != create.Region)
+            {
+                return Problems.Unprocessable($"This {IdempotencyKeyHeader} was used for agent {reservation.AgentId} in {reservation.Region}; use a new key for a different request.");
+            }
+
+            jobId = reservation.JobId;
+        }
+
+        var job = Job.Create(jobId, create.AgentId, create.Region, time.GetUtcNow());
+        var added = await store.TryAddAsync(job, cancellationToken);
+        if (!added)
+        {
+            // The same key again: continue with the job the first request made.
+            job = (await store.FindAsync(jobId, cancellationToken))?.Job ?? job;
+            if (job.IsTerminal)
+            {
+                return Accepted(job);
+            }
+        }
+
+        if (await store.ClaimAgentAsync(create.AgentId, jobId, cancellationToken) is AgentClaim.Busy busy)
+        {
+            await store.DeleteUnclaimedAsync(jobId, cancellationToken);
+            LogAgentBusy(logger, create.AgentId, busy.ActiveJobId);
+            return Problems.Conflict(
+                $"Agent {create.AgentId} already has job {busy.ActiveJobId} queued or provisioning; follow it at /api/jobs/{busy.ActiveJobId}, or wait until it is running or failed.",
+                new Dictionary<string, object?> { ["job_id"] = busy.ActiveJobId });
+        }
+
+        if (job is { Status: JobStatus.Queued, DispatchedAt: null })
+        {
+            await queue.EnqueueAsync(jobId, cancellationToken);
+        }
+
+        if (added)
+        {
+            LogCreated(logger, jobId, create.AgentId, create.Region);
+        }
+
+        return Accepted(job);
+    }
+
+    private static StatusDocumentResult Accepted(Job job) =>
+        new(StatusDocument.From(job), StatusCodes.Status202Accepted, $"/api/jobs/{job.JobId}");
+
+    private static bool IsJson(string contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsValidIdempotencyKey(string? key) =>
+        key is { Length: >= 1 and <= MaxIdempotencyKeyLength } && key.All(c => c is >= ' ' and <= '~');
+
+    private static string HashKey(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} created for agent {AgentId} in {Region} and queued for dispatch")]
+    private static partial void LogCreated(ILogger logger, Guid jobId, string agentId, string region);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Create refused: agent {AgentId} already has job {JobId} in flight")]
+    private static partial void LogAgentBusy(ILogger logger, string agentId, Guid jobId);
+}

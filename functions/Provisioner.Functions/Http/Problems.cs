@@ -1,0 +1,25 @@
+namespace Provisioner.Functions.Http;
+
+/// <summary>The problem documents the API answers with.</summary>
+public static class Problems
+{
+    public const int StorageRetryAfterSeconds = 5;
+
+    public static ProblemResult BadRequest(string detail) => new(400, "The request is not valid", detail);
+
+    public static ProblemResult Unauthorized(string detail) => new(401, "The callback signature is not valid", detail);
+
+    public static ProblemResult NotFound(string detail) => new(404, "Not found", detail);
+
+    public static ProblemResult Conflict(string detail, IReadOnlyDictionary<string, object?>? extensions = null) => new(409, "Conflict", detail, extensions);
+
+    public static ProblemResult PayloadTooLarge(int limit) =>
+        new(413, "The body is too large", $"The body is over {limit / 1024} KiB; callbacks carry a few fields and never need that much.");
+
+    public static ProblemResult UnsupportedMediaType(string detail) => new(415, "Unsupported content type", detail);
+
+    public static ProblemResult Unprocessable(string detail) => new(422, "The request cannot be processed", detail);
+
+    public static ProblemResult StorageUnavailable() =>
+        new(503, "Storage is unavailable", "The job store cannot be reached right now. Nothing was changed; retry after the time in Retry-After.", retryAfterSeconds: StorageRetryAfterSeconds);
+}

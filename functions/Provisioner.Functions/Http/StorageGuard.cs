@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Provisioner.Functions.Storage;
+
+namespace Provisioner.Functions.Http;
+
+/// <summary>Turns a storage outage into <c>503</c> + <c>Retry-After</c> instead of a 500; anything else propagates.</summary>
+public sealed partial class StorageGuard(ILogger<StorageGuard> logger)
+{
+    public async Task<IResult> RunAsync(string operation, Func<Task<IResult>> handler, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        try
+        {
+            return await handler();
+        }
+        catch (Exception e) when (e is StorageConflictException || StorageFailures.IsUnavailable(e, cancellationToken))
+        {
+            LogUnavailable(logger, operation, e.GetType().Name, e.Message);
+            return Problems.StorageUnavailable();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation}: storage unavailable, answered 503 ({ExceptionType}: {Reason})")]
+    private static partial void LogUnavailable(ILogger logger, string operation, string exceptionType, string reason);
+}

@@ -1,0 +1,32 @@
+namespace Provisioner.Functions.Jobs;
+
+/// <summary>A callback from the workflow, parsed and validated (see <see cref="CallbackParser"/>).</summary>
+public sealed record Callback
+{
+    public required Guid JobId { get; init; }
+    public required CallbackKind Kind { get; init; }
+
+    /// <summary>For <see cref="CallbackKind.Progress"/>: Provisioning, VmCreated, AnsibleStarted or AnsibleComplete.</summary>
+    public Milestone? Milestone { get; init; }
+
+    /// <summary>Set on the claim callback: the run that claims the job.</summary>
+    public string? WorkflowRunId { get; init; }
+    public string? WorkflowRunUrl { get; init; }
+    public ServerInfo? Server { get; init; }
+    public bool? UsedSnapshot { get; init; }
+    public string? Mode { get; init; }
+
+    /// <summary>For <see cref="CallbackKind.Failed"/>: the reported error text.</summary>
+    public string? Error { get; init; }
+    public string? FailedStep { get; init; }
+    public string? Step { get; init; }
+
+    /// <summary>The name stored with the step row: the step, the status or <c>heartbeat</c>.</summary>
+    public string Describe() => Kind switch
+    {
+        CallbackKind.Heartbeat => "heartbeat",
+        CallbackKind.Succeeded => "running",
+        CallbackKind.Failed => "failed",
+        _ => Milestone is { } m && m != Jobs.Milestone.Provisioning ? StepNames.OfMilestone(m)! : "provisioning",
+    };
+}

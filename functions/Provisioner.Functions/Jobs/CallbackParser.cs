@@ -1,0 +1,238 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Provisioner.Functions.Jobs;
+
+/// <summary>
+/// Reads a callback body (CONTRACT.md section 2). Fields beyond the contract's are ignored;
+/// a body that cannot be understood is refused with a reason a person can act on. The
+/// failure callback is read leniently: losing a failure would leave a job in flight forever.
+/// </summary>
+public static class CallbackParser
+{
+    public const int MaxIdLength = 256;
+    private const int MaxRunIdLength = 64;
+    private const int MaxShortTextLength = 64;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = 32,
+        AllowDuplicateProperties = false,
+    };
+
+    public static bool TryParse(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out Callback? callback, [NotNullWhen(false)] out string? error)
+    {
+        callback = null;
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, DocumentOptions);
+        }
+        catch (JsonException e)
+        {
+            error = $"The body is not valid JSON ({Describe(e)}).";
+            return false;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                error = "The body must be a JSON object.";
+                return false;
+            }
+
+            return TryRead(root, out callback, out error);
+        }
+    }
+
+    private static bool TryRead(JsonElement root, [NotNullWhen(true)] out Callback? callback, [NotNullWhen(false)] out string? error)
+    {
+        callback = null;
+        if (!root.TryGetProperty("job_id", out var jobIdElement) || jobIdElement.ValueKind != JsonValueKind.String)
+        {
+            error = "job_id is missing: send the job_id the workflow was dispatched with.";
+            return false;
+        }
+
+        if (!Guid.TryParse(jobIdElement.GetString(), out var jobId))
+        {
+            error = "job_id is not a job id: send the job_id the workflow was dispatched with (a GUID).";
+            return false;
+        }
+
+        if (!TryGetRunId(root, out var runId, out error))
+        {
+            return false;
+        }
+
+        var common = new Callback { JobId = jobId, Kind = CallbackKind.Heartbeat, WorkflowRunId = runId };
+
+        if (OptionalString(root, "type") is "heartbeat")
+        {
+            callback = common;
+            return true;
+        }
+
+        var status = OptionalString(root, "status");
+        switch (status)
+        {
+            case "provisioning":
+                return TryReadProgress(root, common, out callback, out error);
+            case "running":
+                if (!TryReadServer(root, out var server, out error))
+                {
+                    return false;
+                }
+
+                callback = common with { Kind = CallbackKind.Succeeded, Server = server, UsedSnapshot = OptionalBool(root, "used_snapshot") };
+                return true;
+            case "failed":
+                callback = common with
+                {
+                    Kind = CallbackKind.Failed,
+                    Error = LenientText(root, "error"),
+                    FailedStep = Shorten(LenientText(root, "failed_step")),
+                    Step = Shorten(LenientText(root, "step")),
+                    Server = TryReadServer(root, out var failedServer, out _) ? failedServer : null,
+                };
+                error = null;
+                return true;
+            default:
+                error = status is null
+                    ? "status is missing: send \"provisioning\", \"running\" or \"failed\", or \"type\": \"heartbeat\"."
+                    : $"status \"{Shorten(status)}\" is not known: send \"provisioning\", \"running\" or \"failed\".";
+                return false;
+        }
+    }
+
+    private static bool TryReadProgress(JsonElement root, Callback common, [NotNullWhen(true)] out Callback? callback, [NotNullWhen(false)] out string? error)
+    {
+        callback = null;
+        var milestone = Milestone.Provisioning;
+        if (root.TryGetProperty("step", out var stepElement) && stepElement.ValueKind != JsonValueKind.Null)
+        {
+            var step = stepElement.ValueKind == JsonValueKind.String ? stepElement.GetString() : null;
+            if (step is null || StepNames.MilestoneOfStep(step) is not { } m)
+            {
+                error = $"step must be one of \"{StepNames.VmCreated}\", \"{StepNames.AnsibleStarted}\", \"{StepNames.AnsibleComplete}\".";
+                return false;
+            }
+
+            milestone = m;
+        }
+
+        callback = common with
+        {
+            Kind = CallbackKind.Progress,
+            Milestone = milestone,
+            WorkflowRunUrl = OptionalHttpUrl(root, "workflow_run_url"),
+            UsedSnapshot = OptionalBool(root, "used_snapshot"),
+            Mode = Shorten(OptionalString(root, "mode")),
+        };
+        error = null;
+        return true;
+    }
+
+    private static bool TryGetRunId(JsonElement root, out string? runId, [NotNullWhen(false)] out string? error)
+    {
+        runId = null;
+        error = null;
+        if (!root.TryGetProperty("workflow_run_id", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        var text = element.ValueKind switch
+        {
+            JsonValueKind.String => element.GetString(),
+            JsonValueKind.Number => element.GetRawText(),
+            _ => null,
+        };
+        if (string.IsNullOrEmpty(text) || text.Length > MaxRunIdLength || !text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            error = $"workflow_run_id must be the run's id (1 to {MaxRunIdLength} letters, digits, '-', '_' or '.'), as github.run_id gives it.";
+            return false;
+        }
+
+        runId = text;
+        return true;
+    }
+
+    private static bool TryReadServer(JsonElement root, out ServerInfo? server, [NotNullWhen(false)] out string? error)
+    {
+        server = null;
+        string? id = null, ip = null, tailscaleIp = null;
+        if (!TryId(root, "server_id", ref id, out error) || !TryId(root, "server_ip", ref ip, out error) || !TryId(root, "tailscale_ip", ref tailscaleIp, out error))
+        {
+            return false;
+        }
+
+        server = new ServerInfo(id, ip, tailscaleIp);
+        return true;
+    }
+
+    private static bool TryId(JsonElement root, string name, ref string? value, [NotNullWhen(false)] out string? error)
+    {
+        error = null;
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        value = element.ValueKind switch
+        {
+            JsonValueKind.String => element.GetString(),
+            JsonValueKind.Number => element.GetRawText(),
+            _ => null,
+        };
+        if (value is null || value.Length > MaxIdLength)
+        {
+            error = $"{name} must be a string of at most {MaxIdLength} characters.";
+            return false;
+        }
+
+        value = value.Length == 0 ? null : value;
+        return true;
+    }
+
+    private static string? OptionalString(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+
+    /// <summary>Any JSON value as text: a string as itself, anything else as its JSON.</summary>
+    private static string? LenientText(JsonElement root, string name) =>
+        !root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null ? null
+        : e.ValueKind == JsonValueKind.String ? e.GetString()
+        : e.GetRawText();
+
+    private static bool? OptionalBool(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var e))
+        {
+            return null;
+        }
+
+        return e.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.String when bool.TryParse(e.GetString(), out var b) => b,
+            _ => null,
+        };
+    }
+
+    private static string? OptionalHttpUrl(JsonElement root, string name) =>
+        OptionalString(root, name) is { Length: <= 512 } text
+        && Uri.TryCreate(text, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            ? uri.AbsoluteUri
+            : null;
+
+    private static string? Shorten(string? text) =>
+        text is null || text.Length <= MaxShortTextLength ? text : text[..MaxShortTextLength];
+
+    private static string Describe(JsonException e) =>
+        e.LineNumber is { } line ? string.Create(CultureInfo.InvariantCulture, $"line {line + 1}, byte {e.BytePositionInLine + 1}") : "unreadable";
+}

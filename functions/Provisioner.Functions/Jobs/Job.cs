@@ -1,0 +1,85 @@
+namespace Provisioner.Functions.Jobs;
+
+/// <summary>
+/// Everything known about one provisioning run. Facts only accumulate: a time, once set, is
+/// never changed, and a terminal job (running or failed) takes no further facts. That makes
+/// applying callbacks order-insensitive and idempotent (see <see cref="JobTransitions"/>).
+/// </summary>
+public sealed record Job
+{
+    public required Guid JobId { get; init; }
+    public required string AgentId { get; init; }
+    public required string Region { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    public DateTimeOffset? DispatchedAt { get; init; }
+    public DateTimeOffset? ProvisioningAt { get; init; }
+    public DateTimeOffset? VmCreatedAt { get; init; }
+    public DateTimeOffset? AnsibleStartedAt { get; init; }
+    public DateTimeOffset? AnsibleCompleteAt { get; init; }
+    public DateTimeOffset? RunningAt { get; init; }
+    public DateTimeOffset? LastHeartbeatAt { get; init; }
+
+    public JobFailure? Failure { get; init; }
+    public ServerInfo? Server { get; init; }
+    public string? WorkflowRunId { get; init; }
+    public string? WorkflowRunUrl { get; init; }
+    public bool? UsedSnapshot { get; init; }
+    public string? Mode { get; init; }
+
+    public JobStatus Status =>
+        Failure is not null ? JobStatus.Failed
+        : RunningAt is not null ? JobStatus.Running
+        : Furthest >= Milestone.Provisioning ? JobStatus.Provisioning
+        : JobStatus.Queued;
+
+    public bool IsTerminal => Failure is not null || RunningAt is not null;
+
+    /// <summary>The furthest milestone with a recorded time (Queued at least).</summary>
+    public Milestone Furthest
+    {
+        get
+        {
+            for (var m = Milestone.Running; m > Milestone.Queued; m--)
+            {
+                if (TimeOf(m) is not null)
+                {
+                    return m;
+                }
+            }
+
+            return Milestone.Queued;
+        }
+    }
+
+    public DateTimeOffset? TimeOf(Milestone milestone) => milestone switch
+    {
+        Milestone.Queued => CreatedAt,
+        Milestone.Provisioning => ProvisioningAt,
+        Milestone.VmCreated => VmCreatedAt,
+        Milestone.AnsibleStarted => AnsibleStartedAt,
+        Milestone.AnsibleComplete => AnsibleCompleteAt,
+        Milestone.Running => RunningAt,
+        _ => throw new ArgumentOutOfRangeException(nameof(milestone), milestone, null),
+    };
+
+    public Job WithTime(Milestone milestone, DateTimeOffset at) => milestone switch
+    {
+        Milestone.Provisioning => this with { ProvisioningAt = at },
+        Milestone.VmCreated => this with { VmCreatedAt = at },
+        Milestone.AnsibleStarted => this with { AnsibleStartedAt = at },
+        Milestone.AnsibleComplete => this with { AnsibleCompleteAt = at },
+        Milestone.Running => this with { RunningAt = at },
+        _ => throw new ArgumentOutOfRangeException(nameof(milestone), milestone, "only callbacks set milestone times"),
+    };
+
+    public static Job Create(Guid jobId, string agentId, string region, DateTimeOffset now) => new()
+    {
+        JobId = jobId,
+        AgentId = agentId,
+        Region = region,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
+}

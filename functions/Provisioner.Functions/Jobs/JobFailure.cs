@@ -1,0 +1,8 @@
+namespace Provisioner.Functions.Jobs;
+
+/// <summary>Why and where a job failed.</summary>
+/// <param name="At">When the failure was recorded.</param>
+/// <param name="Message">What a person should read.</param>
+/// <param name="ReportedStep">The <c>failed_step</c> (or <c>step</c>) the reporter named, as sent; null when none.</param>
+/// <param name="StepIndex">The projection step (0 = Queued … 4 = Running) that shows the error.</param>
+public sealed record JobFailure(DateTimeOffset At, string Message, string? ReportedStep, int StepIndex);

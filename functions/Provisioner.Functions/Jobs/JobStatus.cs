@@ -1,0 +1,10 @@
+namespace Provisioner.Functions.Jobs;
+
+/// <summary>The overall state of a job, as the status document names it.</summary>
+public enum JobStatus
+{
+    Queued,
+    Provisioning,
+    Running,
+    Failed,
+}

@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Provisioner.Functions.Http;
+
+namespace Provisioner.Functions.ReceiveCallback;
+
+public sealed class ReceiveCallbackFunction(CallbackHandler handler, StorageGuard guard)
+{
+    [Function("ReceiveCallback")]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/github")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        guard.RunAsync("ReceiveCallback", () => handler.HandleAsync(request, cancellationToken), cancellationToken);
+}

@@ -1,0 +1,10 @@
+namespace Provisioner.Functions.ReceiveCallback;
+
+public enum SignatureScheme
+{
+    /// <summary><c>X-Signature</c>: hex HMAC-SHA256 of the body.</summary>
+    Legacy,
+
+    /// <summary>Standard Webhooks v1: <c>webhook-id</c>, <c>webhook-timestamp</c>, <c>webhook-signature</c>.</summary>
+    StandardWebhooks,
+}

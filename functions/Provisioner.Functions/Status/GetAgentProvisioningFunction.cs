@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Provisioner.Functions.Http;
+
+namespace Provisioner.Functions.Status;
+
+public sealed class GetAgentProvisioningFunction(StatusHandler handler, StorageGuard guard)
+{
+    [Function("GetAgentProvisioning")]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "agents/{agentId}/provisioning")] HttpRequest request,
+        string agentId,
+        CancellationToken cancellationToken) =>
+        guard.RunAsync("GetAgentProvisioning", () => handler.ForAgentAsync(agentId, cancellationToken), cancellationToken);
+}

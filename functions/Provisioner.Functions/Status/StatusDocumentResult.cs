@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+using Provisioner.Functions.Http;
+
+namespace Provisioner.Functions.Status;
+
+/// <summary>
+/// Answers with a status document: a strong ETag over its bytes, <c>304</c> when the caller
+/// has it already, and a <c>Retry-After</c> poll hint while the job is in flight.
+/// </summary>
+public sealed class StatusDocumentResult : IResult
+{
+    /// <summary>How often a page should poll a job in flight; the simulated workflow moves every second or two.</summary>
+    public const int PollSeconds = 2;
+
+    private readonly byte[] _body;
+    private readonly int _statusCode;
+    private readonly bool _terminal;
+    private readonly string? _location;
+
+    public StatusDocumentResult(StatusDocument document, int statusCode = StatusCodes.Status200OK, string? location = null)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        _body = JsonSerializer.SerializeToUtf8Bytes(document, Json.Options);
+        _statusCode = statusCode;
+        _terminal = document.Status is "running" or "failed";
+        _location = location;
+        ETag = "\"" + Convert.ToBase64String(SHA256.HashData(_body).AsSpan(0, 18)).Replace('+', '-').Replace('/', '_') + "\"";
+    }
+
+    public string ETag { get; }
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var response = httpContext.Response;
+        response.Headers.ETag = ETag;
+        response.Headers.CacheControl = "no-cache";
+        if (!_terminal)
+        {
+            response.Headers.RetryAfter = PollSeconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (_location is not null)
+        {
+            response.Headers.Location = _location;
+        }
+
+        if (_statusCode == StatusCodes.Status200OK && Matches(httpContext.Request.Headers.IfNoneMatch))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        response.StatusCode = _statusCode;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = _body.Length;
+        await response.Body.WriteAsync(_body, httpContext.RequestAborted);
+    }
+
+    private bool Matches(Microsoft.Extensions.Primitives.StringValues ifNoneMatch)
+    {
+        if (ifNoneMatch.Count == 0 || !EntityTagHeaderValue.TryParseList(ifNoneMatch, out var tags))
+        {
+            return false;
+        }
+
+        var ours = new EntityTagHeaderValue(ETag);
+        return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(ours, useStrongComparison: false));
+    }
+}

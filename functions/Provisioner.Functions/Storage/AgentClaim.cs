@@ -1,0 +1,13 @@
+namespace Provisioner.Functions.Storage;
+
+public abstract record AgentClaim
+{
+    private AgentClaim()
+    {
+    }
+
+    public sealed record Claimed : AgentClaim;
+
+    /// <summary>The agent already has a job in flight.</summary>
+    public sealed record Busy(Guid ActiveJobId) : AgentClaim;
+}

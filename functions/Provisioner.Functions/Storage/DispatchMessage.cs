@@ -1,0 +1,10 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Provisioner.Functions.Storage;
+
+/// <summary>The body of a <c>provisioning-jobs</c> message: <c>{"job_id":"…"}</c>.</summary>
+public sealed record DispatchMessage([property: JsonPropertyName("job_id")] Guid JobId)
+{
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web);
+}

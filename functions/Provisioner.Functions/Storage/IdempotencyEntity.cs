@@ -1,0 +1,19 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace Provisioner.Functions.Storage;
+
+/// <summary>An Idempotency-Key (PartitionKey = SHA-256 of the key, hex) and the job it stands for.</summary>
+public sealed class IdempotencyEntity : ITableEntity
+{
+    public const string Row = "key";
+
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = Row;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public Guid JobId { get; set; }
+    public string AgentId { get; set; } = "";
+    public string Region { get; set; } = "";
+}

@@ -1,0 +1,97 @@
+using Azure;
+using Azure.Data.Tables;
+using Provisioner.Functions.Jobs;
+
+namespace Provisioner.Functions.Storage;
+
+/// <summary>A job's projection row: PartitionKey = job id, RowKey = <see cref="Row"/>.</summary>
+public sealed class JobEntity : ITableEntity
+{
+    public const string Row = "job";
+
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = Row;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string AgentId { get; set; } = "";
+    public string Region { get; set; } = "";
+    public string Status { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? DispatchedAt { get; set; }
+    public DateTimeOffset? ProvisioningAt { get; set; }
+    public DateTimeOffset? VmCreatedAt { get; set; }
+    public DateTimeOffset? AnsibleStartedAt { get; set; }
+    public DateTimeOffset? AnsibleCompleteAt { get; set; }
+    public DateTimeOffset? RunningAt { get; set; }
+    public DateTimeOffset? LastHeartbeatAt { get; set; }
+    public DateTimeOffset? FailedAt { get; set; }
+    public string? ErrorMessage { get; set; }
+    public string? ReportedFailedStep { get; set; }
+    public int? FailedStepIndex { get; set; }
+    public string? ServerId { get; set; }
+    public string? ServerIp { get; set; }
+    public string? TailscaleIp { get; set; }
+    public string? WorkflowRunId { get; set; }
+    public string? WorkflowRunUrl { get; set; }
+    public bool? UsedSnapshot { get; set; }
+    public string? Mode { get; set; }
+
+    public static JobEntity From(Job job, ETag etag = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return new JobEntity
+        {
+            PartitionKey = Key(job.JobId),
+            ETag = etag,
+            AgentId = job.AgentId,
+            Region = job.Region,
+            Status = job.Status.ToString().ToLowerInvariant(),
+            CreatedAt = job.CreatedAt,
+            UpdatedAt = job.UpdatedAt,
+            DispatchedAt = job.DispatchedAt,
+            ProvisioningAt = job.ProvisioningAt,
+            VmCreatedAt = job.VmCreatedAt,
+            AnsibleStartedAt = job.AnsibleStartedAt,
+            AnsibleCompleteAt = job.AnsibleCompleteAt,
+            RunningAt = job.RunningAt,
+            LastHeartbeatAt = job.LastHeartbeatAt,
+            FailedAt = job.Failure?.At,
+            ErrorMessage = job.Failure?.Message,
+            ReportedFailedStep = job.Failure?.ReportedStep,
+            FailedStepIndex = job.Failure?.StepIndex,
+            ServerId = job.Server?.Id,
+            ServerIp = job.Server?.Ip,
+            TailscaleIp = job.Server?.TailscaleIp,
+            WorkflowRunId = job.WorkflowRunId,
+            WorkflowRunUrl = job.WorkflowRunUrl,
+            UsedSnapshot = job.UsedSnapshot,
+            Mode = job.Mode,
+        };
+    }
+
+    public Job ToJob() => new()
+    {
+        JobId = Guid.Parse(PartitionKey),
+        AgentId = AgentId,
+        Region = Region,
+        CreatedAt = CreatedAt,
+        UpdatedAt = UpdatedAt,
+        DispatchedAt = DispatchedAt,
+        ProvisioningAt = ProvisioningAt,
+        VmCreatedAt = VmCreatedAt,
+        AnsibleStartedAt = AnsibleStartedAt,
+        AnsibleCompleteAt = AnsibleCompleteAt,
+        RunningAt = RunningAt,
+        LastHeartbeatAt = LastHeartbeatAt,
+        Failure = FailedAt is { } at ? new JobFailure(at, ErrorMessage ?? "", ReportedFailedStep, FailedStepIndex ?? 0) : null,
+        Server = ServerId is null && ServerIp is null && TailscaleIp is null ? null : new ServerInfo(ServerId, ServerIp, TailscaleIp),
+        WorkflowRunId = WorkflowRunId,
+        WorkflowRunUrl = WorkflowRunUrl,
+        UsedSnapshot = UsedSnapshot,
+        Mode = Mode,
+    };
+
+    public static string Key(Guid jobId) => jobId.ToString("D");
+}

@@ -1,0 +1,81 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+
+namespace Provisioner.Functions.Storage;
+
+/// <summary>
+/// The tables and queues of the app, made from the same <c>AzureWebJobsStorage</c> setting the
+/// Functions host uses: a connection string (locally <c>UseDevelopmentStorage=true</c>), or in
+/// Azure the identity-based form (<c>AzureWebJobsStorage__accountName</c> or the
+/// <c>__tableServiceUri</c>/<c>__queueServiceUri</c> pair, with <c>__clientId</c> for a
+/// user-assigned identity).
+/// </summary>
+public sealed class StorageClients
+{
+    public const string Setting = "AzureWebJobsStorage";
+
+    public StorageClients(TableServiceClient tables, QueueServiceClient queues)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        ArgumentNullException.ThrowIfNull(queues);
+        Jobs = tables.GetTableClient(StorageNames.JobsTable);
+        Agents = tables.GetTableClient(StorageNames.AgentsTable);
+        Idempotency = tables.GetTableClient(StorageNames.IdempotencyTable);
+        DispatchQueue = queues.GetQueueClient(StorageNames.DispatchQueue);
+        DispatchPoisonQueue = queues.GetQueueClient(StorageNames.DispatchPoisonQueue);
+    }
+
+    public TableClient Jobs { get; }
+    public TableClient Agents { get; }
+    public TableClient Idempotency { get; }
+    public QueueClient DispatchQueue { get; }
+    public QueueClient DispatchPoisonQueue { get; }
+
+    public static StorageClients FromConfiguration(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var tableOptions = new TableClientOptions();
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        Bound(tableOptions.Retry);
+        Bound(queueOptions.Retry);
+
+        var connectionString = configuration[Setting];
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return new StorageClients(new TableServiceClient(connectionString, tableOptions), new QueueServiceClient(connectionString, queueOptions));
+        }
+
+        var section = configuration.GetSection(Setting);
+        var account = section["accountName"];
+        var tableUri = section["tableServiceUri"] ?? (account is null ? null : $"https://{account}.table.core.windows.net");
+        var queueUri = section["queueServiceUri"] ?? (account is null ? null : $"https://{account}.queue.core.windows.net");
+        if (tableUri is null || queueUri is null)
+        {
+            throw new InvalidOperationException(
+                $"{Setting} is not set. Set it to a storage connection string (UseDevelopmentStorage=true for Azurite), or set {Setting}__accountName to use the app's managed identity.");
+        }
+
+        TokenCredential credential = section["clientId"] is { Length: > 0 } clientId
+            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
+            : new DefaultAzureCredential();
+        return new StorageClients(
+            new TableServiceClient(new Uri(tableUri), credential, tableOptions),
+            new QueueServiceClient(new Uri(queueUri), credential, queueOptions));
+    }
+
+    /// <summary>
+    /// The SDK's defaults retry for tens of seconds with a 100 s network timeout; a caller
+    /// polling a status page is better served by a quick 503 and a Retry-After.
+    /// </summary>
+    private static void Bound(RetryOptions retry)
+    {
+        retry.MaxRetries = 2;
+        retry.Mode = RetryMode.Exponential;
+        retry.Delay = TimeSpan.FromMilliseconds(100);
+        retry.MaxDelay = TimeSpan.FromSeconds(1);
+        retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+    }
+}

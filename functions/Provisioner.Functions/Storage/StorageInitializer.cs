@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Provisioner.Functions.Storage;
+
+/// <summary>
+/// Creates the tables and queues at start-up (in Azure, <c>infra/</c> creates them too), retrying
+/// for a while so the app can start alongside its storage emulator.
+/// </summary>
+public sealed partial class StorageInitializer(StorageClients storage, ILogger<StorageInitializer> logger) : IHostedService
+{
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(30);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + GiveUpAfter;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Task.WhenAll(
+                    storage.Jobs.CreateIfNotExistsAsync(cancellationToken),
+                    storage.Agents.CreateIfNotExistsAsync(cancellationToken),
+                    storage.Idempotency.CreateIfNotExistsAsync(cancellationToken),
+                    storage.DispatchQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+                    storage.DispatchPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+                return;
+            }
+            catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken) && DateTime.UtcNow < deadline)
+            {
+                LogStorageNotReady(logger, attempt, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 200 * attempt)), cancellationToken);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage is not reachable yet (attempt {Attempt}): {Reason}")]
+    private static partial void LogStorageNotReady(ILogger logger, int attempt, string reason);
+}

@@ -1,0 +1,16 @@
+namespace Provisioner.Functions.Storage;
+
+public static class StorageNames
+{
+    /// <summary>One partition per job: its projection row and its append-only callback rows, so both change in one transaction.</summary>
+    public const string JobsTable = "jobs";
+
+    /// <summary>One row per agent: the job that holds the agent and its newest job.</summary>
+    public const string AgentsTable = "agents";
+
+    /// <summary>One row per Idempotency-Key: the job it created.</summary>
+    public const string IdempotencyTable = "idempotency";
+
+    public const string DispatchQueue = "provisioning-jobs";
+    public const string DispatchPoisonQueue = DispatchQueue + "-poison";
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using Provisioner.Functions;
+
+namespace Provisioner.LocalRunner;
+
+/// <summary>
+/// What Core Tools would be locally: the same settings (local.settings.json, with environment
+/// variables overriding), the same services (<see cref="ProvisionerServiceCollectionExtensions.AddProvisioner"/>),
+/// the same function classes on the same routes. It holds no function logic.
+/// </summary>
+public static partial class LocalRunnerApp
+{
+    public const int DefaultPort = 7071;
+
+    /// <param name="args">Command-line arguments (ASP.NET Core style).</param>
+    /// <param name="overrides">Settings that win over every other source (tests).</param>
+    /// <param name="configureServices">Runs after the app's own registrations (tests replace the clock or add log capture).</param>
+    public static WebApplication Create(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
+    {
+        var root = AppRoot.Locate();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = root.Path });
+
+        // Lowest first: local.settings.json, then environment variables and arguments (already
+        // added by the builder), then explicit overrides.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = root.ReadLocalSettings() });
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        var port = int.TryParse(builder.Configuration["PORT"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : DefaultPort;
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+
+        builder.Services.AddProvisioner(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        var mapped = app.MapHttpFunctions(typeof(ProvisionerServiceCollectionExtensions).Assembly, root.RoutePrefix());
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioner.LocalRunner");
+        foreach (var line in mapped)
+        {
+            LogMapped(logger, line);
+        }
+
+        return app;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Function {Function}")]
+    private static partial void LogMapped(ILogger logger, string function);
+}

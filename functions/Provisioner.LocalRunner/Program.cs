@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Options;
+using Provisioner.LocalRunner;
+
+try
+{
+    await using var app = LocalRunnerApp.Create(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException e)
+{
+    foreach (var failure in e.Failures)
+    {
+        await Console.Error.WriteLineAsync($"Configuration error: {failure}");
+    }
+
+    return 1;
+}
+catch (InvalidOperationException e) when (e.Message.Contains("AzureWebJobsStorage", StringComparison.Ordinal))
+{
+    await Console.Error.WriteLineAsync($"Configuration error: {e.Message}");
+    return 1;
+}
