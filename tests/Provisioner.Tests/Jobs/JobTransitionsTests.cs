@@ -1,0 +1,114 @@
+using Provisioner.Functions.Jobs;
+using static Provisioner.Tests.Jobs.JobScenario;
+
+namespace Provisioner.Tests.Jobs;
+
+public sealed class JobTransitionsTests
+{
+    private static readonly Callback[] HappyPath = [Provisioning(), Step("vm_created"), Step("ansible_started"), Step("ansible_complete"), Running()];
+
+    [Fact]
+    public void Apply_LateStepAfterALaterOne_ChangesNoState()
+    {
+        var job = Apply(Provisioning(), Step("ansible_started"));
+        var late = Apply(job, Step("vm_created"));
+        Assert.Equal(States(job), States(late));
+        Assert.Equal("ansible_started", StepProjection.CurrentStep(late));
+    }
+
+    [Fact]
+    public void Apply_SameCallbackTwice_ChangesNothingTheSecondTime()
+    {
+        var job = Apply(Provisioning(), Step("vm_created"));
+        var again = JobTransitions.Apply(job, Step("vm_created"), Start.AddHours(1));
+        var accepted = Assert.IsType<CallbackOutcome.Accepted>(again);
+        Assert.False(accepted.Changed);
+        Assert.Same(job, accepted.Job);
+    }
+
+    [Fact]
+    public void Apply_RunningJob_StaysRunningWhateverFollows()
+    {
+        var running = Apply(HappyPath);
+        foreach (var late in new[] { Provisioning(), Step("vm_created"), Failed("configure"), Heartbeat(), Running() })
+        {
+            var outcome = Assert.IsType<CallbackOutcome.Accepted>(JobTransitions.Apply(running, late, Start.AddHours(2)));
+            Assert.False(outcome.Changed);
+            Assert.Equal(JobStatus.Running, outcome.Job.Status);
+        }
+    }
+
+    [Fact]
+    public void Apply_FailedJob_StaysFailedWhateverFollows()
+    {
+        var failed = Apply(Provisioning(), Failed("provision"));
+        foreach (var late in new[] { Step("ansible_complete"), Running(), Failed("configure"), Heartbeat() })
+        {
+            var outcome = Assert.IsType<CallbackOutcome.Accepted>(JobTransitions.Apply(failed, late, Start.AddHours(2)));
+            Assert.False(outcome.Changed);
+            Assert.Equal("completed error pending pending pending", States(outcome.Job));
+        }
+    }
+
+    [Fact]
+    public void Apply_AnyOrderOfTheHappyPath_EndsRunningWithAllStepsCompleted()
+    {
+        var random = new Random(7);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            // The claim comes first, as in the workflow (it stops the run when refused); the rest in any order, some twice.
+            var rest = HappyPath[1..];
+            var shuffled = rest.Concat(HappyPath.Where(_ => random.Next(5) == 0)).OrderBy(_ => random.Next()).ToArray();
+            var job = Apply([HappyPath[0], .. shuffled]);
+            Assert.Equal(JobStatus.Running, job.Status);
+            Assert.Equal("completed completed completed completed completed", States(job));
+            Assert.Equal("srv-1", job.Server?.Id);
+        }
+    }
+
+    [Fact]
+    public void Apply_ClaimBySecondRun_IsRefused()
+    {
+        var job = Apply(Provisioning("run-1"));
+        Assert.IsType<CallbackOutcome.ClaimRefused>(JobTransitions.Apply(job, Provisioning("run-2"), Start.AddHours(1)));
+        var same = Assert.IsType<CallbackOutcome.Accepted>(JobTransitions.Apply(job, Provisioning("run-1"), Start.AddHours(1)));
+        Assert.False(same.Changed);
+    }
+
+    [Fact]
+    public void Apply_ClaimOfAJobThatAlreadyFailed_IsRefusedSoTheRunBuildsNothing()
+    {
+        var failed = JobTransitions.Fail(NewJob(), "dispatch failed", null, Start.AddMinutes(1));
+        Assert.IsType<CallbackOutcome.ClaimRefused>(JobTransitions.Apply(failed, Provisioning("run-9"), Start.AddMinutes(2)));
+    }
+
+    [Fact]
+    public void Apply_ClaimOfAJobThatEndedWithoutAClaim_IsRefused()
+    {
+        // A running job whose run never claimed it: a run claiming it now would build a second VM.
+        var running = Apply(Step("ansible_complete"), Running());
+        Assert.IsType<CallbackOutcome.ClaimRefused>(JobTransitions.Apply(running, Provisioning("run-3"), Start.AddHours(1)));
+    }
+
+    [Fact]
+    public void Apply_Heartbeat_SetsOnlyTheHeartbeatTime()
+    {
+        var job = Apply(Provisioning(), Heartbeat());
+        Assert.Equal(Start.AddMinutes(2), job.LastHeartbeatAt);
+        Assert.Equal("completed active pending pending pending", States(job));
+    }
+
+    [Fact]
+    public void Apply_FailureWithoutMessage_GetsOneSoThePageCanSaySomething()
+    {
+        var job = Apply(Provisioning(), Failed("configure", error: ""));
+        Assert.False(string.IsNullOrWhiteSpace(job.Failure?.Message));
+    }
+
+    [Fact]
+    public void Apply_VeryLongError_IsTruncatedNotRefused()
+    {
+        var job = Apply(Provisioning(), Failed("configure", error: new string('x', 50_000)));
+        Assert.Equal(JobTransitions.MaxErrorLength, job.Failure!.Message.Length);
+    }
+}
