@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Restores, builds and runs every test. Tests start their own Azurite on free loopback ports.
+# See README.md, "Testing".
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+for tool in dotnet node npm; do
+  command -v "$tool" >/dev/null || { echo "test.sh: $tool is required (see README.md, Prerequisites)" >&2; exit 1; }
+done
+
+if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
+  echo "test.sh: installing Azurite (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "test.sh: restoring and building (Release)"
+dotnet restore Provisioner.sln --nologo -v quiet
+dotnet build Provisioner.sln -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly
+
+results="$PWD/artifacts/test-results"
+rm -rf "$results"
+status=0
+dotnet test Provisioner.sln -c Release --no-build --nologo \
+  --results-directory "$results" --logger "trx;LogFilePrefix=tests" --logger "console;verbosity=minimal" || status=$?
+
+# One plain summary line over every test assembly.
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then
+  echo "test.sh: no test ran" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Provisioner.Tests.Infrastructure;
+
+namespace Provisioner.Tests;
+
+/// <summary>
+/// The Functions SDK writes functions.metadata at build time; the Functions host binds exactly
+/// what it lists. These are the contract's routes, so the host serves what the runner serves.
+/// </summary>
+public sealed class FunctionsMetadataTests
+{
+    private static JsonElement[] Functions()
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var path = Path.Combine(RepositoryRoot.Path, "functions", "Provisioner.Functions", "bin", configuration, "net10.0", "functions.metadata");
+        Assert.True(File.Exists(path), $"{path} exists (built with the Functions SDK)");
+        return JsonDocument.Parse(File.ReadAllText(path)).RootElement.EnumerateArray().ToArray();
+    }
+
+    [Theory]
+    [InlineData("CreateJob", "post", "jobs")]
+    [InlineData("GetJobStatus", "get", "jobs/{jobId}")]
+    [InlineData("GetAgentProvisioning", "get", "agents/{agentId}/provisioning")]
+    [InlineData("ReceiveCallback", "post", "webhooks/github")]
+    public void Metadata_ListsTheHttpFunctionWithTheContractRoute(string name, string method, string route)
+    {
+        var function = Assert.Single(Functions(), f => f.GetProperty("name").GetString() == name);
+        var trigger = Assert.Single(function.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString() == "httpTrigger");
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+    }
+
+    [Fact]
+    public void HostJson_RoutePrefix_IsApi()
+    {
+        var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "host.json"))).RootElement;
+        Assert.Equal("api", host.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+    }
+}
