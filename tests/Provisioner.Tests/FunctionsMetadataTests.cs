@@ -32,6 +32,22 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public async Task Runner_ServesExactlyTheHttpFunctionsTheMetadataLists()
+    {
+        await using var azurite = new Azurite();
+        await azurite.InitializeAsync();
+        await using var runner = await Runner.StartAsync(azurite);
+
+        var expected = Functions()
+            .SelectMany(f => f.GetProperty("bindings").EnumerateArray()
+                .Where(b => b.GetProperty("type").GetString() == "httpTrigger")
+                .Select(b => $"{f.GetProperty("name").GetString()} {string.Join(',', b.GetProperty("methods").EnumerateArray().Select(m => m.GetString()))} api/{b.GetProperty("route").GetString()}"))
+            .Order();
+        var served = runner.Endpoints().Select(e => $"{e.Name} {string.Join(',', e.Methods)} {e.Route}").Order();
+        Assert.Equal(expected, served);
+    }
+
+    [Fact]
     public void HostJson_RoutePrefix_IsApi()
     {
         var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "host.json"))).RootElement;

@@ -10,5 +10,9 @@ public sealed class CreateJobFunction(CreateJobHandler handler, StorageGuard gua
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "jobs")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        guard.RunAsync("CreateJob", () => handler.HandleAsync(request, cancellationToken), cancellationToken);
+        guard.RunAsync(
+            "CreateJob",
+            () => handler.HandleAsync(request, cancellationToken),
+            "The job store cannot be reached right now. Retry after the time in Retry-After; send the same Idempotency-Key so a retry cannot create a second job.",
+            cancellationToken);
 }

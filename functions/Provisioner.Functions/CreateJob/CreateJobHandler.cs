@@ -31,7 +31,7 @@ public sealed partial class CreateJobHandler(JobStore store, DispatchQueueWriter
 
         if (await BoundedBody.ReadAsync(request, MaxBodyBytes, cancellationToken) is not { } body)
         {
-            return Problems.PayloadTooLarge(MaxBodyBytes);
+            return Problems.PayloadTooLarge(MaxBodyBytes, "a job request is {\"agent_id\", \"region\"}");
         }
 
         if (!CreateJobRequest.TryParse(body, out var create, out var error))
@@ -80,7 +80,7 @@ public sealed partial class CreateJobHandler(JobStore store, DispatchQueueWriter
 
         if (job is { Status: JobStatus.Queued, DispatchedAt: null })
         {
-            await queue.EnqueueAsync(jobId, cancellationToken);
+            await EnqueueOrFailAsync(job, cancellationToken);
         }
 
         if (added)
@@ -89,6 +89,31 @@ public sealed partial class CreateJobHandler(JobStore store, DispatchQueueWriter
         }
 
         return Accepted(job);
+    }
+
+    /// <summary>
+    /// A job that holds its agent but is not on the queue would block the agent: when the
+    /// enqueue fails, fail the job (releasing the agent) before answering 503. If even that
+    /// cannot be written, the time-out timer fails the job later.
+    /// </summary>
+    private async Task EnqueueOrFailAsync(Job job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await queue.EnqueueAsync(job.JobId, cancellationToken);
+        }
+        catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
+        {
+            LogEnqueueFailed(logger, job.JobId, e.Message);
+            var stored = await store.FindAsync(job.JobId, CancellationToken.None);
+            if (stored is not null)
+            {
+                var failed = JobTransitions.Fail(stored.Job, "The job could not be queued for dispatch because storage was unavailable. Create it again.", null, time.GetUtcNow());
+                await store.TryReplaceAsync(failed, stored.ETag, CancellationToken.None);
+            }
+
+            throw;
+        }
     }
 
     private static StatusDocumentResult Accepted(Job job) =>
@@ -105,6 +130,9 @@ public sealed partial class CreateJobHandler(JobStore store, DispatchQueueWriter
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} created for agent {AgentId} in {Region} and queued for dispatch")]
     private static partial void LogCreated(ILogger logger, Guid jobId, string agentId, string region);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} could not be enqueued: {Reason}")]
+    private static partial void LogEnqueueFailed(ILogger logger, Guid jobId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Create refused: agent {AgentId} already has job {JobId} in flight")]
     private static partial void LogAgentBusy(ILogger logger, string agentId, Guid jobId);

@@ -13,13 +13,13 @@ public static class Problems
 
     public static ProblemResult Conflict(string detail, IReadOnlyDictionary<string, object?>? extensions = null) => new(409, "Conflict", detail, extensions);
 
-    public static ProblemResult PayloadTooLarge(int limit) =>
-        new(413, "The body is too large", $"The body is over {limit / 1024} KiB; callbacks carry a few fields and never need that much.");
+    public static ProblemResult PayloadTooLarge(int limit, string what) =>
+        new(413, "The body is too large", $"The body is over {limit / 1024} KiB; {what}.");
 
     public static ProblemResult UnsupportedMediaType(string detail) => new(415, "Unsupported content type", detail);
 
     public static ProblemResult Unprocessable(string detail) => new(422, "The request cannot be processed", detail);
 
-    public static ProblemResult StorageUnavailable() =>
-        new(503, "Storage is unavailable", "The job store cannot be reached right now. Nothing was changed; retry after the time in Retry-After.", retryAfterSeconds: StorageRetryAfterSeconds);
+    public static ProblemResult StorageUnavailable(string detail) =>
+        new(503, "Storage is unavailable", detail, retryAfterSeconds: StorageRetryAfterSeconds);
 }

@@ -7,7 +7,7 @@ namespace Provisioner.Functions.Http;
 /// <summary>Turns a storage outage into <c>503</c> + <c>Retry-After</c> instead of a 500; anything else propagates.</summary>
 public sealed partial class StorageGuard(ILogger<StorageGuard> logger)
 {
-    public async Task<IResult> RunAsync(string operation, Func<Task<IResult>> handler, CancellationToken cancellationToken)
+    public async Task<IResult> RunAsync(string operation, Func<Task<IResult>> handler, string unavailableDetail, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
         try
@@ -17,9 +17,11 @@ public sealed partial class StorageGuard(ILogger<StorageGuard> logger)
         catch (Exception e) when (e is StorageConflictException || StorageFailures.IsUnavailable(e, cancellationToken))
         {
             LogUnavailable(logger, operation, e.GetType().Name, e.Message);
-            return Problems.StorageUnavailable();
+            return Problems.StorageUnavailable(unavailableDetail);
         }
     }
+
+    public const string ReadRetry = "The job store cannot be reached right now; retry after the time in Retry-After.";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation}: storage unavailable, answered 503 ({ExceptionType}: {Reason})")]
     private static partial void LogUnavailable(ILogger logger, string operation, string exceptionType, string reason);

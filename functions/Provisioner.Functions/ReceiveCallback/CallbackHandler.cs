@@ -24,7 +24,7 @@ public sealed partial class CallbackHandler(CallbackSignatureVerifier verifier, 
         if (await BoundedBody.ReadAsync(request, MaxBodyBytes, cancellationToken) is not { } body)
         {
             LogTooLarge(logger, request.ContentLength);
-            return Problems.PayloadTooLarge(MaxBodyBytes);
+            return Problems.PayloadTooLarge(MaxBodyBytes, "a callback carries a few fields and never needs that much");
         }
 
         var headers = new SignatureHeaders(

@@ -10,5 +10,9 @@ public sealed class ReceiveCallbackFunction(CallbackHandler handler, StorageGuar
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/github")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        guard.RunAsync("ReceiveCallback", () => handler.HandleAsync(request, cancellationToken), cancellationToken);
+        guard.RunAsync(
+            "ReceiveCallback",
+            () => handler.HandleAsync(request, cancellationToken),
+            "The job store cannot be reached right now. The callback was not applied (a callback is kept and applied in one transaction); send it again after the time in Retry-After.",
+            cancellationToken);
 }

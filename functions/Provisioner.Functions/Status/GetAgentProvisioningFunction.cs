@@ -11,5 +11,5 @@ public sealed class GetAgentProvisioningFunction(StatusHandler handler, StorageG
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "agents/{agentId}/provisioning")] HttpRequest request,
         string agentId,
         CancellationToken cancellationToken) =>
-        guard.RunAsync("GetAgentProvisioning", () => handler.ForAgentAsync(agentId, cancellationToken), cancellationToken);
+        guard.RunAsync("GetAgentProvisioning", () => handler.ForAgentAsync(agentId, cancellationToken), StorageGuard.ReadRetry, cancellationToken);
 }

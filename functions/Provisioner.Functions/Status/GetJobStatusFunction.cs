@@ -11,5 +11,5 @@ public sealed class GetJobStatusFunction(StatusHandler handler, StorageGuard gua
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "jobs/{jobId}")] HttpRequest request,
         string jobId,
         CancellationToken cancellationToken) =>
-        guard.RunAsync("GetJobStatus", () => handler.ForJobAsync(jobId, cancellationToken), cancellationToken);
+        guard.RunAsync("GetJobStatus", () => handler.ForJobAsync(jobId, cancellationToken), StorageGuard.ReadRetry, cancellationToken);
 }

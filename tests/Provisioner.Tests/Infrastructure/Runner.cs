@@ -59,6 +59,16 @@ public sealed class Runner : IAsyncDisposable
         return new Runner(app, azurite, logs);
     }
 
+    /// <summary>The routes the runner serves: (function name, methods, route template without the leading slash).</summary>
+    public IReadOnlyList<(string Name, string[] Methods, string Route)> Endpoints() =>
+        _app.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Select(e => (
+                e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "",
+                e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Select(m => m.ToLowerInvariant()).ToArray() ?? [],
+                e.RoutePattern.RawText!.TrimStart('/')))
+            .ToList();
+
     public TableClient Table(string name) => new TableServiceClient(Azurite.ConnectionString).GetTableClient(name);
 
     public async Task<(HttpResponseMessage Response, JsonElement Body)> CreateJobAsync(string agentId, string region = "eu-central", string? idempotencyKey = null)

@@ -1,0 +1,36 @@
+using System.Net;
+using Provisioner.Tests.Infrastructure;
+
+namespace Provisioner.Tests.Http;
+
+/// <summary>With storage gone, callers get 503 and Retry-After, never a 500 with internals.</summary>
+public sealed class StorageOutageTests
+{
+    [Fact]
+    public async Task Requests_WhileStorageIsDown_Are503WithRetryAfter()
+    {
+        await using var azurite = new Azurite();
+        await azurite.InitializeAsync();
+        await using var runner = await Runner.StartAsync(azurite);
+        var job = await runner.NewJobAsync();
+        await azurite.StopAsync();
+
+        var responses = new[]
+        {
+            (await runner.GetJobAsync(job)).Response,
+            await runner.Client.GetAsync(new Uri("/api/agents/someone/provisioning", UriKind.Relative)),
+            await runner.SendStandardAsync($"{{\"job_id\":\"{job}\",\"type\":\"heartbeat\"}}"),
+            (await runner.CreateJobAsync(Runner.NewAgentId())).Response,
+        };
+
+        foreach (var response in responses)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(response.Headers.RetryAfter);
+            var detail = (await Runner.ReadJsonAsync(response)).GetProperty("detail").GetString();
+            Assert.DoesNotContain("Exception", detail, StringComparison.Ordinal);
+            Assert.DoesNotContain("127.0.0.1", detail, StringComparison.Ordinal);
+        }
+    }
+}
