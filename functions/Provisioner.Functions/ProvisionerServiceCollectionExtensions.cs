@@ -1,17 +1,23 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Octokit;
+using Polly;
 using Provisioner.Functions.Configuration;
 using Provisioner.Functions.CreateJob;
+using Provisioner.Functions.Dispatch;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.ReceiveCallback;
+using Provisioner.Functions.Simulator;
 using Provisioner.Functions.Status;
 using Provisioner.Functions.Storage;
+using Provisioner.Functions.TimeOuts;
 
 namespace Provisioner.Functions;
 
-public static class ProvisionerServiceCollectionExtensions
+public static partial class ProvisionerServiceCollectionExtensions
 {
     /// <summary>
     /// Everything the functions need. The Functions host (Program.cs) and the local runner both
@@ -27,7 +33,7 @@ public static class ProvisionerServiceCollectionExtensions
             {
                 o.Secret = configuration[CallbackSecurityOptions.SecretSetting];
                 o.PreviousSecret = configuration[CallbackSecurityOptions.PreviousSecretSetting];
-                o.AllowLegacySignature = ReadBool(configuration, CallbackSecurityOptions.AllowLegacySetting, defaultValue: true);
+                o.AllowLegacySignature = Settings.Bool(configuration, CallbackSecurityOptions.AllowLegacySetting, defaultValue: true);
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<CallbackSecurityOptions>, CallbackSecurityOptionsValidator>();
@@ -41,19 +47,73 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<CallbackHandler>();
         services.AddSingleton<CreateJobHandler>();
         services.AddSingleton<StatusHandler>();
+
+        AddDispatch(services, configuration);
+
+        services.AddOptions<TimeoutOptions>().Configure(o =>
+            o.Silence = TimeSpan.FromMinutes(Settings.Number(configuration, TimeoutOptions.SilenceSetting, o.Silence.TotalMinutes)));
+        services.AddSingleton<TimeoutSweeper>();
         return services;
     }
 
-    private static bool ReadBool(IConfiguration configuration, string key, bool defaultValue)
+    private static void AddDispatch(IServiceCollection services, IConfiguration configuration)
     {
-        var value = configuration[key];
-        if (string.IsNullOrWhiteSpace(value))
+        services.AddOptions<DispatchOptions>()
+            .Configure(o =>
+            {
+                o.Token = Settings.Text(configuration, DispatchOptions.TokenSetting);
+                o.Owner = Settings.Text(configuration, DispatchOptions.OwnerSetting);
+                o.Repo = Settings.Text(configuration, DispatchOptions.RepoSetting);
+                o.Workflow = Settings.Text(configuration, DispatchOptions.WorkflowSetting, o.Workflow)!;
+                o.Ref = Settings.Text(configuration, DispatchOptions.RefSetting, o.Ref)!;
+                o.ApiUrl = Settings.BaseUrl(configuration, DispatchOptions.ApiUrlSetting, o.ApiUrl.AbsoluteUri)!;
+                o.PublicBaseUrl = Settings.BaseUrl(configuration, DispatchOptions.PublicBaseUrlSetting);
+                o.ReturnRunDetails = Settings.Bool(configuration, DispatchOptions.ReturnRunDetailsSetting, o.ReturnRunDetails);
+                o.RetryAttempts = Settings.WholeNumber(configuration, DispatchOptions.RetryAttemptsSetting, o.RetryAttempts);
+                o.RetryBaseDelay = TimeSpan.FromSeconds(Settings.Number(configuration, DispatchOptions.RetryBaseDelaySetting, o.RetryBaseDelay.TotalSeconds));
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>();
+        services.AddSingleton<DispatchHandler>();
+
+        if (string.IsNullOrWhiteSpace(configuration[DispatchOptions.TokenSetting]))
         {
-            return defaultValue;
+            services.AddOptions<SimulatorOptions>()
+                .Configure(o =>
+                {
+                    o.StepDelay = TimeSpan.FromMilliseconds(Settings.Number(configuration, SimulatorOptions.StepDelaySetting, o.StepDelay.TotalMilliseconds));
+                    o.FailAt = Settings.Text(configuration, SimulatorOptions.FailAtSetting);
+                })
+                .Validate(o => o.FailAt is null or "provision" or "install" or "configure", $"{SimulatorOptions.FailAtSetting} must be empty, provision, install or configure.")
+                .ValidateOnStart();
+            services.AddSingleton<SimulatedWorkflow>();
+            services.AddSingleton<IWorkflowDispatcher>(sp => sp.GetRequiredService<SimulatedWorkflow>());
+            services.AddHostedService(sp => sp.GetRequiredService<SimulatedWorkflow>());
+            return;
         }
 
-        return bool.TryParse(value, out var parsed)
-            ? parsed
-            : throw new OptionsValidationException(key, typeof(bool), [$"{key} must be true or false, not \"{value}\"."]);
+        services.AddSingleton<IGitHubClient>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<DispatchOptions>>().Value;
+            var client = new GitHubClient(new ProductHeaderValue("Provisioner"), o.ApiUrl)
+            {
+                Credentials = new Credentials(o.Token, AuthenticationType.Bearer),
+            };
+            client.SetRequestTimeout(o.AttemptTimeout);
+            return client;
+        });
+        services.AddResiliencePipeline(GitHubResilience.PipelineName, (builder, context) =>
+        {
+            var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GitHubResilience));
+            GitHubResilience.Configure(
+                builder,
+                context.ServiceProvider.GetRequiredService<IOptions<DispatchOptions>>().Value,
+                context.ServiceProvider.GetRequiredService<TimeProvider>(),
+                args => LogRetry(logger, args.AttemptNumber + 1, args.RetryDelay.TotalSeconds, args.Outcome.Exception?.GetType().Name, args.Outcome.Exception?.Message));
+        });
+        services.AddSingleton<IWorkflowDispatcher, GitHubWorkflowDispatcher>();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "GitHub dispatch attempt {Attempt} failed ({ExceptionType}: {Reason}); retrying in {DelaySeconds:0.#} s")]
+    private static partial void LogRetry(ILogger logger, int attempt, double delaySeconds, string? exceptionType, string? reason);
 }

@@ -1,12 +1,15 @@
 using System.Globalization;
+using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions;
+using Provisioner.Functions.Storage;
 
 namespace Provisioner.LocalRunner;
 
 /// <summary>
 /// What Core Tools would be locally: the same settings (local.settings.json, with environment
 /// variables overriding), the same services (<see cref="ProvisionerServiceCollectionExtensions.AddProvisioner"/>),
-/// the same function classes on the same routes. It holds no function logic.
+/// the same function classes on the same triggers: HTTP routes, queue polling and timers with
+/// host.json's semantics. It holds no function logic.
 /// </summary>
 public static partial class LocalRunnerApp
 {
@@ -29,6 +32,12 @@ public static partial class LocalRunnerApp
         }
 
         var port = int.TryParse(builder.Configuration["PORT"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : DefaultPort;
+        if (string.IsNullOrWhiteSpace(builder.Configuration["PUBLIC_BASE_URL"]))
+        {
+            // Locally the workflow (simulated or not) calls back to this runner.
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}/" });
+        }
+
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.Logging.AddSimpleConsole(o =>
@@ -38,12 +47,30 @@ public static partial class LocalRunnerApp
         });
 
         builder.Services.AddProvisioner(builder.Configuration);
+        var functions = FunctionCatalog.Discover(typeof(ProvisionerServiceCollectionExtensions).Assembly);
+        var queueSettings = QueueSettings.From(root.ReadHostJson(), builder.Configuration);
+        var triggers = new List<string>();
+        foreach (var function in functions.Where(f => !FunctionCatalog.IsDisabled(builder.Configuration, f.Name)))
+        {
+            switch (function.TriggerAttribute)
+            {
+                case QueueTriggerAttribute queue:
+                    builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueFunctionHost>(sp, function, queueSettings));
+                    triggers.Add($"{function.Name}: queue {queue.QueueName} (batch {queueSettings.BatchSize}, {queueSettings.MaxDequeueCount} deliveries, then {queue.QueueName}-poison)");
+                    break;
+                case TimerTriggerAttribute timer:
+                    builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<TimerFunctionHost>(sp, function));
+                    triggers.Add($"{function.Name}: timer {timer.Schedule}");
+                    break;
+            }
+        }
+
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        var mapped = app.MapHttpFunctions(typeof(ProvisionerServiceCollectionExtensions).Assembly, root.RoutePrefix());
+        triggers.AddRange(app.MapHttpFunctions(functions, root.RoutePrefix()));
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioner.LocalRunner");
-        foreach (var line in mapped)
+        foreach (var line in triggers)
         {
             LogMapped(logger, line);
         }

@@ -58,6 +58,7 @@ public sealed partial class CreateJobHandler(JobStore store, DispatchQueueWriter
         }
 
         var job = Job.Create(jobId, create.AgentId, create.Region, time.GetUtcNow());
+        await store.WatchAsync(jobId, job.CreatedAt, cancellationToken);
         var added = await store.TryAddAsync(job, cancellationToken);
         if (!added)
         {

@@ -176,6 +176,57 @@ public sealed class JobStore(StorageClients storage)
         throw new StorageConflictException($"Could not record a callback for job {record.JobId} after {MaxAttempts} attempts.");
     }
 
+    /// <summary>
+    /// Changes a job with <paramref name="change"/> (null: nothing to change), re-reading and
+    /// re-applying when another writer got there first. Returns the job as stored afterwards,
+    /// or null when there is no such job.
+    /// </summary>
+    public async Task<Job?> UpdateAsync(Guid jobId, Func<Job, Job?> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var stored = await FindAsync(jobId, cancellationToken);
+            if (stored is null)
+            {
+                return null;
+            }
+
+            if (change(stored.Job) is not { } next || next == stored.Job)
+            {
+                return stored.Job;
+            }
+
+            if (await TryReplaceAsync(next, stored.ETag, cancellationToken))
+            {
+                return next;
+            }
+        }
+
+        throw new StorageConflictException($"Could not update job {jobId} after {MaxAttempts} attempts.");
+    }
+
+    /// <summary>Marks a job for the time-out timer to watch; written before the job row, so no job escapes it.</summary>
+    public async Task WatchAsync(Guid jobId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await storage.InFlight.UpsertEntityAsync(new InFlightEntity { RowKey = JobEntity.Key(jobId), CreatedAt = now }, TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>The jobs the time-out timer watches: one partition, proportional to the jobs in flight.</summary>
+    public IAsyncEnumerable<InFlightEntity> WatchedAsync(CancellationToken cancellationToken) =>
+        storage.InFlight.QueryAsync<InFlightEntity>(e => e.PartitionKey == InFlightEntity.Partition, cancellationToken: cancellationToken);
+
+    public async Task UnwatchAsync(InFlightEntity entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        try
+        {
+            await storage.InFlight.DeleteEntityAsync(entry.PartitionKey, entry.RowKey, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // Already gone.
+        }
+    }
+
     /// <summary>Replaces a job under its ETag; false when it changed since it was read.</summary>
     public async Task<bool> TryReplaceAsync(Job job, ETag etag, CancellationToken cancellationToken)
     {

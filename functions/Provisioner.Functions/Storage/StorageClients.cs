@@ -17,13 +17,17 @@ public sealed class StorageClients
 {
     public const string Setting = "AzureWebJobsStorage";
 
+    private readonly QueueServiceClient _queues;
+
     public StorageClients(TableServiceClient tables, QueueServiceClient queues)
     {
+        _queues = queues;
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(queues);
         Jobs = tables.GetTableClient(StorageNames.JobsTable);
         Agents = tables.GetTableClient(StorageNames.AgentsTable);
         Idempotency = tables.GetTableClient(StorageNames.IdempotencyTable);
+        InFlight = tables.GetTableClient(StorageNames.InFlightTable);
         DispatchQueue = queues.GetQueueClient(StorageNames.DispatchQueue);
         DispatchPoisonQueue = queues.GetQueueClient(StorageNames.DispatchPoisonQueue);
     }
@@ -31,8 +35,12 @@ public sealed class StorageClients
     public TableClient Jobs { get; }
     public TableClient Agents { get; }
     public TableClient Idempotency { get; }
+    public TableClient InFlight { get; }
     public QueueClient DispatchQueue { get; }
     public QueueClient DispatchPoisonQueue { get; }
+
+    /// <summary>Any queue of the account, with the app's (base64) message encoding.</summary>
+    public QueueClient Queue(string name) => _queues.GetQueueClient(name);
 
     public static StorageClients FromConfiguration(IConfiguration configuration)
     {

@@ -22,6 +22,7 @@ public sealed partial class StorageInitializer(StorageClients storage, ILogger<S
                     storage.Jobs.CreateIfNotExistsAsync(cancellationToken),
                     storage.Agents.CreateIfNotExistsAsync(cancellationToken),
                     storage.Idempotency.CreateIfNotExistsAsync(cancellationToken),
+                    storage.InFlight.CreateIfNotExistsAsync(cancellationToken),
                     storage.DispatchQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
                     storage.DispatchPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
                 return;

@@ -11,6 +11,9 @@ public static class StorageNames
     /// <summary>One row per Idempotency-Key: the job it created.</summary>
     public const string IdempotencyTable = "idempotency";
 
+    /// <summary>The jobs the time-out timer watches (see <see cref="InFlightEntity"/>).</summary>
+    public const string InFlightTable = "inflight";
+
     public const string DispatchQueue = "provisioning-jobs";
     public const string DispatchPoisonQueue = DispatchQueue + "-poison";
 }

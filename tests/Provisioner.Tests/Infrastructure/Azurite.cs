@@ -86,7 +86,7 @@ public sealed class Azurite : IAsyncLifetime
 
     public Task DisposeAsync() => StopAsync();
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -31,11 +31,22 @@ public sealed class Runner : IAsyncDisposable
     public Azurite Azurite { get; }
     public CapturedLogs Logs { get; }
 
+    /// <summary>The functions driven by queue and timer. Off unless a test asks for them, so a test that plays the workflow by hand is alone with its job.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> BackgroundFunctionsOff = new Dictionary<string, string?>
+    {
+        ["AzureWebJobs.DispatchJob.Disabled"] = "true",
+        ["AzureWebJobs.FailPoisonedDispatch.Disabled"] = "true",
+        ["AzureWebJobs.FailStuckJobs.Disabled"] = "true",
+    };
+
     public static async Task<Runner> StartAsync(Azurite azurite, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
-        var overrides = new Dictionary<string, string?>
+        var port = Azurite.FreePort();
+        var overrides = new Dictionary<string, string?>(BackgroundFunctionsOff)
         {
-            ["PORT"] = "0",
+            ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}/",
+            ["GITHUB_TOKEN"] = "",
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["GITHUB_CALLBACK_SECRET"] = Secret,
             ["GITHUB_CALLBACK_SECRET_PREVIOUS"] = "",

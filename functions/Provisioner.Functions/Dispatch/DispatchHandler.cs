@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Provisioner.Functions.Jobs;
+using Provisioner.Functions.Storage;
+
+namespace Provisioner.Functions.Dispatch;
+
+/// <summary>
+/// Handles one <c>provisioning-jobs</c> message: dispatches the job's workflow unless the job
+/// has moved on (a redelivered message must not dispatch twice), then records the dispatch, or
+/// fails the job when GitHub refused for good. Transient failures are thrown so the queue
+/// delivers the message again; the last delivery lands in the poison queue.
+/// </summary>
+public sealed partial class DispatchHandler(
+    JobStore store,
+    IWorkflowDispatcher dispatcher,
+    IOptions<DispatchOptions> options,
+    TimeProvider time,
+    ILogger<DispatchHandler> logger)
+{
+    public async Task HandleAsync(string message, CancellationToken cancellationToken)
+    {
+        if (!DispatchMessage.TryParse(message, out var jobId))
+        {
+            LogUnreadable(logger);
+            return;
+        }
+
+        var stored = await store.FindAsync(jobId, cancellationToken);
+        if (stored is null)
+        {
+            LogUnknownJob(logger, jobId);
+            return;
+        }
+
+        var job = stored.Job;
+        if (job.Status != JobStatus.Queued || job.DispatchedAt is not null)
+        {
+            LogSkipped(logger, jobId, job.Status, job.DispatchedAt);
+            return;
+        }
+
+        var inputs = new WorkflowInputs(jobId, job.AgentId, job.Region, options.Value.CallbackUrl);
+        switch (await dispatcher.DispatchAsync(inputs, cancellationToken))
+        {
+            case DispatchOutcome.Dispatched dispatched:
+                var now = time.GetUtcNow();
+                await store.UpdateAsync(
+                    jobId,
+                    j => j.DispatchedAt is not null ? null : j with
+                    {
+                        DispatchedAt = now,
+                        WorkflowRunId = j.WorkflowRunId ?? dispatched.RunId,
+                        WorkflowRunUrl = j.WorkflowRunUrl ?? dispatched.RunUrl,
+                        UpdatedAt = j.UpdatedAt > now ? j.UpdatedAt : now,
+                    },
+                    cancellationToken);
+                break;
+            case DispatchOutcome.Rejected rejected:
+                await FailAsync(jobId, rejected.Message, cancellationToken);
+                break;
+        }
+    }
+
+    /// <summary>For the poison queue: the message failed every delivery.</summary>
+    public async Task HandlePoisonAsync(string message, CancellationToken cancellationToken)
+    {
+        if (!DispatchMessage.TryParse(message, out var jobId))
+        {
+            LogUnreadable(logger);
+            return;
+        }
+
+        LogPoisoned(logger, jobId);
+        await FailAsync(
+            jobId,
+            $"The workflow could not be dispatched: every attempt failed (GitHub kept answering with errors or could not be reached), so the message was moved to {StorageNames.DispatchPoisonQueue}. Check GitHub's status and the app's logs, then create the job again.",
+            cancellationToken);
+    }
+
+    private Task<Job?> FailAsync(Guid jobId, string message, CancellationToken cancellationToken) =>
+        store.UpdateAsync(jobId, j => JobTransitions.Fail(j, message, null, time.GetUtcNow()), cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A provisioning-jobs message is not {{\"job_id\": \"<guid>\"}}: dropped")]
+    private static partial void LogUnreadable(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: not found, nothing to dispatch")]
+    private static partial void LogUnknownJob(ILogger logger, Guid jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: not dispatched again (status {Status}, dispatched at {DispatchedAt})")]
+    private static partial void LogSkipped(ILogger logger, Guid jobId, JobStatus status, DateTimeOffset? dispatchedAt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: its dispatch message reached the poison queue; failing the job")]
+    private static partial void LogPoisoned(ILogger logger, Guid jobId);
+}

@@ -1,0 +1,11 @@
+using Microsoft.Azure.Functions.Worker;
+using Provisioner.Functions.Storage;
+
+namespace Provisioner.Functions.Dispatch;
+
+public sealed class DispatchPoisonFunction(DispatchHandler handler)
+{
+    [Function("FailPoisonedDispatch")]
+    public Task RunAsync([QueueTrigger(StorageNames.DispatchPoisonQueue)] string message, CancellationToken cancellationToken) =>
+        handler.HandlePoisonAsync(message, cancellationToken);
+}

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Provisioner.Functions.Configuration;
+using Provisioner.Functions.Dispatch;
+using Provisioner.Functions.ReceiveCallback;
+
+namespace Provisioner.Functions.Simulator;
+
+/// <summary>
+/// Plays the provisioning workflow when no GitHub token is configured: the same callbacks, in
+/// the workflow's order, signed with Standard Webhooks and sent over HTTP to the job's
+/// <c>callback_url</c>, with short pauses. It stops when its claim is refused (409), as the real
+/// workflow does, and retries a callback that met a network error or a 5xx.
+/// </summary>
+public sealed partial class SimulatedWorkflow(
+    IOptions<SimulatorOptions> options,
+    IOptions<CallbackSecurityOptions> security,
+    TimeProvider time,
+    ILogger<SimulatedWorkflow> logger) : BackgroundService, IWorkflowDispatcher
+{
+    private readonly Channel<(WorkflowInputs Inputs, string RunId)> _runs = Channel.CreateUnbounded<(WorkflowInputs, string)>();
+    private readonly ConcurrentDictionary<Task, bool> _running = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(15) };
+
+    public Task<DispatchOutcome> DispatchAsync(WorkflowInputs inputs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var runId = "sim-" + Random.Shared.NextInt64(1_000_000_000, 9_999_999_999).ToString(CultureInfo.InvariantCulture);
+        _runs.Writer.TryWrite((inputs, runId));
+        LogStarted(logger, inputs.JobId, runId, options.Value.FailAt ?? "nowhere");
+        return Task.FromResult<DispatchOutcome>(new DispatchOutcome.Dispatched(runId, null));
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var (inputs, runId) in _runs.Reader.ReadAllAsync(stoppingToken))
+            {
+                var run = RunAsync(inputs, runId, stoppingToken);
+                _running[run] = true;
+                _ = run.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+
+        await Task.WhenAll(_running.Keys);
+    }
+
+    private async Task RunAsync(WorkflowInputs inputs, string runId, CancellationToken cancellationToken)
+    {
+        var failAt = options.Value.FailAt?.Trim().ToLowerInvariant();
+        try
+        {
+            if (!await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", workflow_run_id = runId }, cancellationToken))
+            {
+                return;
+            }
+
+            await PauseAsync(cancellationToken);
+            await SendAsync(inputs, new { job_id = inputs.JobId, type = "heartbeat" }, cancellationToken);
+            if (await FailedAtAsync("provision", failAt, inputs, "could not create the server: the simulated cloud has no capacity in " + inputs.Region, cancellationToken))
+            {
+                return;
+            }
+
+            await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", step = "vm_created" }, cancellationToken);
+            if (await FailedAtAsync("install", failAt, inputs, "could not install Ansible on the server (simulated)", cancellationToken))
+            {
+                return;
+            }
+
+            await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", step = "ansible_started", mode = "full", used_snapshot = false }, cancellationToken);
+            if (await FailedAtAsync("configure", failAt, inputs, "the agent did not pass its health check (simulated)", cancellationToken))
+            {
+                return;
+            }
+
+            await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", step = "ansible_complete" }, cancellationToken);
+            await PauseAsync(cancellationToken);
+            var host = (inputs.JobId.GetHashCode() & 0x7f) + 10;
+            await SendAsync(inputs, new { job_id = inputs.JobId, status = "running", server_id = "sim-" + runId[4..], server_ip = $"203.0.113.{host}", tailscale_ip = $"100.64.0.{host}", used_snapshot = false }, cancellationToken);
+            LogFinished(logger, inputs.JobId, runId);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: a real run would go on, and its job would time out here.
+        }
+    }
+
+    private async Task<bool> FailedAtAsync(string step, string? failAt, WorkflowInputs inputs, string error, CancellationToken cancellationToken)
+    {
+        await PauseAsync(cancellationToken);
+        if (failAt != step)
+        {
+            return false;
+        }
+
+        await SendAsync(inputs, new { job_id = inputs.JobId, status = "failed", error, failed_step = step, step }, cancellationToken);
+        return true;
+    }
+
+    private Task PauseAsync(CancellationToken cancellationToken) => Task.Delay(options.Value.StepDelay, time, cancellationToken);
+
+    /// <summary>Sends one signed callback; false when the backend refused the run (409), which ends it.</summary>
+    private async Task<bool> SendAsync(WorkflowInputs inputs, object payload, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(payload);
+        var webhookId = "msg_" + Guid.NewGuid().ToString("N");
+        SigningKeys.TryCreate(security.Value.Secret!, out var keys, out _);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, inputs.CallbackUrl) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new("application/json");
+            foreach (var (name, value) in StandardWebhookSigner.Sign(keys!, webhookId, time.GetUtcNow(), body))
+            {
+                request.Headers.Add(name, value);
+            }
+
+            try
+            {
+                using var response = await _http.SendAsync(request, cancellationToken);
+                if (response.StatusCode == HttpStatusCode.Conflict)
+                {
+                    LogRefused(logger, inputs.JobId);
+                    return false;
+                }
+
+                if (response.IsSuccessStatusCode || (int)response.StatusCode < 500 || attempt >= 5)
+                {
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        LogCallbackFailed(logger, inputs.JobId, (int)response.StatusCode);
+                    }
+
+                    return true;
+                }
+            }
+            catch (HttpRequestException) when (attempt < 5)
+            {
+                // The backend may be restarting: retry as the workflow's curl --retry would.
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), time, cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: simulated workflow run {RunId} started (fails at: {FailAt})")]
+    private static partial void LogStarted(ILogger logger, Guid jobId, string runId, string failAt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: simulated workflow run {RunId} finished")]
+    private static partial void LogFinished(ILogger logger, Guid jobId, string runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the backend refused the simulated run's claim (409); the run stops")]
+    private static partial void LogRefused(ILogger logger, Guid jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: a simulated callback was answered {StatusCode}")]
+    private static partial void LogCallbackFailed(ILogger logger, Guid jobId, int statusCode);
+}

@@ -1,0 +1,11 @@
+using Microsoft.Azure.Functions.Worker;
+
+namespace Provisioner.Functions.TimeOuts;
+
+public sealed class FailStuckJobsFunction(TimeoutSweeper sweeper)
+{
+    /// <summary>Every minute: a job is failed within a minute of going silent for the configured time.</summary>
+    [Function("FailStuckJobs")]
+    public Task RunAsync([TimerTrigger("0 */1 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        sweeper.SweepAsync(cancellationToken);
+}
