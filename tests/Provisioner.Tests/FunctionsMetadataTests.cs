@@ -47,6 +47,42 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(expected, served);
     }
 
+    [Theory]
+    [InlineData("DispatchJob", "provisioning-jobs")]
+    [InlineData("FailPoisonedDispatch", "provisioning-jobs-poison")]
+    public void Metadata_ListsTheQueueFunctions(string name, string queue)
+    {
+        var function = Assert.Single(Functions(), f => f.GetProperty("name").GetString() == name);
+        var trigger = Assert.Single(function.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString() == "queueTrigger");
+        Assert.Equal(queue, trigger.GetProperty("queueName").GetString());
+    }
+
+    [Fact]
+    public void Metadata_ListsTheTimeOutTimerEveryMinute()
+    {
+        var function = Assert.Single(Functions(), f => f.GetProperty("name").GetString() == "FailStuckJobs");
+        var trigger = Assert.Single(function.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString() == "timerTrigger");
+        var schedule = NCrontab.CrontabSchedule.Parse(trigger.GetProperty("schedule").GetString()!, new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true });
+        var start = new DateTime(2026, 1, 1, 0, 0, 30, DateTimeKind.Utc);
+        Assert.Equal(start.AddSeconds(30), schedule.GetNextOccurrence(start));
+    }
+
+    [Fact]
+    public void QueueSettings_AreReadFromHostJson_AndTheHostsOverrideSettings()
+    {
+        var hostJson = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "host.json")))!;
+        var queues = hostJson["extensions"]!["queues"]!;
+        var empty = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
+        var settings = Provisioner.LocalRunner.QueueSettings.From(hostJson, empty);
+        Assert.Equal((int)queues["batchSize"]!, settings.BatchSize);
+        Assert.Equal((int)queues["maxDequeueCount"]!, settings.MaxDequeueCount);
+        Assert.Equal(TimeSpan.Parse((string)queues["visibilityTimeout"]!, System.Globalization.CultureInfo.InvariantCulture), settings.VisibilityTimeout);
+
+        var overridden = Provisioner.LocalRunner.QueueSettings.From(hostJson, new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "2" }).Build());
+        Assert.Equal(2, overridden.MaxDequeueCount);
+    }
+
     [Fact]
     public void HostJson_RoutePrefix_IsApi()
     {

@@ -14,6 +14,27 @@ public sealed class StartupTests(Azurite azurite)
         Assert.Contains("GITHUB_CALLBACK_SECRET", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("GITHUB_OWNER")]
+    [InlineData("GITHUB_REPO")]
+    public async Task Start_WithTokenButNoRepository_StopsNamingTheSetting(string missing)
+    {
+        var settings = new Dictionary<string, string?> { ["GITHUB_TOKEN"] = "ghp_x", ["GITHUB_OWNER"] = "octo", ["GITHUB_REPO"] = "infra" };
+        settings[missing] = "";
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Runner.StartAsync(azurite, settings));
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SIMULATOR_FAIL_AT", "somewhere")]
+    [InlineData("DISPATCH_RETRY_ATTEMPTS", "many")]
+    [InlineData("CALLBACK_ALLOW_LEGACY_SIGNATURE", "maybe")]
+    public async Task Start_WithAMalformedSetting_StopsNamingIt(string setting, string value)
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Runner.StartAsync(azurite, new Dictionary<string, string?> { [setting] = value }));
+        Assert.Contains(setting, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Webhook_LegacySwitchedOff_RefusesXSignature()
     {

@@ -28,6 +28,8 @@ public sealed class Runner : IAsyncDisposable
     }
 
     public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
     public Azurite Azurite { get; }
     public CapturedLogs Logs { get; }
 
