@@ -14,6 +14,15 @@ if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test.sh: installing Chromium (apt-get)"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
 echo "test.sh: restoring and building (Release)"
 dotnet restore Provisioner.sln --nologo -v quiet
 dotnet build Provisioner.sln -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly

@@ -20,6 +20,8 @@ public sealed class AppRoot
 
     public string LocalSettingsPath => System.IO.Path.Combine(Path, "local.settings.json");
 
+    public static AppRoot At(string path) => new(System.IO.Path.GetFullPath(path));
+
     public static AppRoot Locate()
     {
         if (Environment.GetEnvironmentVariable(AppRootVariable) is { Length: > 0 } configured)
@@ -55,6 +57,21 @@ public sealed class AppRoot
             kv => kv.Key.Replace("__", ":", StringComparison.Ordinal),
             kv => kv.Value?.GetValueKind() == JsonValueKind.String ? kv.Value.GetValue<string>() : kv.Value?.ToJsonString());
     }
+
+    /// <summary>The <c>Host.CORS</c> of local.settings.json (comma-separated origins, or <c>*</c>), as Core Tools reads it.</summary>
+    public string? ReadCorsOrigins()
+    {
+        if (!File.Exists(LocalSettingsPath))
+        {
+            return null;
+        }
+
+        var root = JsonNode.Parse(File.ReadAllText(LocalSettingsPath), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        return root?["Host"]?["CORS"]?.GetValue<string>();
+    }
+
+    /// <summary>The status page's folder.</summary>
+    public string WebPath => System.IO.Path.Combine(Path, "web");
 
     /// <summary>host.json, or an empty object when there is none.</summary>
     public JsonNode ReadHostJson() =>

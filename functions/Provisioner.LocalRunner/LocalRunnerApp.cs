@@ -18,14 +18,24 @@ public static partial class LocalRunnerApp
     /// <param name="args">Command-line arguments (ASP.NET Core style).</param>
     /// <param name="overrides">Settings that win over every other source (tests).</param>
     /// <param name="configureServices">Runs after the app's own registrations (tests replace the clock or add log capture).</param>
-    public static WebApplication Create(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
+    /// <param name="appRoot">The folder with host.json and web/ (default: <see cref="AppRoot.Locate"/>); tests name the repository.</param>
+    /// <param name="readLocalSettings">False in tests, so a developer's local.settings.json cannot change what they see.</param>
+    public static WebApplication Create(
+        string[] args,
+        IReadOnlyDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? configureServices = null,
+        string? appRoot = null,
+        bool readLocalSettings = true)
     {
-        var root = AppRoot.Locate();
+        var root = appRoot is null ? AppRoot.Locate() : AppRoot.At(appRoot);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = root.Path });
 
         // Lowest first: local.settings.json, then environment variables and arguments (already
         // added by the builder), then explicit overrides.
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = root.ReadLocalSettings() });
+        if (readLocalSettings)
+        {
+            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = root.ReadLocalSettings() });
+        }
         if (overrides is not null)
         {
             builder.Configuration.AddInMemoryCollection(overrides);
@@ -65,9 +75,33 @@ public static partial class LocalRunnerApp
             }
         }
 
+        // Core Tools applies local.settings.json's Host.CORS; CORS_ALLOWED_ORIGINS overrides it here.
+        var cors = builder.Configuration["CORS_ALLOWED_ORIGINS"] is { Length: > 0 } configured ? configured : readLocalSettings ? root.ReadCorsOrigins() : null;
+        if (!string.IsNullOrWhiteSpace(cors))
+        {
+            builder.Services.AddCors(o => o.AddDefaultPolicy(policy =>
+            {
+                var origins = cors.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                _ = origins.Contains("*") ? policy.AllowAnyOrigin() : policy.WithOrigins(origins);
+                policy.AllowAnyHeader().AllowAnyMethod().WithExposedHeaders("ETag", "Retry-After", "Location");
+            }));
+        }
+
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        if (!string.IsNullOrWhiteSpace(cors))
+        {
+            app.UseCors();
+        }
+
+        // The status page (web/) at "/", as a Static Web App would serve it.
+        if (Directory.Exists(root.WebPath))
+        {
+            var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(root.WebPath);
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = files, OnPrepareResponse = r => r.Context.Response.Headers.CacheControl = "no-cache" });
+        }
         triggers.AddRange(app.MapHttpFunctions(functions, root.RoutePrefix()));
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioner.LocalRunner");
         foreach (var line in triggers)

@@ -60,14 +60,19 @@ public sealed class Runner : IAsyncDisposable
         }
 
         var logs = new CapturedLogs();
-        var app = LocalRunnerApp.Create([], overrides, services =>
-        {
-            services.AddSingleton<ILoggerProvider>(logs);
-            if (time is not null)
+        var app = LocalRunnerApp.Create(
+            [],
+            overrides,
+            services =>
             {
-                services.Replace(ServiceDescriptor.Singleton(time));
-            }
-        });
+                services.AddSingleton<ILoggerProvider>(logs);
+                if (time is not null)
+                {
+                    services.Replace(ServiceDescriptor.Singleton(time));
+                }
+            },
+            appRoot: RepositoryRoot.Path,
+            readLocalSettings: false);
         await app.StartAsync();
         return new Runner(app, azurite, logs);
     }

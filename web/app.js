@@ -1,0 +1,317 @@
+// The status page: creates a job or follows one, polling the status endpoint politely
+// (one request in flight, If-None-Match, Retry-After, back-off when the API is away).
+
+const DEFAULT_POLL_SECONDS = 2;
+const MAX_BACKOFF_SECONDS = 30;
+const TERMINAL = new Set(['running', 'failed']);
+const STATE_TEXT = { pending: 'Pending', active: 'In progress', completed: 'Completed', error: 'Failed' };
+const STATUS_TEXT = { queued: 'Queued', provisioning: 'Provisioning', running: 'Running', failed: 'Failed' };
+
+const $ = (id) => document.getElementById(id);
+
+/** The API's base URL: config.json's apiBaseUrl, or this page's own origin when it is empty or missing. */
+async function loadApiBase() {
+  try {
+    const response = await fetch('config.json', { cache: 'no-store' });
+    if (response.ok) {
+      const config = await response.json();
+      if (typeof config.apiBaseUrl === 'string') {
+        return config.apiBaseUrl.replace(/\/+$/, '');
+      }
+    }
+  } catch {
+    // No config: same origin.
+  }
+  return '';
+}
+
+function parseSeconds(value) {
+  const seconds = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
+}
+
+function duration(ms) {
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h} h ${m} min`;
+  if (m > 0) return `${m} min ${s} s`;
+  return `${s} s`;
+}
+
+function since(iso, now = Date.now()) {
+  return iso ? now - Date.parse(iso) : NaN;
+}
+
+function localTime(iso) {
+  return iso ? new Date(iso).toLocaleString() : '';
+}
+
+/** Polls one status URL until the job is running or failed. */
+class Poller {
+  constructor(url, handlers) {
+    this.url = url;
+    this.handlers = handlers;
+    this.etag = null;
+    this.failures = 0;
+    this.timer = null;
+    this.inFlight = false;
+    this.stopped = false;
+  }
+
+  start() {
+    this.tick();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  async tick() {
+    if (this.inFlight || this.stopped) return;
+    this.inFlight = true;
+    let delaySeconds = DEFAULT_POLL_SECONDS;
+    try {
+      const headers = { Accept: 'application/json' };
+      if (this.etag) headers['If-None-Match'] = this.etag;
+      // no-store: the page does its own revalidation, so a 304 reaches it as a 304.
+      const response = await fetch(this.url, { headers, cache: 'no-store' });
+      const retryAfter = parseSeconds(response.headers.get('Retry-After'));
+      if (response.status === 304) {
+        delaySeconds = retryAfter ?? DEFAULT_POLL_SECONDS;
+      } else if (response.ok) {
+        this.etag = response.headers.get('ETag');
+        const document = await response.json();
+        this.handlers.onDocument(document);
+        if (TERMINAL.has(document.status)) this.stop();
+        delaySeconds = retryAfter ?? DEFAULT_POLL_SECONDS;
+      } else if (response.status >= 500 || response.status === 429) {
+        throw Object.assign(new Error(`the API answered ${response.status}`), { retryAfter });
+      } else {
+        const problem = await response.json().catch(() => ({}));
+        this.handlers.onGone(response.status, problem.detail ?? `The API answered ${response.status}.`);
+        this.stop();
+      }
+      this.failures = 0;
+      this.handlers.onConnection(null);
+    } catch (error) {
+      this.failures += 1;
+      const backoff = Math.min(DEFAULT_POLL_SECONDS * 2 ** this.failures, MAX_BACKOFF_SECONDS);
+      delaySeconds = Math.max(backoff, error.retryAfter ?? 0);
+      this.handlers.onConnection(delaySeconds);
+    } finally {
+      this.inFlight = false;
+      if (!this.stopped) {
+        this.timer = setTimeout(() => this.tick(), delaySeconds * 1000);
+      }
+    }
+  }
+}
+
+/** Draws a status document; keeps the live parts (elapsed, active step time) ticking between polls. */
+class JobView {
+  constructor() {
+    this.document = null;
+    this.renders = 0;
+    this.announced = '';
+    setInterval(() => this.tick(), 1000);
+  }
+
+  show(document) {
+    this.document = document;
+    this.renders += 1;
+    $('job').hidden = false;
+    $('job').dataset.renders = String(this.renders);
+    $('agent-name').textContent = document.agent_id;
+    $('region-name').textContent = document.region;
+    $('job-id').textContent = document.job_id;
+    const status = $('status');
+    status.dataset.status = document.status;
+    status.textContent = STATUS_TEXT[document.status] ?? document.status;
+    window.document.title = `${STATUS_TEXT[document.status] ?? document.status} · ${document.agent_id} · Agent provisioning`;
+
+    this.renderSteps(document);
+    this.renderServer(document.server);
+    this.renderRunLink(document.workflow_run_url);
+    this.tick();
+    this.announce(document);
+  }
+
+  renderSteps(document) {
+    const list = $('steps');
+    for (const step of document.steps) {
+      let item = list.querySelector(`[data-step="${step.id}"]`);
+      if (!item) {
+        item = window.document.createElement('li');
+        item.className = 'step';
+        item.dataset.step = step.id;
+        item.innerHTML = '<span class="step-icon" aria-hidden="true"></span>'
+          + '<span><span class="step-label"></span><span class="step-state"></span></span>'
+          + '<span class="step-time"></span>';
+        list.append(item);
+      }
+      item.dataset.state = step.state;
+      item.querySelector('.step-label').textContent = step.label;
+      item.querySelector('.step-state').textContent = STATE_TEXT[step.state] ?? step.state;
+      if (step.state === 'active') item.setAttribute('aria-current', 'step');
+      else item.removeAttribute('aria-current');
+
+      const time = item.querySelector('.step-time');
+      time.dataset.started = step.started_at ?? '';
+      time.title = step.started_at ? `Started ${localTime(step.started_at)}` : '';
+      time.textContent = step.completed_at ? duration(Date.parse(step.completed_at) - Date.parse(step.started_at)) : '';
+
+      let error = item.querySelector('.step-error');
+      if (step.state === 'error' && document.error) {
+        if (!error) {
+          error = window.document.createElement('p');
+          error.className = 'step-error';
+          item.append(error);
+        }
+        error.textContent = `${document.error.message} (failed step: ${document.error.failed_step})`;
+      } else if (error) {
+        error.remove();
+      }
+    }
+  }
+
+  renderServer(server) {
+    $('server').hidden = !server;
+    if (!server) return;
+    $('server-id').textContent = server.id ?? '–';
+    $('server-ip').textContent = server.ip ?? '–';
+    $('tailscale-ip').textContent = server.tailscale_ip ?? '–';
+  }
+
+  renderRunLink(url) {
+    const safe = typeof url === 'string' && /^https?:\/\//i.test(url);
+    $('run-link').hidden = !safe;
+    if (safe) $('run-link').querySelector('a').href = url;
+  }
+
+  /** Live text only: elapsed time, the active step's running time, the heartbeat's age. */
+  tick() {
+    const document = this.document;
+    if (!document) return;
+    const terminal = TERMINAL.has(document.status);
+    const end = terminal ? Date.parse(document.updated_at) : Date.now();
+    $('elapsed').textContent = duration(end - Date.parse(document.created_at));
+    $('heartbeat').textContent = document.last_heartbeat_at ? `${duration(since(document.last_heartbeat_at))} ago` : '–';
+    $('heartbeat').title = localTime(document.last_heartbeat_at);
+    const active = $('steps').querySelector('[data-state="active"] .step-time');
+    if (active && active.dataset.started) {
+      active.textContent = duration(since(active.dataset.started));
+    }
+  }
+
+  /** Tells screen readers what changed: the step now in progress, or how it ended. */
+  announce(document) {
+    const active = document.steps.find((s) => s.state === 'active');
+    const failed = document.steps.find((s) => s.state === 'error');
+    let message;
+    if (document.status === 'running') message = `Provisioning complete: agent ${document.agent_id} is running.`;
+    else if (document.status === 'failed') message = `Provisioning failed at ${failed?.label ?? 'an unknown step'}: ${document.error?.message ?? ''}`;
+    else if (active) message = `${active.label} in progress.`;
+    if (message && message !== this.announced) {
+      this.announced = message;
+      $('announcer').textContent = message;
+    }
+  }
+}
+
+function showNotice(delaySeconds) {
+  const notice = $('notice');
+  if (delaySeconds === null) {
+    notice.hidden = true;
+    notice.textContent = '';
+    return;
+  }
+  notice.hidden = false;
+  notice.textContent = `Cannot reach the API. Reconnecting in ${delaySeconds} s…`;
+}
+
+function follow(url) {
+  const view = new JobView();
+  const poller = new Poller(url, {
+    onDocument: (document) => view.show(document),
+    onConnection: showNotice,
+    onGone: (status, detail) => {
+      $('job').hidden = true;
+      $('missing').hidden = false;
+      $('missing-text').textContent = detail;
+    },
+  });
+  poller.start();
+  return { view, poller };
+}
+
+function setupForm(api) {
+  const section = $('create');
+  const form = $('create-form');
+  const error = $('create-error');
+  const button = $('create-button');
+  section.hidden = false;
+  $('agent-id').focus();
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    if (!form.checkValidity()) {
+      const invalid = form.querySelector(':invalid');
+      error.textContent = invalid?.id === 'region'
+        ? 'Region: use lower-case letters, digits or -, up to 32 characters.'
+        : 'Agent id: use 1 to 64 letters, digits, _ or -.';
+      error.hidden = false;
+      invalid?.focus();
+      return;
+    }
+
+    button.disabled = true;
+    try {
+      const response = await fetch(`${api}/api/jobs`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID() },
+        body: JSON.stringify({ agent_id: $('agent-id').value, region: $('region').value }),
+      });
+      const body = await response.json().catch(() => ({}));
+      if (response.status === 202) {
+        history.replaceState(null, '', `?job_id=${encodeURIComponent(body.job_id)}`);
+        section.hidden = true;
+        follow(`${api}/api/jobs/${encodeURIComponent(body.job_id)}`).view.show(body);
+        return;
+      }
+      error.textContent = body.detail ?? `The API answered ${response.status}.`;
+      if (response.status === 409 && body.job_id) {
+        const link = document.createElement('a');
+        link.href = `?job_id=${encodeURIComponent(body.job_id)}`;
+        link.textContent = ' Follow that job.';
+        error.append(link);
+      }
+      error.hidden = false;
+    } catch {
+      error.textContent = 'Cannot reach the API. Check your connection and try again.';
+      error.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+async function main() {
+  const api = await loadApiBase();
+  const params = new URLSearchParams(location.search);
+  const jobId = params.get('job_id');
+  const agentId = params.get('agent_id');
+  if (jobId) {
+    follow(`${api}/api/jobs/${encodeURIComponent(jobId)}`);
+  } else if (agentId) {
+    follow(`${api}/api/agents/${encodeURIComponent(agentId)}/provisioning`);
+  } else {
+    setupForm(api);
+  }
+}
+
+main();
