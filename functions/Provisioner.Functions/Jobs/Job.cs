@@ -36,6 +36,11 @@ public sealed record Job
 
     public bool IsTerminal => Failure is not null || RunningAt is not null;
 
+    /// <summary>Whether any workflow callback has been applied: a milestone, a heartbeat, a run id, or a failure the workflow reported.</summary>
+    public bool HeardFromWorkflow =>
+        ProvisioningAt is not null || VmCreatedAt is not null || AnsibleStartedAt is not null || AnsibleCompleteAt is not null
+        || RunningAt is not null || LastHeartbeatAt is not null || WorkflowRunId is not null || Failure is { ByWorkflow: true } || Server is not null;
+
     /// <summary>The furthest milestone with a recorded time (Queued at least).</summary>
     public Milestone Furthest
     {

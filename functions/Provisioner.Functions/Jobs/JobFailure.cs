@@ -5,4 +5,5 @@ namespace Provisioner.Functions.Jobs;
 /// <param name="Message">What a person should read.</param>
 /// <param name="ReportedStep">The <c>failed_step</c> (or <c>step</c>) the reporter named, as sent; null when none.</param>
 /// <param name="StepIndex">The projection step (0 = Queued … 4 = Running) that shows the error.</param>
-public sealed record JobFailure(DateTimeOffset At, string Message, string? ReportedStep, int StepIndex);
+/// <param name="ByWorkflow">True when the workflow reported it; false when the backend failed the job (dispatch, time-out).</param>
+public sealed record JobFailure(DateTimeOffset At, string Message, string? ReportedStep, int StepIndex, bool ByWorkflow);

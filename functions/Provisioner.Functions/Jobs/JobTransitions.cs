@@ -21,9 +21,11 @@ public static class JobTransitions
                 return new CallbackOutcome.ClaimRefused($"job {job.JobId} is claimed by workflow run {owner}; run {runId} must stop");
             }
 
-            if (job.WorkflowRunId is null && job.IsTerminal)
+            if (job.WorkflowRunId is null && job.IsTerminal && !job.HeardFromWorkflow)
             {
-                return new CallbackOutcome.ClaimRefused($"job {job.JobId} has already ended ({job.Status.ToString().ToLowerInvariant()}); run {runId} must not provision it");
+                // The backend gave up on this job (dispatch refused, poisoned, timed out) before
+                // any run reported: a run starting now would build a VM that nobody tracks.
+                return new CallbackOutcome.ClaimRefused($"job {job.JobId} has already ended ({job.Status.ToString().ToLowerInvariant()}) before any workflow run reported; run {runId} must not provision it");
             }
         }
 
@@ -58,7 +60,7 @@ public static class JobTransitions
         var stepIndex = StepNames.StepOfFailure(reportedStep) ?? ActiveStep(job);
         return job with
         {
-            Failure = new JobFailure(at, Truncate(message), reportedStep, stepIndex),
+            Failure = new JobFailure(at, Truncate(message), reportedStep, stepIndex, ByWorkflow: false),
             UpdatedAt = Later(job.UpdatedAt, at),
         };
     }
@@ -102,7 +104,7 @@ public static class JobTransitions
             : callback.Error;
         return job with
         {
-            Failure = new JobFailure(at, Truncate(message), string.IsNullOrWhiteSpace(reported) ? null : reported, stepIndex),
+            Failure = new JobFailure(at, Truncate(message), string.IsNullOrWhiteSpace(reported) ? null : reported, stepIndex, ByWorkflow: true),
             Server = Merge(job.Server, callback.Server),
         };
     }

@@ -30,6 +30,7 @@ public sealed class JobEntity : ITableEntity
     public string? ErrorMessage { get; set; }
     public string? ReportedFailedStep { get; set; }
     public int? FailedStepIndex { get; set; }
+    public bool? FailedByWorkflow { get; set; }
     public string? ServerId { get; set; }
     public string? ServerIp { get; set; }
     public string? TailscaleIp { get; set; }
@@ -61,6 +62,7 @@ public sealed class JobEntity : ITableEntity
             ErrorMessage = job.Failure?.Message,
             ReportedFailedStep = job.Failure?.ReportedStep,
             FailedStepIndex = job.Failure?.StepIndex,
+            FailedByWorkflow = job.Failure?.ByWorkflow,
             ServerId = job.Server?.Id,
             ServerIp = job.Server?.Ip,
             TailscaleIp = job.Server?.TailscaleIp,
@@ -85,7 +87,7 @@ public sealed class JobEntity : ITableEntity
         AnsibleCompleteAt = AnsibleCompleteAt,
         RunningAt = RunningAt,
         LastHeartbeatAt = LastHeartbeatAt,
-        Failure = FailedAt is { } at ? new JobFailure(at, ErrorMessage ?? "", ReportedFailedStep, FailedStepIndex ?? 0) : null,
+        Failure = FailedAt is { } at ? new JobFailure(at, ErrorMessage ?? "", ReportedFailedStep, FailedStepIndex ?? 0, FailedByWorkflow ?? false) : null,
         Server = ServerId is null && ServerIp is null && TailscaleIp is null ? null : new ServerInfo(ServerId, ServerIp, TailscaleIp),
         WorkflowRunId = WorkflowRunId,
         WorkflowRunUrl = WorkflowRunUrl,

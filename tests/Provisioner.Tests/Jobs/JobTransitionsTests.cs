@@ -56,10 +56,9 @@ public sealed class JobTransitionsTests
         var random = new Random(7);
         for (var trial = 0; trial < 200; trial++)
         {
-            // The claim comes first, as in the workflow (it stops the run when refused); the rest in any order, some twice.
-            var rest = HappyPath[1..];
-            var shuffled = rest.Concat(HappyPath.Where(_ => random.Next(5) == 0)).OrderBy(_ => random.Next()).ToArray();
-            var job = Apply([HappyPath[0], .. shuffled]);
+            // Every callback of one run, in any order, some twice.
+            var shuffled = HappyPath.Concat(HappyPath.Where(_ => random.Next(5) == 0)).OrderBy(_ => random.Next()).ToArray();
+            var job = Apply(shuffled);
             Assert.Equal(JobStatus.Running, job.Status);
             Assert.Equal("completed completed completed completed completed", States(job));
             Assert.Equal("srv-1", job.Server?.Id);
@@ -83,11 +82,19 @@ public sealed class JobTransitionsTests
     }
 
     [Fact]
-    public void Apply_ClaimOfAJobThatEndedWithoutAClaim_IsRefused()
+    public void Apply_LateClaimOfAJobTheWorkflowFinished_IsAcceptedAndChangesNothing()
     {
-        // A running job whose run never claimed it: a run claiming it now would build a second VM.
+        // The run's own callbacks overtook its claim: it is the run that did the work.
         var running = Apply(Step("ansible_complete"), Running());
-        Assert.IsType<CallbackOutcome.ClaimRefused>(JobTransitions.Apply(running, Provisioning("run-3"), Start.AddHours(1)));
+        var outcome = Assert.IsType<CallbackOutcome.Accepted>(JobTransitions.Apply(running, Provisioning("run-3"), Start.AddHours(1)));
+        Assert.False(outcome.Changed);
+    }
+
+    [Fact]
+    public void Apply_ClaimOfAJobTheBackendTimedOut_IsRefused()
+    {
+        var timedOut = JobTransitions.Fail(NewJob(), "timed out", null, Start.AddMinutes(20));
+        Assert.IsType<CallbackOutcome.ClaimRefused>(JobTransitions.Apply(timedOut, Provisioning("run-4"), Start.AddMinutes(21)));
     }
 
     [Fact]
