@@ -18,6 +18,12 @@ public sealed record CreateJobRequest(string AgentId, string Region)
     public static bool TryParse(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out CreateJobRequest? request, [NotNullWhen(false)] out string? error)
     {
         request = null;
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            error = "The body is not valid UTF-8. Send {\"agent_id\": \"…\", \"region\": \"…\"}.";
+            return false;
+        }
+
         JsonDocument document;
         try
         {
@@ -38,14 +44,24 @@ public sealed record CreateJobRequest(string AgentId, string Region)
                 return false;
             }
 
-            var agentId = StringOf(root, "agent_id");
+            string? agentId, region;
+            try
+            {
+                agentId = StringOf(root, "agent_id");
+                region = StringOf(root, "region");
+            }
+            catch (InvalidOperationException)
+            {
+                error = "agent_id or region is not valid text (check its \\u escapes).";
+                return false;
+            }
+
             if (!IsValidAgentId(agentId))
             {
                 error = $"agent_id is {(agentId is null ? "missing or not a string" : "not valid")}: use 1 to {MaxAgentIdLength} characters of A-Z a-z 0-9 _ -.";
                 return false;
             }
 
-            var region = StringOf(root, "region");
             if (!IsValidRegion(region))
             {
                 error = $"region is {(region is null ? "missing or not a string" : "not valid")}: use 1 to {MaxRegionLength} characters of a-z 0-9 -, for example \"eu-central\".";

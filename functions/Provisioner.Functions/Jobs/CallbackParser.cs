@@ -24,6 +24,12 @@ public static class CallbackParser
     public static bool TryParse(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out Callback? callback, [NotNullWhen(false)] out string? error)
     {
         callback = null;
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            error = "The body is not valid UTF-8.";
+            return false;
+        }
+
         JsonDocument document;
         try
         {
@@ -44,7 +50,17 @@ public static class CallbackParser
                 return false;
             }
 
-            return TryRead(root, out callback, out error);
+            try
+            {
+                return TryRead(root, out callback, out error);
+            }
+            catch (InvalidOperationException)
+            {
+                // A string escape that is not valid text (a lone surrogate, say).
+                callback = null;
+                error = "The body holds a string that is not valid text (check its \\u escapes).";
+                return false;
+            }
         }
     }
 
