@@ -25,6 +25,7 @@ fi
 
 echo "test.sh: restoring and building (Release)"
 dotnet restore Provisioner.sln --nologo -v quiet
+bash .ci/check-infra.sh
 dotnet build Provisioner.sln -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly
 
 results="$PWD/artifacts/test-results"

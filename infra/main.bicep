@@ -1,0 +1,205 @@
+// Provisioner on Azure: the Function App (Flex Consumption, .NET 10 isolated), its storage, its
+// identity, its secrets, its telemetry and the status page. Deployed with `azd up`; see README.md,
+// "Deploy to Azure". Every resource is declared in ./modules (the public module registry is not
+// reachable from every machine that builds this).
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment (for example "prod"). It names the resource group and seeds the token that makes every resource name unique.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource except the Static Web App. Flex Consumption must be offered there (az functionapp list-flexconsumption-locations).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Region of the Static Web App, which is offered in fewer regions; it serves from a global edge, so this matters little.')
+@allowed(['centralus', 'eastasia', 'eastus2', 'westeurope', 'westus2'])
+param staticWebAppLocation string = 'westeurope'
+
+@secure()
+@minLength(16)
+@description('GITHUB_CALLBACK_SECRET: the secret the workflow signs its callbacks with (at least 16 characters; openssl rand -hex 32 makes a good one). Stored in Key Vault.')
+param githubCallbackSecret string
+
+@secure()
+@description('GITHUB_CALLBACK_SECRET_PREVIOUS: while rotating, the secret being replaced, still accepted. Empty outside a rotation.')
+param githubCallbackSecretPrevious string = ''
+
+@secure()
+@description('GITHUB_TOKEN: a token with Actions read and write on the workflow\'s repository. Empty: jobs run the simulated workflow. Stored in Key Vault.')
+param githubToken string = ''
+
+@description('GITHUB_OWNER: owner of the repository holding the workflow (required with a token).')
+param githubOwner string = ''
+
+@description('GITHUB_REPO: that repository\'s name (required with a token).')
+param githubRepo string = ''
+
+@description('GITHUB_WORKFLOW: the workflow file to dispatch.')
+param githubWorkflow string = 'provision-agent.yml'
+
+@description('GITHUB_REF: the branch or tag the workflow runs from.')
+param githubRef string = 'main'
+
+@description('GITHUB_API_URL: the GitHub API base (GitHub Enterprise Server: the server\'s address).')
+param githubApiUrl string = 'https://api.github.com/'
+
+@description('CALLBACK_ALLOW_LEGACY_SIGNATURE: false accepts Standard Webhooks signatures only.')
+param allowLegacySignature bool = true
+
+@description('JOB_TIMEOUT_MINUTES: silence after which a job in flight is failed as timed out.')
+@minValue(1)
+param jobTimeoutMinutes int = 15
+
+@description('Most instances the Function App may scale out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Memory of each Function App instance, in MB.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Object id of the person or pipeline deploying (azd sets AZURE_PRINCIPAL_ID). Gets data access to the storage account and the vault, for inspecting tables and rotating secrets; empty grants nothing.')
+param principalId string = ''
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var deploymentContainerName = 'app-package'
+var names = {
+  logAnalytics: 'log-${resourceToken}'
+  applicationInsights: 'appi-${resourceToken}'
+  identity: 'id-api-${resourceToken}'
+  storage: 'st${resourceToken}'
+  keyVault: 'kv-${resourceToken}'
+  staticWebApp: 'stapp-${resourceToken}'
+  plan: 'plan-${resourceToken}'
+  functionApp: 'func-api-${resourceToken}'
+}
+
+resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+  }
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    name: names.identity
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    name: names.storage
+    deploymentContainerName: deploymentContainerName
+    // The names in functions/Provisioner.Functions/Storage/StorageNames.cs.
+    tableNames: ['jobs', 'agents', 'idempotency', 'inflight']
+    queueNames: ['provisioning-jobs', 'provisioning-jobs-poison']
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    name: names.keyVault
+    callbackSecret: githubCallbackSecret
+    previousCallbackSecret: githubCallbackSecretPrevious
+    githubToken: githubToken
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: resourceGroup
+  params: {
+    storageAccountName: names.storage
+    keyVaultName: names.keyVault
+    applicationInsightsName: names.applicationInsights
+    appPrincipalId: identity.outputs.principalId
+    deployerPrincipalId: principalId
+  }
+  // Names are passed, not outputs, so that what-if sees them; the order is stated instead.
+  dependsOn: [storage, keyVault, monitoring]
+}
+
+module staticWebApp 'modules/staticwebapp.bicep' = {
+  name: 'staticwebapp'
+  scope: resourceGroup
+  params: {
+    location: staticWebAppLocation
+    tags: tags
+    name: names.staticWebApp
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    planName: names.plan
+    name: names.functionApp
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: names.storage
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    callbackSecretUri: keyVault.outputs.callbackSecretUri
+    previousCallbackSecretUri: keyVault.outputs.previousCallbackSecretUri
+    githubTokenUri: keyVault.outputs.githubTokenUri
+    allowedOrigin: staticWebApp.outputs.origin
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    githubOwner: githubOwner
+    githubRepo: githubRepo
+    githubWorkflow: githubWorkflow
+    githubRef: githubRef
+    githubApiUrl: githubApiUrl
+    allowLegacySignature: allowLegacySignature
+    jobTimeoutMinutes: jobTimeoutMinutes
+  }
+  // The first start must find its storage and secret roles in place, or it fails to read both.
+  dependsOn: [storage, rbac]
+}
+
+// Read by azd (and its hooks) after provisioning; see azure.yaml.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = resourceGroup.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output AZURE_LOG_ANALYTICS_NAME string = monitoring.outputs.logAnalyticsName
+output API_BASE_URL string = '${functionApp.outputs.uri}/api'
+output WEB_URL string = staticWebApp.outputs.origin
