@@ -1,14 +1,21 @@
 #!/bin/sh
-# azd predeploy hook (azure.yaml): tells the status page where the API is. The page is served by
-# the Static Web App and calls the Function App on another origin (its CORS allows exactly this
-# page's origin), so web/config.js, which the page loads, names the API's base URL. API_BASE_URL
-# is an output of infra/main.bicep that azd puts in the environment of its hooks.
+# azd hooks (azure.yaml) for the status page. The page is served by the Static Web App and calls
+# the Function App on another origin (its CORS allows exactly this page's origin), so
+# web/config.json, which the page loads, must name the API's origin while web/ is uploaded.
+#   predeploy:  write-web-config.sh          points web/config.json at API_BASE_URL
+#   postdeploy: write-web-config.sh --reset  puts back the committed same-origin default
+# API_BASE_URL (https://<app>.azurewebsites.net/api) is an output of infra/main.bicep that azd
+# puts in the environment of its hooks; the page adds /api/... itself, so the suffix is dropped.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
+config="$root/web/config.json"
+if [ "${1:-}" = "--reset" ]; then
+  printf '{\n  "apiBaseUrl": ""\n}\n' > "$config"
+  echo "write-web-config: web/config.json reset to same-origin"
+  exit 0
+fi
 : "${API_BASE_URL:?API_BASE_URL is not set: run 'azd provision' (or 'azd env refresh') first}"
-mkdir -p "$root/web"
-cat > "$root/web/config.js" <<JS
-// Written by infra/hooks/write-web-config.sh when deploying to Azure (azd predeploy).
-window.PROVISIONER_CONFIG = { apiBaseUrl: "$API_BASE_URL" };
-JS
-echo "write-web-config: web/config.js points the status page at $API_BASE_URL"
+origin=${API_BASE_URL%/}
+origin=${origin%/api}
+printf '{\n  "apiBaseUrl": "%s"\n}\n' "$origin" > "$config"
+echo "write-web-config: web/config.json points the status page at $origin"

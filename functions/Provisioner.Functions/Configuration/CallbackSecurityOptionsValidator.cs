@@ -13,12 +13,20 @@ public sealed class CallbackSecurityOptionsValidator : IValidateOptions<Callback
         {
             failures.Add($"{CallbackSecurityOptions.SecretSetting} is not set. Set it to the secret the provisioning workflow signs callbacks with (for a local run, copy local.settings.sample.json to local.settings.json); without it every callback would be refused.");
         }
+        else if (options.Secret.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{CallbackSecurityOptions.SecretSetting} is an unresolved Key Vault reference: the app's identity cannot read the secret yet (check its Key Vault Secrets User role, then restart the app).");
+        }
         else if (!SigningKeys.TryCreate(options.Secret, out _, out var error))
         {
             failures.Add($"{CallbackSecurityOptions.SecretSetting} {error}");
         }
 
-        if (!string.IsNullOrWhiteSpace(options.PreviousSecret) && !SigningKeys.TryCreate(options.PreviousSecret, out _, out var previousError))
+        if (options.PreviousSecret?.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            failures.Add($"{CallbackSecurityOptions.PreviousSecretSetting} is an unresolved Key Vault reference: the app's identity cannot read the secret yet.");
+        }
+        else if (!string.IsNullOrWhiteSpace(options.PreviousSecret) && !SigningKeys.TryCreate(options.PreviousSecret, out _, out var previousError))
         {
             failures.Add($"{CallbackSecurityOptions.PreviousSecretSetting} {previousError}");
         }

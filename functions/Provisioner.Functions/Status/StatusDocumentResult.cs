@@ -39,6 +39,10 @@ public sealed class StatusDocumentResult : IResult
         var response = httpContext.Response;
         response.Headers.ETag = ETag;
         response.Headers.CacheControl = "no-cache";
+
+        // The page may be on another origin (Static Web App); Azure's CORS setting cannot expose
+        // headers, so the answer does: without them the page could not poll conditionally.
+        response.Headers.AccessControlExposeHeaders = "ETag, Retry-After, Location";
         if (!_terminal)
         {
             response.Headers.RetryAfter = PollSeconds.ToString(CultureInfo.InvariantCulture);

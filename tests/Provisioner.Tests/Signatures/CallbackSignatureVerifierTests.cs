@@ -221,6 +221,14 @@ public sealed class CallbackSignatureVerifierTests
     }
 
     [Fact]
+    public void Validator_UnresolvedKeyVaultReference_FailsSayingSo()
+    {
+        var result = new CallbackSecurityOptionsValidator().Validate(null, new CallbackSecurityOptions { Secret = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x/1)" });
+        Assert.True(result.Failed);
+        Assert.Contains("Key Vault", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validator_WhsecSecretThatIsNotBase64_FailsNamingTheSetting()
     {
         var result = new CallbackSecurityOptionsValidator().Validate(null, new CallbackSecurityOptions { Secret = "whsec_***" });
