@@ -8,7 +8,18 @@ namespace Provisioner.Tests.Infrastructure;
 public sealed class Azurite : IAsyncLifetime
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private readonly string? _location;
     private Process? _process;
+
+    /// <summary>In memory: a restart starts empty.</summary>
+    public Azurite()
+    {
+    }
+
+    private Azurite(string location) => _location = location;
+
+    /// <summary>Keeps its data on disk (a temporary folder), so a restart finds it again.</summary>
+    public static Azurite Persistent() => new(Directory.CreateTempSubdirectory("azurite-").FullName);
 
     public int BlobPort { get; private set; }
     public int QueuePort { get; private set; }
@@ -45,11 +56,16 @@ public sealed class Azurite : IAsyncLifetime
         };
         foreach (var arg in new[]
         {
-            bin, "--inMemoryPersistence", "--silent", "--disableTelemetry", "--skipApiVersionCheck",
+            bin, "--silent", "--disableTelemetry", "--skipApiVersionCheck",
             "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var arg in _location is null ? new[] { "--inMemoryPersistence" } : ["--location", _location])
         {
             start.ArgumentList.Add(arg);
         }
@@ -72,19 +88,40 @@ public sealed class Azurite : IAsyncLifetime
         }
     }
 
+    /// <summary>Stops Azurite: gracefully (SIGINT, so a persistent one saves its data), killed if it does not stop in time.</summary>
     public async Task StopAsync()
     {
         if (_process is { HasExited: false })
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            using (var interrupt = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await interrupt.WaitForExitAsync();
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
         }
 
         _process?.Dispose();
         _process = null;
     }
 
-    public Task DisposeAsync() => StopAsync();
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        if (_location is not null)
+        {
+            Directory.Delete(_location, recursive: true);
+        }
+    }
 
     public static int FreePort()
     {
