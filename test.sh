@@ -13,6 +13,7 @@ if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
   echo "test.sh: installing Azurite (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+bash .ci/check-workflow.sh
 
 echo "test.sh: restoring and building (Release)"
 dotnet restore Provisioner.sln --nologo -v quiet
