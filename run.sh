@@ -11,7 +11,7 @@ for tool in dotnet node npm; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is required (see README.md, Prerequisites)" >&2; exit 1; }
 done
 
-if [ ! -x node_modules/.bin/azurite ]; then
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "run.sh: installing Azurite (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -9,10 +9,13 @@ for tool in dotnet node npm; do
   command -v "$tool" >/dev/null || { echo "test.sh: $tool is required (see README.md, Prerequisites)" >&2; exit 1; }
 done
 
-if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
-  echo "test.sh: installing Azurite (npm ci)"
+# npm ci when nothing is installed yet, or when package-lock.json changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "test.sh: installing Azurite and the linters (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+bash .ci/check-workflow.sh
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
 if [ ! -x /usr/bin/chromium ]; then

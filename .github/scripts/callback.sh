@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Sends one signed callback to the Provisioner backend. Every callback of
+# provision-agent.yml goes through this script, so the body, the signature and the retry
+# rules are the same everywhere.
+#
+#   callback.sh claim                                  {status: provisioning, workflow_run_id, workflow_run_url}
+#   callback.sh heartbeat                              {type: heartbeat}
+#   callback.sh step vm_created|ansible_started|ansible_complete [FIELD=VALUE ...]
+#   callback.sh running server_id=… server_ip=… tailscale_ip=… [FIELD=VALUE ...]
+#   callback.sh failed failed_step=provision|install|configure error=… [FIELD=VALUE ...]
+#
+# FIELD=VALUE adds a string field, FIELD:=JSON a JSON one (used_snapshot:=true). The body is
+# built with jq, never by string interpolation, so no value can break out of its field.
+#
+# Environment (what a run gives it; see README.md, "The provisioning workflow"):
+#   CALLBACK_URL     the callback_url input (PUBLIC_BASE_URL/api/webhooks/github)
+#   JOB_ID           the job_id input
+#   CALLBACK_SECRET  the GH_CALLBACK_SECRET repository secret; a whsec_ secret is base64-decoded
+#   GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, GITHUB_SERVER_URL, GITHUB_REPOSITORY   set by Actions
+#   CALLBACK_MAX_ATTEMPTS      tries per callback (default 8 for claim/running/failed, 3 otherwise)
+#   CALLBACK_RETRY_BASE_SECONDS, CALLBACK_RETRY_MAX_SECONDS   back-off (default 2 and 30)
+#   CALLBACK_TIMEOUT_SECONDS   time limit of one attempt (default 20)
+#
+# Exit status: 0 delivered (2xx); 3 refused with 409 (another run holds the job, or the job
+# already ended: the run must stop); 1 not delivered; 2 wrong usage. The claim and the final
+# callbacks (running, failed) report what happened; a step callback or a heartbeat is best
+# effort and exits 0 whatever the backend said, so telemetry never fails a run.
+set -euo pipefail
+
+readonly EXIT_NOT_DELIVERED=1 EXIT_USAGE=2 EXIT_REFUSED=3
+
+log() { printf 'callback: %s\n' "$*" >&2; }
+usage() { log "$*"; exit "$EXIT_USAGE"; }
+
+kind="${1:-}"
+[ $# -gt 0 ] && shift
+
+[ -n "${CALLBACK_URL:-}" ] || usage "CALLBACK_URL is not set"
+[ -n "${JOB_ID:-}" ] || usage "JOB_ID is not set"
+[ -n "${CALLBACK_SECRET:-}" ] || usage "CALLBACK_SECRET is not set (the GH_CALLBACK_SECRET repository secret)"
+case "$CALLBACK_URL" in
+  http://* | https://*) ;;
+  *) usage "CALLBACK_URL must be an http(s) URL" ;;
+esac
+
+# A re-run of a run keeps GITHUB_RUN_ID; it claims under another id, so the backend refuses it
+# (409) instead of letting it build a second VM for a job that the first attempt already ended.
+run_id="${GITHUB_RUN_ID:-}"
+if [ -n "$run_id" ] && [ "${GITHUB_RUN_ATTEMPT:-1}" != "1" ]; then
+  run_id="${run_id}.${GITHUB_RUN_ATTEMPT}"
+fi
+
+jq_args=(--arg job_id "$JOB_ID")
+fatal=true
+case "$kind" in
+  claim)
+    [ -n "$run_id" ] || usage "claim needs GITHUB_RUN_ID"
+    jq_args+=(--arg status provisioning)
+    ;;
+  heartbeat)
+    fatal=false
+    jq_args+=(--arg type heartbeat)
+    ;;
+  step)
+    fatal=false
+    step="${1:-}"
+    [ $# -gt 0 ] && shift
+    case "$step" in
+      vm_created | ansible_started | ansible_complete) ;;
+      *) usage "step must be vm_created, ansible_started or ansible_complete, not '$step'" ;;
+    esac
+    jq_args+=(--arg status provisioning --arg step "$step")
+    ;;
+  running)
+    jq_args+=(--arg status running)
+    ;;
+  failed)
+    jq_args+=(--arg status failed)
+    ;;
+  *)
+    usage "usage: callback.sh claim|heartbeat|step NAME|running|failed [FIELD=VALUE|FIELD:=JSON ...]"
+    ;;
+esac
+
+# Every callback names the run, so the backend can refuse one from a run that does not hold the job.
+if [ -n "$run_id" ]; then
+  jq_args+=(--arg workflow_run_id "$run_id")
+  if [ "$kind" = claim ] && [ -n "${GITHUB_SERVER_URL:-}" ] && [ -n "${GITHUB_REPOSITORY:-}" ]; then
+    jq_args+=(--arg workflow_run_url "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID")
+  fi
+fi
+
+declare -A given=()
+for field in "$@"; do
+  name="${field%%=*}"
+  [ "$name" != "$field" ] || usage "'$field' is not FIELD=VALUE"
+  value="${field#*=}"
+  if [[ "$name" == *: ]]; then
+    name="${name%:}"
+    [[ "$name" =~ ^[a-z_]+$ ]] || usage "'$name' is not a field name"
+    jq -n --argjson v "$value" 'null' >/dev/null 2>&1 || usage "$name:= needs JSON, got '$value'"
+    jq_args+=(--argjson "$name" "$value")
+  else
+    [[ "$name" =~ ^[a-z_]+$ ]] || usage "'$name' is not a field name"
+    # The backend keeps a callback whole; a long log excerpt is cut so the body stays small.
+    [ "$name" = error ] && value="${value:0:2000}"
+    jq_args+=(--arg "$name" "$value")
+  fi
+  given[$name]=1
+done
+
+case "$kind" in
+  running)
+    for name in server_id server_ip tailscale_ip; do
+      [ -n "${given[$name]:-}" ] || usage "running needs $name"
+    done
+    ;;
+  failed)
+    [ -n "${given[failed_step]:-}" ] || usage "failed needs failed_step (provision, install or configure)"
+    [ -n "${given[error]:-}" ] || usage "failed needs error (what went wrong, for the status page)"
+    ;;
+esac
+
+if [ "$fatal" = true ]; then
+  max_attempts="${CALLBACK_MAX_ATTEMPTS:-8}"
+else
+  max_attempts="${CALLBACK_MAX_ATTEMPTS:-3}"
+fi
+base_delay="${CALLBACK_RETRY_BASE_SECONDS:-2}"
+max_delay="${CALLBACK_RETRY_MAX_SECONDS:-30}"
+attempt_timeout="${CALLBACK_TIMEOUT_SECONDS:-20}"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# `failed` repeats failed_step as `step` (the contract's body has both); $ARGS.named keeps
+# the order the fields were given in. -j: no trailing newline, so what is signed is what is sent.
+jq -ncj "${jq_args[@]}" \
+  '$ARGS.named | if .status == "failed" and (has("step") | not) then . + {step: .failed_step} else . end' \
+  >"$work/body"
+
+# Standard Webhooks v1: HMAC-SHA256 over "id.timestamp.body" with the secret's bytes, or with
+# the base64-decoded remainder of a whsec_ secret. The key goes to openssl as hex, so any byte
+# (and a secret that starts with a dash or holds a colon) passes unchanged. openssl takes the
+# key on its command line only; a GitHub-hosted runner is a single-tenant VM, and neither the
+# key nor its hex is ever printed.
+if [[ "$CALLBACK_SECRET" == whsec_* ]]; then
+  key_hex="$(printf '%s' "${CALLBACK_SECRET#whsec_}" | base64 -d | od -An -v -tx1 | tr -d ' \n')"
+else
+  key_hex="$(printf '%s' "$CALLBACK_SECRET" | od -An -v -tx1 | tr -d ' \n')"
+fi
+[ -n "$key_hex" ] || usage "CALLBACK_SECRET decodes to an empty key"
+
+# One id for every attempt of this callback: a retry of one that did arrive is acknowledged
+# and applied once. The timestamp is fresh on each attempt (the backend allows 5 minutes).
+webhook_id="msg_$(openssl rand -hex 16)"
+
+sign() {
+  { printf '%s.%s.' "$webhook_id" "$1"; cat "$work/body"; } |
+    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key_hex" -binary | base64 -w0
+}
+
+# Retries are this loop rather than curl --retry: the same exponential back-off, plus jitter
+# (half the delay fixed, half random, so runs that failed together do not retry together),
+# a fresh timestamp and signature per attempt, and a Retry-After the backend sends honoured.
+backoff() {
+  awk -v base="$base_delay" -v cap="$max_delay" -v n="$1" -v r="$RANDOM" \
+    'BEGIN { d = base * 2 ^ (n - 1); if (d > cap) d = cap; printf "%.3f", d / 2 + d / 2 * r / 32767 }'
+}
+
+give_up() {
+  if [ "$fatal" = true ]; then
+    exit "$1"
+  fi
+  log "best effort: the run goes on"
+  exit 0
+}
+
+for ((attempt = 1; ; attempt++)); do
+  : >"$work/answer"
+  : >"$work/headers"
+  ts="$(date +%s)"
+  code="$(curl -sS -o "$work/answer" -D "$work/headers" -w '%{http_code}' \
+    --connect-timeout 10 --max-time "$attempt_timeout" \
+    -X POST "$CALLBACK_URL" \
+    -H 'Content-Type: application/json' \
+    -H "webhook-id: $webhook_id" \
+    -H "webhook-timestamp: $ts" \
+    -H "webhook-signature: v1,$(sign "$ts")" \
+    --data-binary "@$work/body" 2>"$work/curl-error")" || true
+  [ -n "$code" ] || code=000
+
+  case "$code" in
+    2??)
+      log "$kind delivered for job $JOB_ID ($code)"
+      exit 0
+      ;;
+    409)
+      log "$kind refused for job $JOB_ID (409): $(head -c 500 "$work/answer")"
+      give_up "$EXIT_REFUSED"
+      ;;
+    000 | 408 | 425 | 429 | 5??)
+      reason="$code"
+      [ "$code" = 000 ] && reason="$(head -c 300 "$work/curl-error" | tr '\n' ' ')"
+      if [ "$attempt" -ge "$max_attempts" ]; then
+        log "$kind not delivered for job $JOB_ID after $attempt attempts (last: $reason)"
+        give_up "$EXIT_NOT_DELIVERED"
+      fi
+      delay="$(backoff "$attempt")"
+      # A Retry-After in seconds (503 while storage is down, 429) is a floor, within the cap.
+      retry_after="$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9][0-9]*\).*/\1/p' "$work/headers" | tail -n 1)"
+      if [ -n "$retry_after" ]; then
+        delay="$(awk -v d="$delay" -v r="$retry_after" -v cap="$max_delay" \
+          'BEGIN { if (r > cap) r = cap; printf "%.3f", (r > d ? r : d) }')"
+      fi
+      log "$kind attempt $attempt for job $JOB_ID failed ($reason); retrying in ${delay}s"
+      sleep "$delay"
+      ;;
+    *)
+      # 400, 401, 404, 413: sending the same bytes again cannot help.
+      log "$kind rejected for job $JOB_ID ($code): $(head -c 500 "$work/answer")"
+      give_up "$EXIT_NOT_DELIVERED"
+      ;;
+  esac
+done

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Refuses a dispatch whose inputs are not what the backend sends, before anything uses them.
+# The inputs arrive as environment variables (never pasted into a script by ${{ }}), and the
+# patterns are the contract's, so a value that passes cannot carry shell or YAML syntax.
+set -euo pipefail
+
+fail() { echo "::error::$1"; exit 1; }
+
+[[ "${JOB_ID:-}" =~ ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$ ]] ||
+  fail "job_id must be the GUID the backend assigned"
+[[ "${AGENT_ID:-}" =~ ^[A-Za-z0-9_-]{1,64}$ ]] ||
+  fail "agent_id must be 1 to 64 characters of A-Z a-z 0-9 _ -"
+[[ "${REGION:-}" =~ ^[a-z0-9-]{1,32}$ ]] ||
+  fail "region must be 1 to 32 characters of a-z 0-9 -"
+[[ "${CALLBACK_URL:-}" =~ ^https?://[^[:space:]]+$ ]] ||
+  fail "callback_url must be an http(s) URL"
+echo "inputs: job $JOB_ID, agent $AGENT_ID, region $REGION"
