@@ -11,7 +11,7 @@ public sealed class FunctionsMetadataTests
 {
     private static JsonElement[] Functions()
     {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var configuration = RepositoryRoot.Configuration;
         var path = Path.Combine(RepositoryRoot.Path, "functions", "Provisioner.Functions", "bin", configuration, "net10.0", "functions.metadata");
         Assert.True(File.Exists(path), $"{path} exists (built with the Functions SDK)");
         return JsonDocument.Parse(File.ReadAllText(path)).RootElement.EnumerateArray().ToArray();

@@ -131,7 +131,7 @@ public sealed class FaultTests
 
         public static async Task<RunnerProcess> StartAsync(Azurite azurite, int port)
         {
-            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+            var configuration = RepositoryRoot.Configuration;
             var dll = Path.Combine(RepositoryRoot.Path, "functions", "Provisioner.LocalRunner", "bin", configuration, "net10.0", "Provisioner.LocalRunner.dll");
             var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             start.ArgumentList.Add(dll);
