@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# Starts Azurite (in memory, loopback) and the backend on http://127.0.0.1:${PORT:-7071}.
-# Ctrl-C stops both. See README.md, "Quick start".
+# Starts Azurite (loopback, data kept in .azurite/) and the backend on http://127.0.0.1:${PORT:-7071}.
+# Ctrl-C stops both; the next ./run.sh finds every job again. ./run.sh --fresh starts empty.
+# See README.md, "Quick start".
 set -euo pipefail
 cd "$(dirname "$0")"
 export PORT="${PORT:-7071}"
-export PROVISIONER_APP_ROOT="$PWD"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+data="${AZURITE_LOCATION:-$PWD/.azurite}"
+
+fresh=false
+for arg in "$@"; do
+  case "$arg" in
+    --fresh) fresh=true ;;
+    -h|--help) echo "Usage: ./run.sh [--fresh]   (--fresh: delete the local data in $data first)"; exit 0 ;;
+    *) echo "run.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
 
 for tool in dotnet node npm; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is required (see README.md, Prerequisites)" >&2; exit 1; }
@@ -33,19 +43,29 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 if port_open 10002; then
   echo "run.sh: storage is already listening on 127.0.0.1:10000-10002; using it"
+  $fresh && echo "run.sh: --fresh has no effect on storage this script did not start" >&2
 else
-  node_modules/.bin/azurite --inMemoryPersistence --silent --disableTelemetry --skipApiVersionCheck \
+  if $fresh; then
+    rm -rf "$data"
+    echo "run.sh: --fresh: deleted the local data"
+  fi
+  mkdir -p "$data"
+  node_modules/.bin/azurite --location "$data" --silent --disableTelemetry --skipApiVersionCheck \
     --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 &
   pids+=($!)
   for _ in $(seq 1 100); do port_open 10002 && port_open 10001 && break; sleep 0.1; done
   port_open 10002 || { echo "run.sh: Azurite did not start" >&2; exit 1; }
-  echo "run.sh: Azurite is up (blob 10000, queue 10001, table 10002; in memory)"
+  echo "run.sh: Azurite is up (blob 10000, queue 10001, table 10002; data in $data)"
 fi
 
 echo "run.sh: building the backend"
 dotnet build functions/Provisioner.LocalRunner -c Release --nologo -v quiet -clp:ErrorsOnly
 
-echo "run.sh: serving http://127.0.0.1:${PORT}/api (Ctrl-C stops)"
-dotnet functions/Provisioner.LocalRunner/bin/Release/net10.0/Provisioner.LocalRunner.dll &
+# What the runner needs beyond local.settings.json is passed here, explicitly: the port, the
+# status page, and (unless set) the address the simulated workflow calls back to.
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${PORT}/}"
+echo "run.sh: serving http://127.0.0.1:${PORT}/api and the status page at http://127.0.0.1:${PORT}/ (Ctrl-C stops)"
+PROVISIONER_APP_ROOT="$PWD" dotnet functions/Provisioner.LocalRunner/bin/Release/net10.0/Provisioner.LocalRunner.dll \
+  --port "$PORT" --web "$PWD/web" &
 pids+=($!)
 wait -n "${pids[@]}"

@@ -37,7 +37,11 @@ status=0
 dotnet test Provisioner.sln -c Release --no-build --nologo \
   --results-directory "$results" --logger "trx;LogFilePrefix=tests" --logger "console;verbosity=minimal" || status=$?
 
-# One plain summary line over every test assembly.
+# The HTTP-level tests once more, through the fixture's external mode, against the runner started
+# as its own process with the sample settings: what CI's `func start` job does with the real host.
+bash .ci/runner-as-external-host.sh || status=$?
+
+# One plain summary line over every test run.
 passed=0 failed=0 skipped=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue

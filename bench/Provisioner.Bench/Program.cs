@@ -21,10 +21,10 @@ await using var azurite = await AzuriteProcess.StartAsync(root);
 const string Secret = "bench-secret";
 var port = FreePort();
 var app = LocalRunnerApp.Create(
-    [],
+    ["--port", port.ToString(CultureInfo.InvariantCulture)],
     new Dictionary<string, string?>
     {
-        ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
+        ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}/",
         ["AzureWebJobsStorage"] = azurite.ConnectionString,
         ["GITHUB_CALLBACK_SECRET"] = Secret,
         ["GITHUB_TOKEN"] = "",

@@ -38,7 +38,9 @@ public static partial class ProvisionerServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<CallbackSecurityOptions>, CallbackSecurityOptionsValidator>();
 
-        services.AddSingleton(_ => StorageClients.FromConfiguration(configuration));
+        // host.json sits beside the app's assembly on the Functions host; the local runner registers the one it serves first.
+        services.TryAddSingleton(_ => QueueHostSettings.Load(AppContext.BaseDirectory, configuration));
+        services.AddSingleton(sp => StorageClients.FromConfiguration(configuration, sp.GetRequiredService<QueueHostSettings>()));
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<DispatchQueueWriter>();

@@ -58,8 +58,8 @@ public sealed class AppRoot
             kv => kv.Value?.GetValueKind() == JsonValueKind.String ? kv.Value.GetValue<string>() : kv.Value?.ToJsonString());
     }
 
-    /// <summary>The <c>Host.CORS</c> of local.settings.json (comma-separated origins, or <c>*</c>), as Core Tools reads it.</summary>
-    public string? ReadCorsOrigins()
+    /// <summary>A value of local.settings.json's <c>Host</c> section (<c>LocalHttpPort</c>, <c>CORS</c>), as Core Tools reads it.</summary>
+    public string? ReadHostSetting(string name)
     {
         if (!File.Exists(LocalSettingsPath))
         {
@@ -67,11 +67,8 @@ public sealed class AppRoot
         }
 
         var root = JsonNode.Parse(File.ReadAllText(LocalSettingsPath), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        return root?["Host"]?["CORS"]?.GetValue<string>();
+        return root?["Host"]?[name]?.ToString();
     }
-
-    /// <summary>The status page's folder.</summary>
-    public string WebPath => System.IO.Path.Combine(Path, "web");
 
     /// <summary>host.json, or an empty object when there is none.</summary>
     public JsonNode ReadHostJson() =>

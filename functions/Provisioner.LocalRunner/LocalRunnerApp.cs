@@ -9,16 +9,19 @@ namespace Provisioner.LocalRunner;
 /// What Core Tools would be locally: the same settings (local.settings.json, with environment
 /// variables overriding), the same services (<see cref="ProvisionerServiceCollectionExtensions.AddProvisioner"/>),
 /// the same function classes on the same triggers: HTTP routes, queue polling and timers with
-/// host.json's semantics. It holds no function logic.
+/// host.json's semantics. It holds no function logic and adds no setting or default the host
+/// would not: whatever a local run needs beyond the host's behaviour (the status page, a port
+/// other than 7071) is asked for on the command line, as <c>run.sh</c> does.
 /// </summary>
 public static partial class LocalRunnerApp
 {
+    /// <summary>Core Tools' port when neither <c>--port</c> nor local.settings.json's <c>Host.LocalHttpPort</c> names one.</summary>
     public const int DefaultPort = 7071;
 
-    /// <param name="args">Command-line arguments (ASP.NET Core style).</param>
+    /// <param name="args">The command line (<see cref="RunnerArguments"/>).</param>
     /// <param name="overrides">Settings that win over every other source (tests).</param>
     /// <param name="configureServices">Runs after the app's own registrations (tests replace the clock or add log capture).</param>
-    /// <param name="appRoot">The folder with host.json and web/ (default: <see cref="AppRoot.Locate"/>); tests name the repository.</param>
+    /// <param name="appRoot">The folder with host.json (default: <see cref="AppRoot.Locate"/>); tests name the repository.</param>
     /// <param name="readLocalSettings">False in tests, so a developer's local.settings.json cannot change what they see.</param>
     public static WebApplication Create(
         string[] args,
@@ -27,11 +30,12 @@ public static partial class LocalRunnerApp
         string? appRoot = null,
         bool readLocalSettings = true)
     {
+        var arguments = RunnerArguments.Parse(args);
         var root = appRoot is null ? AppRoot.Locate() : AppRoot.At(appRoot);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = root.Path });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = root.Path });
 
-        // Lowest first: local.settings.json, then environment variables and arguments (already
-        // added by the builder), then explicit overrides.
+        // Lowest first: local.settings.json, then environment variables (already added by the
+        // builder), then explicit overrides.
         if (readLocalSettings)
         {
             builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = root.ReadLocalSettings() });
@@ -41,13 +45,8 @@ public static partial class LocalRunnerApp
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
-        var port = int.TryParse(builder.Configuration["PORT"], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : DefaultPort;
-        if (string.IsNullOrWhiteSpace(builder.Configuration["PUBLIC_BASE_URL"]))
-        {
-            // Locally the workflow (simulated or not) calls back to this runner.
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}/" });
-        }
-
+        var port = arguments.Port
+            ?? (readLocalSettings && int.TryParse(root.ReadHostSetting("LocalHttpPort"), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : DefaultPort);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.Logging.AddSimpleConsole(o =>
@@ -56,9 +55,11 @@ public static partial class LocalRunnerApp
             o.TimestampFormat = "HH:mm:ss ";
         });
 
+        var queueSettings = QueueHostSettings.From(root.ReadHostJson(), builder.Configuration);
+        builder.Services.AddSingleton(queueSettings);
         builder.Services.AddProvisioner(builder.Configuration);
         var functions = FunctionCatalog.Discover(typeof(ProvisionerServiceCollectionExtensions).Assembly);
-        var queueSettings = QueueSettings.From(root.ReadHostJson(), builder.Configuration);
+        var driven = new List<DrivenTrigger>();
         var triggers = new List<string>();
         foreach (var function in functions.Where(f => !FunctionCatalog.IsDisabled(builder.Configuration, f.Name)))
         {
@@ -66,24 +67,29 @@ public static partial class LocalRunnerApp
             {
                 case QueueTriggerAttribute queue:
                     builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueFunctionHost>(sp, function, queueSettings));
-                    triggers.Add($"{function.Name}: queue {queue.QueueName} (batch {queueSettings.BatchSize}, {queueSettings.MaxDequeueCount} deliveries, then {queue.QueueName}-poison)");
+                    driven.Add(new DrivenTrigger(function.Name, "queueTrigger", queue.QueueName, queue.Connection ?? StorageClients.Setting, null));
+                    triggers.Add($"{function.Name}: queue {queue.QueueName} (batch {queueSettings.BatchSize}, {queueSettings.MaxDequeueCount} deliveries, then {queue.QueueName}-poison, {queueSettings.MessageEncoding} messages)");
                     break;
                 case TimerTriggerAttribute timer:
                     builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<TimerFunctionHost>(sp, function));
+                    driven.Add(new DrivenTrigger(function.Name, "timerTrigger", null, null, timer.Schedule));
                     triggers.Add($"{function.Name}: timer {timer.Schedule}");
                     break;
             }
         }
 
-        // Core Tools applies local.settings.json's Host.CORS; CORS_ALLOWED_ORIGINS overrides it here.
-        var cors = builder.Configuration["CORS_ALLOWED_ORIGINS"] is { Length: > 0 } configured ? configured : readLocalSettings ? root.ReadCorsOrigins() : null;
+        builder.Services.AddSingleton<IReadOnlyList<DrivenTrigger>>(driven);
+
+        // As Core Tools: --cors, else local.settings.json's Host.CORS. The app sets the headers it
+        // exposes across origins itself, as it must on the host.
+        var cors = arguments.Cors ?? (readLocalSettings ? root.ReadHostSetting("CORS") : null);
         if (!string.IsNullOrWhiteSpace(cors))
         {
             builder.Services.AddCors(o => o.AddDefaultPolicy(policy =>
             {
                 var origins = cors.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 _ = origins.Contains("*") ? policy.AllowAnyOrigin() : policy.WithOrigins(origins);
-                policy.AllowAnyHeader().AllowAnyMethod().WithExposedHeaders("ETag", "Retry-After", "Location");
+                policy.AllowAnyHeader().AllowAnyMethod();
             }));
         }
 
@@ -95,13 +101,15 @@ public static partial class LocalRunnerApp
             app.UseCors();
         }
 
-        // The status page (web/) at "/", as a Static Web App would serve it.
-        if (Directory.Exists(root.WebPath))
+        // The status page at "/", as a Static Web App would serve it: only when asked for.
+        if (arguments.WebRoot is { } web)
         {
-            var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(root.WebPath);
+            var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetFullPath(web));
             app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
             app.UseStaticFiles(new StaticFileOptions { FileProvider = files, OnPrepareResponse = r => r.Context.Response.Headers.CacheControl = "no-cache" });
+            triggers.Add($"status page: {files.Root} at /");
         }
+
         triggers.AddRange(app.MapHttpFunctions(functions, root.RoutePrefix()));
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Provisioner.LocalRunner");
         foreach (var line in triggers)

@@ -7,6 +7,11 @@ try
     await app.RunAsync();
     return 0;
 }
+catch (ArgumentException e)
+{
+    await Console.Error.WriteLineAsync(e.Message);
+    return 2;
+}
 catch (OptionsValidationException e)
 {
     foreach (var failure in e.Failures)

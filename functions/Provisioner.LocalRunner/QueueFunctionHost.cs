@@ -10,9 +10,10 @@ namespace Provisioner.LocalRunner;
 /// batches of <c>batchSize</c>; deleted when the function succeeds; made visible again after
 /// <c>visibilityTimeout</c> when it throws; moved to <c>{queue}-poison</c> after
 /// <c>maxDequeueCount</c> failed deliveries; polling backs off to <c>maxPollingInterval</c>
-/// while the queue is empty.
+/// while the queue is empty. Messages are decoded with host.json's <c>messageEncoding</c>, the
+/// encoding <see cref="StorageClients"/> wrote them in.
 /// </summary>
-public sealed partial class QueueFunctionHost(FunctionEntry function, QueueSettings settings, StorageClients storage, IServiceScopeFactory scopes, ILogger<QueueFunctionHost> logger)
+public sealed partial class QueueFunctionHost(FunctionEntry function, QueueHostSettings settings, StorageClients storage, IServiceScopeFactory scopes, ILogger<QueueFunctionHost> logger)
     : BackgroundService
 {
     /// <summary>How long a fetched message stays invisible while the function runs (the host renews it; a local run finishes well within it).</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Provisioner.Functions.Storage;
 using Provisioner.Tests.Infrastructure;
 
 namespace Provisioner.Tests;
@@ -68,19 +69,86 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public async Task Runner_DrivesExactlyTheQueueAndTimerTriggersTheMetadataLists()
+    {
+        await using var azurite = new Azurite();
+        await azurite.InitializeAsync();
+        await using var runner = await Runner.StartAsync(azurite, Runner.BackgroundFunctionsOff.ToDictionary(kv => kv.Key, _ => (string?)"false"));
+
+        // The host binds what functions.metadata lists; a queue trigger without "connection" uses AzureWebJobsStorage.
+        var expected = Functions()
+            .SelectMany(f => f.GetProperty("bindings").EnumerateArray()
+                .Where(b => b.GetProperty("type").GetString() is "queueTrigger" or "timerTrigger")
+                .Select(b => new Provisioner.LocalRunner.DrivenTrigger(
+                    f.GetProperty("name").GetString()!,
+                    b.GetProperty("type").GetString()!,
+                    b.TryGetProperty("queueName", out var queue) ? queue.GetString() : null,
+                    b.GetProperty("type").GetString() == "queueTrigger" ? (b.TryGetProperty("connection", out var connection) ? connection.GetString() : "AzureWebJobsStorage") : null,
+                    b.TryGetProperty("schedule", out var schedule) ? schedule.GetString() : null)))
+            .OrderBy(t => t.Function)
+            .ToList();
+        var driven = runner.Services.GetRequiredService<IReadOnlyList<Provisioner.LocalRunner.DrivenTrigger>>().OrderBy(t => t.Function).ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, driven);
+    }
+
+    [Fact]
     public void QueueSettings_AreReadFromHostJson_AndTheHostsOverrideSettings()
     {
         var hostJson = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "host.json")))!;
         var queues = hostJson["extensions"]!["queues"]!;
         var empty = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
-        var settings = Provisioner.LocalRunner.QueueSettings.From(hostJson, empty);
+        var settings = QueueHostSettings.From(hostJson, empty);
         Assert.Equal((int)queues["batchSize"]!, settings.BatchSize);
         Assert.Equal((int)queues["maxDequeueCount"]!, settings.MaxDequeueCount);
         Assert.Equal(TimeSpan.Parse((string)queues["visibilityTimeout"]!, System.Globalization.CultureInfo.InvariantCulture), settings.VisibilityTimeout);
+        Assert.Equal((string)queues["messageEncoding"]!, settings.MessageEncoding.ToString(), StringComparer.OrdinalIgnoreCase);
 
-        var overridden = Provisioner.LocalRunner.QueueSettings.From(hostJson, new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+        var overridden = QueueHostSettings.From(hostJson, new Microsoft.Extensions.Configuration.ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "2" }).Build());
         Assert.Equal(2, overridden.MaxDequeueCount);
+    }
+
+    [Fact]
+    public void QueueSettings_TheWorkersOwnHostJson_IsTheRepositorysHostJson()
+    {
+        // On the Functions host the app reads host.json from beside its assembly; the build must put the repository's there.
+        var output = Path.Combine(RepositoryRoot.Path, "functions", "Provisioner.Functions", "bin", RepositoryRoot.Configuration, "net10.0");
+        Assert.Equal(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "host.json")), File.ReadAllText(Path.Combine(output, "host.json")));
+        var empty = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
+        Assert.Equal(QueueHostSettings.Load(RepositoryRoot.Path, empty), QueueHostSettings.Load(output, empty));
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("base64")]
+    public async Task QueueMessages_AreWrittenAndReadInHostJsonsEncoding(string encoding)
+    {
+        await using var azurite = new Azurite();
+        await azurite.InitializeAsync();
+        var runner = await Runner.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["AzureFunctionsJobHost:extensions:queues:messageEncoding"] = encoding,
+            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
+            ["SIMULATOR_STEP_DELAY_MS"] = "50",
+        });
+        var job = await runner.NewJobAsync();
+
+        var raw = new Azure.Storage.Queues.QueueClient(runner.StorageConnectionString, "provisioning-jobs"); // no decoding: the bytes as stored
+        var text = Assert.Single((await raw.PeekMessagesAsync(32)).Value).MessageText;
+        var json = encoding == "none" ? text : System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text));
+        Assert.Equal(job, JsonDocument.Parse(json).RootElement.GetProperty("job_id").GetGuid());
+
+        // The same setting decodes it: the runner's queue trigger dispatches the job (to the simulated workflow).
+        var dispatchOn = new Dictionary<string, string?> { ["AzureWebJobs.DispatchJob.Disabled"] = "false" };
+        await runner.DisposeAsync();
+        await using var consuming = await Runner.StartAsync(azurite, new Dictionary<string, string?>(dispatchOn)
+        {
+            ["AzureFunctionsJobHost:extensions:queues:messageEncoding"] = encoding,
+            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
+            ["SIMULATOR_STEP_DELAY_MS"] = "50",
+        });
+        await Eventually.WaitAsync(async () => (await consuming.GetJobAsync(job)).Body.GetProperty("status").GetString(), status => status == "running", what: "the job dispatched and run");
     }
 
     [Fact]

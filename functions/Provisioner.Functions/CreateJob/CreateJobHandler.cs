@@ -29,10 +29,13 @@ public sealed partial class CreateJobHandler(JobStore store, DispatchQueueWriter
             return Problems.UnsupportedMediaType($"Content-Type \"{contentType}\" is not JSON: send application/json.");
         }
 
-        if (await BoundedBody.ReadAsync(request, MaxBodyBytes, cancellationToken) is not { } body)
+        var read = await BoundedBody.ReadAsync(request, MaxBodyBytes, "a job request is {\"agent_id\", \"region\"}", cancellationToken);
+        if (read.Problem is { } refused)
         {
-            return Problems.PayloadTooLarge(MaxBodyBytes, "a job request is {\"agent_id\", \"region\"}");
+            return refused;
         }
+
+        var body = read.Body;
 
         if (!CreateJobRequest.TryParse(body, out var create, out var error))
         {

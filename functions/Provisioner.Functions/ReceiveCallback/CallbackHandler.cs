@@ -21,11 +21,14 @@ public sealed partial class CallbackHandler(CallbackSignatureVerifier verifier, 
     public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (await BoundedBody.ReadAsync(request, MaxBodyBytes, cancellationToken) is not { } body)
+        var read = await BoundedBody.ReadAsync(request, MaxBodyBytes, "a callback carries a few fields and never needs that much", cancellationToken);
+        if (read.Problem is { } unreadable)
         {
-            LogTooLarge(logger, request.ContentLength);
-            return Problems.PayloadTooLarge(MaxBodyBytes, "a callback carries a few fields and never needs that much");
+            LogUnreadable(logger, request.ContentLength);
+            return unreadable;
         }
+
+        var body = read.Body;
 
         var headers = new SignatureHeaders(
             Single(request, SignatureHeaders.XSignatureName),
@@ -94,8 +97,8 @@ public sealed partial class CallbackHandler(CallbackSignatureVerifier verifier, 
     private static string? Single(HttpRequest request, string name) =>
         request.Headers.TryGetValue(name, out var values) ? values.ToString() : null;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback refused: body over the cap (declared length {ContentLength})")]
-    private static partial void LogTooLarge(ILogger logger, long? contentLength);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback refused: body over the cap or unreadable (declared length {ContentLength})")]
+    private static partial void LogUnreadable(ILogger logger, long? contentLength);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Callback refused: signature {Verdict} (scheme {Scheme})")]
     private static partial void LogRejected(ILogger logger, SignatureVerdict verdict, SignatureScheme? scheme);

@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Provisioner.Functions.Storage;
 
 /// <summary>
-/// Puts jobs on the <c>provisioning-jobs</c> queue. Messages are base64 (the client's
-/// encoding), which is what the Functions host's queue trigger expects by default.
+/// Puts jobs on the <c>provisioning-jobs</c> queue, in the message encoding host.json gives the
+/// queue trigger (<see cref="QueueHostSettings"/>, applied by <see cref="StorageClients"/>).
 /// </summary>
 public sealed class DispatchQueueWriter(StorageClients storage)
 {

@@ -39,14 +39,17 @@ public sealed class StorageClients
     public QueueClient DispatchQueue { get; }
     public QueueClient DispatchPoisonQueue { get; }
 
-    /// <summary>Any queue of the account, with the app's (base64) message encoding.</summary>
+    /// <summary>Any queue of the account, with the app's message encoding (host.json's).</summary>
     public QueueClient Queue(string name) => _queues.GetQueueClient(name);
 
-    public static StorageClients FromConfiguration(IConfiguration configuration)
+    /// <param name="configuration">The app settings (<c>AzureWebJobsStorage</c>).</param>
+    /// <param name="queues">host.json's queue settings: messages are written with the encoding the queue trigger reads.</param>
+    public static StorageClients FromConfiguration(IConfiguration configuration, QueueHostSettings queues)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(queues);
         var tableOptions = new TableClientOptions();
-        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var queueOptions = new QueueClientOptions { MessageEncoding = queues.MessageEncoding };
         Bound(tableOptions.Retry);
         Bound(queueOptions.Retry);
 

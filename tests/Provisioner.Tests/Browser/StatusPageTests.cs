@@ -40,13 +40,7 @@ public sealed class StatusPageTests(Chromium chromium) : IClassFixture<Chromium>
             ["SIMULATOR_FAIL_AT"] = failAt,
             ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
         };
-        if (port is { } p)
-        {
-            settings["PORT"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            settings["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{p}/";
-        }
-
-        var runner = await Runner.StartAsync(_azurite, settings);
+        var runner = await Runner.StartAsync(_azurite, settings, port: port, statusPage: true);
         _runners.Add(runner);
         return runner;
     }

@@ -8,6 +8,7 @@ namespace Provisioner.Tests.Http;
 
 /// <summary>Callbacks over HTTP against the runner and Azurite.</summary>
 [Collection(SharedAzurite.Name)]
+[Trait("Category", Runner.HostHttpCategory)]
 public sealed class CallbackHttpTests(Azurite azurite) : IAsyncLifetime
 {
     private Runner _runner = null!;

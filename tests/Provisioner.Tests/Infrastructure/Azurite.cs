@@ -18,6 +18,16 @@ public sealed class Azurite : IAsyncLifetime
 
     private Azurite(string location) => _location = location;
 
+    private Azurite(int blob, int queue, int table)
+    {
+        BlobPort = blob;
+        QueuePort = queue;
+        TablePort = table;
+    }
+
+    /// <summary>On the ports <c>UseDevelopmentStorage=true</c> means (10000-10002), in memory. Start it with <see cref="StartAsync"/>.</summary>
+    public static Azurite OnDevelopmentPorts() => new(10000, 10001, 10002);
+
     /// <summary>Keeps its data on disk (a temporary folder), so a restart finds it again.</summary>
     public static Azurite Persistent() => new(Directory.CreateTempSubdirectory("azurite-").FullName);
 
@@ -130,7 +140,7 @@ public sealed class Azurite : IAsyncLifetime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task<bool> IsListeningAsync(int port)
+    public static async Task<bool> IsListeningAsync(int port)
     {
         try
         {

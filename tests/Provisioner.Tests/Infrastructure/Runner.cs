@@ -9,29 +9,44 @@ using Provisioner.LocalRunner;
 namespace Provisioner.Tests.Infrastructure;
 
 /// <summary>
-/// The local runner started in-process on a free loopback port against a test Azurite: the
-/// same app <c>./run.sh</c> starts, reached over real HTTP.
+/// The app reached over real HTTP: by default the local runner started in-process on a free
+/// loopback port against a test Azurite (the app <c>./run.sh</c> starts); with
+/// <see cref="BaseUrlVariable"/> set, a host started outside the tests (the runner started by
+/// <c>./test.sh</c>, or <c>func start</c> in CI) with the sample settings.
 /// </summary>
 public sealed class Runner : IAsyncDisposable
 {
-    public const string Secret = "test-secret";
+    /// <summary>Points the HTTP-level tests (<see cref="HostHttpCategory"/>) at a host that is already running.</summary>
+    public const string BaseUrlVariable = "PROVISIONER_TEST_BASE_URL";
 
-    private readonly WebApplication _app;
+    /// <summary>The trait of the tests that only talk HTTP (and read storage), so they can run against any host.</summary>
+    public const string HostHttpCategory = "HostHttp";
 
-    private Runner(WebApplication app, Azurite azurite, CapturedLogs logs)
+    /// <summary>The callback secret of local.settings.sample.json (or GITHUB_CALLBACK_SECRET when set), which every host under test uses.</summary>
+    public static readonly string Secret = HostSettings.Value("GITHUB_CALLBACK_SECRET") ?? throw new InvalidOperationException("local.settings.sample.json has no GITHUB_CALLBACK_SECRET");
+
+    private readonly WebApplication? _app;
+    private readonly CapturedLogs? _logs;
+
+    private Runner(WebApplication? app, Uri address, string storageConnectionString, CapturedLogs? logs)
     {
         _app = app;
-        Azurite = azurite;
-        Logs = logs;
-        var address = app.Urls.Single();
-        Client = new HttpClient { BaseAddress = new Uri(address) };
+        _logs = logs;
+        StorageConnectionString = storageConnectionString;
+        Client = new HttpClient { BaseAddress = address };
     }
 
     public HttpClient Client { get; }
 
-    public IServiceProvider Services => _app.Services;
-    public Azurite Azurite { get; }
-    public CapturedLogs Logs { get; }
+    /// <summary>True when the tests talk to a host started outside them.</summary>
+    public bool IsExternal => _app is null;
+
+    /// <summary>The storage the app uses (the test Azurite, or the external host's AzureWebJobsStorage).</summary>
+    public string StorageConnectionString { get; }
+
+    public IServiceProvider Services => (_app ?? throw InProcessOnly()).Services;
+
+    public CapturedLogs Logs => _logs ?? throw InProcessOnly();
 
     /// <summary>The functions driven by queue and timer. Off unless a test asks for them, so a test that plays the workflow by hand is alone with its job.</summary>
     public static readonly IReadOnlyDictionary<string, string?> BackgroundFunctionsOff = new Dictionary<string, string?>
@@ -41,27 +56,47 @@ public sealed class Runner : IAsyncDisposable
         ["AzureWebJobs.FailStuckJobs.Disabled"] = "true",
     };
 
-    public static async Task<Runner> StartAsync(Azurite azurite, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    private static string? ExternalBaseUrl => Environment.GetEnvironmentVariable(BaseUrlVariable) is { Length: > 0 } url ? url : null;
+
+    /// <summary>
+    /// The app with local.settings.sample.json's values, the test Azurite, a free port (or
+    /// <paramref name="port"/>), background functions off, then <paramref name="settings"/>.
+    /// Against an external host only a test that configures nothing can run.
+    /// </summary>
+    public static async Task<Runner> StartAsync(Azurite azurite, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null, int? port = null, bool statusPage = false)
     {
-        var port = Azurite.FreePort();
-        var overrides = new Dictionary<string, string?>(BackgroundFunctionsOff)
+        ArgumentNullException.ThrowIfNull(azurite);
+        if (ExternalBaseUrl is { } external)
         {
-            ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}/",
-            ["GITHUB_TOKEN"] = "",
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["GITHUB_CALLBACK_SECRET"] = Secret,
-            ["GITHUB_CALLBACK_SECRET_PREVIOUS"] = "",
-            ["CALLBACK_ALLOW_LEGACY_SIGNATURE"] = "true",
-        };
+            if (settings is not null || time is not null || port is not null || statusPage)
+            {
+                throw new InvalidOperationException($"This test configures the app, so it cannot run against the host at {BaseUrlVariable}; only tests in the {HostHttpCategory} category can.");
+            }
+
+            var storage = HostSettings.Value("AzureWebJobsStorage") ?? throw new InvalidOperationException("AzureWebJobsStorage is not set for the external host");
+            return new Runner(null, new Uri(external.EndsWith('/') ? external : external + "/"), storage, null);
+        }
+
+        var listenOn = port ?? Azurite.FreePort();
+        var overrides = new Dictionary<string, string?>(HostSettings.Sample);
+        foreach (var (key, value) in BackgroundFunctionsOff)
+        {
+            overrides[key] = value;
+        }
+
+        overrides["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{listenOn}/";
+        overrides["AzureWebJobsStorage"] = azurite.ConnectionString;
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             overrides[key] = value;
         }
 
+        string[] args = statusPage
+            ? ["--port", listenOn.ToString(System.Globalization.CultureInfo.InvariantCulture), "--web", System.IO.Path.Combine(RepositoryRoot.Path, "web")]
+            : ["--port", listenOn.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         var logs = new CapturedLogs();
         var app = LocalRunnerApp.Create(
-            [],
+            args,
             overrides,
             services =>
             {
@@ -74,12 +109,15 @@ public sealed class Runner : IAsyncDisposable
             appRoot: RepositoryRoot.Path,
             readLocalSettings: false);
         await app.StartAsync();
-        return new Runner(app, azurite, logs);
+        return new Runner(app, new Uri(app.Urls.Single()), azurite.ConnectionString, logs);
     }
+
+    private static InvalidOperationException InProcessOnly() =>
+        new($"Only the in-process runner offers this; the tests at {BaseUrlVariable} see the host over HTTP only.");
 
     /// <summary>The routes the runner serves: (function name, methods, route template without the leading slash).</summary>
     public IReadOnlyList<(string Name, string[] Methods, string Route)> Endpoints() =>
-        _app.Services.GetRequiredService<EndpointDataSource>().Endpoints
+        Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .Select(e => (
                 e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "",
@@ -87,7 +125,7 @@ public sealed class Runner : IAsyncDisposable
                 e.RoutePattern.RawText!.TrimStart('/')))
             .ToList();
 
-    public TableClient Table(string name) => new TableServiceClient(Azurite.ConnectionString).GetTableClient(name);
+    public TableClient Table(string name) => new TableServiceClient(StorageConnectionString).GetTableClient(name);
 
     public async Task<(HttpResponseMessage Response, JsonElement Body)> CreateJobAsync(string agentId, string region = "eu-central", string? idempotencyKey = null)
     {
@@ -148,7 +186,10 @@ public sealed class Runner : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
     }
 }

@@ -17,6 +17,18 @@ internal static class Signing
         return "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, content));
     }
 
+    /// <summary>Signs as a Standard Webhooks reference library does: a <c>whsec_</c> secret is base64 after the prefix (padding optional).</summary>
     public static string StandardWebhooks(string secret, string id, string timestamp, byte[] body) =>
-        StandardWebhooks(Encoding.UTF8.GetBytes(secret), id, timestamp, body);
+        StandardWebhooks(StandardWebhooksKey(secret), id, timestamp, body);
+
+    public static byte[] StandardWebhooksKey(string secret)
+    {
+        if (!secret.StartsWith("whsec_", StringComparison.Ordinal))
+        {
+            return Encoding.UTF8.GetBytes(secret);
+        }
+
+        var encoded = secret["whsec_".Length..];
+        return Convert.FromBase64String(encoded.PadRight(encoded.Length + ((4 - (encoded.Length % 4)) % 4), '='));
+    }
 }

@@ -118,7 +118,7 @@ public sealed class CallbackSignatureVerifierTests
         Assert.Equal(SignatureVerdict.Valid, Standard("msg_2", ts, Signing.StandardWebhooks(key, "msg_2", ts, Vector), Vector, verifier).Verdict);
 
         // Keyed with the literal "whsec_…" string instead: not what the spec says, refused.
-        Assert.Equal(SignatureVerdict.Mismatch, Standard("msg_2", ts, Signing.StandardWebhooks("whsec_" + Convert.ToBase64String(key), "msg_2", ts, Vector), Vector, verifier).Verdict);
+        Assert.Equal(SignatureVerdict.Mismatch, Standard("msg_2", ts, Signing.StandardWebhooks(Encoding.UTF8.GetBytes("whsec_" + Convert.ToBase64String(key)), "msg_2", ts, Vector), Vector, verifier).Verdict);
     }
 
     [Fact]
@@ -234,5 +234,57 @@ public sealed class CallbackSignatureVerifierTests
         var result = new CallbackSecurityOptionsValidator().Validate(null, new CallbackSecurityOptions { Secret = "whsec_***" });
         Assert.True(result.Failed);
         Assert.Contains("GITHUB_CALLBACK_SECRET", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    // The Standard Webhooks specification's published test vector (standard-webhooks, spec/standard-webhooks.md and
+    // the reference libraries' tests): an outside reference, not our own idea of the scheme.
+    private const string SpecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    private const string SpecId = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    private const string SpecTimestamp = "1614265330";
+    private const string SpecBody = "{\"test\": 2432232314}";
+    private const string SpecSignature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+    private static CallbackSignatureVerifier AtSpecTime(string secret) =>
+        new(Options.Create(new CallbackSecurityOptions { Secret = secret }), new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1614265330)));
+
+    [Fact]
+    public void StandardWebhooks_SpecPublishedVector_IsValid()
+    {
+        var check = Standard(SpecId, SpecTimestamp, SpecSignature, Encoding.UTF8.GetBytes(SpecBody), AtSpecTime(SpecSecret));
+        Assert.Equal(SignatureVerdict.Valid, check.Verdict);
+        Assert.Equal(SignatureScheme.StandardWebhooks, check.Scheme);
+    }
+
+    [Fact]
+    public void StandardWebhooks_SpecVectorWithTheKeyAsRawBytes_IsRefused()
+    {
+        // Keying HMAC with the text "whsec_…" (what a hex or plain secret did before) is not what the spec's libraries do.
+        var rawKeyed = Signing.StandardWebhooks(Encoding.UTF8.GetBytes(SpecSecret), SpecId, SpecTimestamp, Encoding.UTF8.GetBytes(SpecBody));
+        Assert.Equal(SignatureVerdict.Mismatch, Standard(SpecId, SpecTimestamp, rawKeyed, Encoding.UTF8.GetBytes(SpecBody), AtSpecTime(SpecSecret)).Verdict);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void StandardWebhooks_SecretWithoutBase64Padding_KeysLikeThePaddedOne(int keyBytesBeyondAMultipleOfThree)
+    {
+        var key = Enumerable.Range(1, 30 + keyBytesBeyondAMultipleOfThree).Select(i => (byte)(i * 7)).ToArray();
+        var padded = "whsec_" + Convert.ToBase64String(key);
+        var unpadded = padded.TrimEnd('=');
+        Assert.NotEqual(padded, unpadded);
+
+        var body = Encoding.UTF8.GetBytes(SpecBody);
+        var signature = Signing.StandardWebhooks(key, SpecId, SpecTimestamp, body);
+        Assert.Equal(SignatureVerdict.Valid, Standard(SpecId, SpecTimestamp, signature, body, AtSpecTime(padded)).Verdict);
+        Assert.Equal(SignatureVerdict.Valid, Standard(SpecId, SpecTimestamp, signature, body, AtSpecTime(unpadded)).Verdict);
+        Assert.True(new CallbackSecurityOptionsValidator().Validate(null, new CallbackSecurityOptions { Secret = unpadded }).Succeeded);
+    }
+
+    [Fact]
+    public void Legacy_WithAWhsecSecret_KeysWithTheSecretsOwnBytes_AsOpensslDoes()
+    {
+        var body = Encoding.UTF8.GetBytes(SpecBody);
+        var openssl = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(SpecSecret), body));
+        Assert.Equal(SignatureVerdict.Valid, Legacy(openssl, body, AtSpecTime(SpecSecret)).Verdict);
     }
 }

@@ -135,10 +135,11 @@ public sealed class FaultTests
             var dll = Path.Combine(RepositoryRoot.Path, "functions", "Provisioner.LocalRunner", "bin", configuration, "net10.0", "Provisioner.LocalRunner.dll");
             var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             start.ArgumentList.Add(dll);
+            start.ArgumentList.Add("--port");
+            start.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));
             foreach (var (key, value) in new Dictionary<string, string>
             {
                 ["PROVISIONER_APP_ROOT"] = RepositoryRoot.Path,
-                ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
                 ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}/",
                 ["AzureWebJobsStorage"] = azurite.ConnectionString,
                 ["GITHUB_CALLBACK_SECRET"] = Runner.Secret,
