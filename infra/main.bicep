@@ -24,7 +24,7 @@ param staticWebAppLocation string = 'westeurope'
 
 @secure()
 @minLength(16)
-@description('GITHUB_CALLBACK_SECRET: the secret the workflow signs its callbacks with (at least 16 characters; openssl rand -hex 32 makes a good one). Stored in Key Vault.')
+@description('GITHUB_CALLBACK_SECRET: the secret the workflow signs its callbacks with (the Standard Webhooks format: whsec_ followed by base64 of 32 random bytes, e.g. whsec_$(openssl rand -base64 32)). Stored in Key Vault.')
 param githubCallbackSecret string
 
 @secure()
