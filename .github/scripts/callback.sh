@@ -8,6 +8,12 @@
 #   callback.sh step vm_created|ansible_started|ansible_complete [FIELD=VALUE ...]
 #   callback.sh running server_id=… server_ip=… tailscale_ip=… [FIELD=VALUE ...]
 #   callback.sh failed failed_step=provision|install|configure error=… [FIELD=VALUE ...]
+#   callback.sh sign WEBHOOK_ID TIMESTAMP < BODY       prints the Standard Webhooks headers of BODY
+#
+# `sign` sends nothing and needs only CALLBACK_SECRET: it signs a body read from standard input,
+# with the id and timestamp given, exactly as a callback is signed. It is there to check the
+# signing against the spec's published example and the backend (tests, operators rotating a
+# secret); a callback always gets a fresh id and timestamp.
 #
 # FIELD=VALUE adds a string field, FIELD:=JSON a JSON one (used_snapshot:=true). The body is
 # built with jq, never by string interpolation, so no value can break out of its field.
@@ -15,7 +21,7 @@
 # Environment (what a run gives it; see README.md, "The provisioning workflow"):
 #   CALLBACK_URL     the callback_url input (PUBLIC_BASE_URL/api/webhooks/github)
 #   JOB_ID           the job_id input
-#   CALLBACK_SECRET  the GH_CALLBACK_SECRET repository secret; a whsec_ secret is base64-decoded
+#   CALLBACK_SECRET  the GH_CALLBACK_SECRET repository secret (whsec_ + base64, see key_hex below)
 #   GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, GITHUB_SERVER_URL, GITHUB_REPOSITORY   set by Actions
 #   CALLBACK_MAX_ATTEMPTS      tries per callback (default 8 for claim/running/failed, 3 otherwise)
 #   CALLBACK_RETRY_BASE_SECONDS, CALLBACK_RETRY_MAX_SECONDS   back-off (default 2 and 30)
@@ -35,9 +41,53 @@ usage() { log "$*"; exit "$EXIT_USAGE"; }
 kind="${1:-}"
 [ $# -gt 0 ] && shift
 
+[ -n "${CALLBACK_SECRET:-}" ] || usage "CALLBACK_SECRET is not set (the GH_CALLBACK_SECRET repository secret)"
+
+# The HMAC key of Standard Webhooks, as the spec and its reference libraries derive it, and as
+# the backend does: a secret that starts with whsec_ is base64 of the key (the padding may be
+# left off); any other secret is the key itself, its UTF-8 bytes. Printed as hex, so any byte
+# reaches openssl unchanged. Neither the secret nor the key is ever printed elsewhere.
+key_hex() {
+  local secret="$1" encoded
+  if [[ "$secret" == whsec_* ]]; then
+    encoded="${secret#whsec_}"
+    encoded="${encoded%%=*}"
+    # Standard base64, whose padding only ends it; a length of 4n+1 cannot be base64.
+    if ! [[ "${secret#whsec_}" =~ ^[A-Za-z0-9+/]*={0,2}$ ]] || [ $((${#encoded} % 4)) -eq 1 ]; then
+      usage "CALLBACK_SECRET starts with whsec_ but the rest is not base64 (generate one with: echo \"whsec_\$(openssl rand -base64 32)\")"
+    fi
+    case $((${#encoded} % 4)) in
+      2) encoded="$encoded==" ;;
+      3) encoded="$encoded=" ;;
+    esac
+    printf '%s' "$encoded" | base64 -d | od -An -v -tx1 | tr -d ' \n'
+  else
+    printf '%s' "$secret" | od -An -v -tx1 | tr -d ' \n'
+  fi
+}
+key_hex="$(key_hex "$CALLBACK_SECRET")"
+[ -n "$key_hex" ] || usage "CALLBACK_SECRET gives an empty key"
+
+# Standard Webhooks v1: base64 of HMAC-SHA256(key, "id.timestamp.body"), over the body's bytes.
+# openssl takes the key on its command line only; a GitHub-hosted runner is a single-tenant VM.
+signature() {  # signature ID TIMESTAMP BODY_FILE
+  { printf '%s.%s.' "$1" "$2"; cat "$3"; } |
+    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key_hex" -binary | base64 -w0
+}
+
+if [ "$kind" = sign ]; then
+  [ $# -eq 2 ] || usage "usage: callback.sh sign WEBHOOK_ID TIMESTAMP < BODY"
+  [[ "$1" =~ ^[A-Za-z0-9_.-]+$ ]] || usage "WEBHOOK_ID must be letters, digits and _ . -"
+  [[ "$2" =~ ^[0-9]+$ ]] || usage "TIMESTAMP must be seconds since the epoch"
+  body="$(mktemp)"
+  trap 'rm -f "$body"' EXIT
+  cat >"$body"
+  printf 'webhook-id: %s\nwebhook-timestamp: %s\nwebhook-signature: v1,%s\n' "$1" "$2" "$(signature "$1" "$2" "$body")"
+  exit 0
+fi
+
 [ -n "${CALLBACK_URL:-}" ] || usage "CALLBACK_URL is not set"
 [ -n "${JOB_ID:-}" ] || usage "JOB_ID is not set"
-[ -n "${CALLBACK_SECRET:-}" ] || usage "CALLBACK_SECRET is not set (the GH_CALLBACK_SECRET repository secret)"
 case "$CALLBACK_URL" in
   http://* | https://*) ;;
   *) usage "CALLBACK_URL must be an http(s) URL" ;;
@@ -139,26 +189,9 @@ jq -ncj "${jq_args[@]}" \
   '$ARGS.named | if .status == "failed" and (has("step") | not) then . + {step: .failed_step} else . end' \
   >"$work/body"
 
-# Standard Webhooks v1: HMAC-SHA256 over "id.timestamp.body" with the secret's bytes, or with
-# the base64-decoded remainder of a whsec_ secret. The key goes to openssl as hex, so any byte
-# (and a secret that starts with a dash or holds a colon) passes unchanged. openssl takes the
-# key on its command line only; a GitHub-hosted runner is a single-tenant VM, and neither the
-# key nor its hex is ever printed.
-if [[ "$CALLBACK_SECRET" == whsec_* ]]; then
-  key_hex="$(printf '%s' "${CALLBACK_SECRET#whsec_}" | base64 -d | od -An -v -tx1 | tr -d ' \n')"
-else
-  key_hex="$(printf '%s' "$CALLBACK_SECRET" | od -An -v -tx1 | tr -d ' \n')"
-fi
-[ -n "$key_hex" ] || usage "CALLBACK_SECRET decodes to an empty key"
-
 # One id for every attempt of this callback: a retry of one that did arrive is acknowledged
 # and applied once. The timestamp is fresh on each attempt (the backend allows 5 minutes).
 webhook_id="msg_$(openssl rand -hex 16)"
-
-sign() {
-  { printf '%s.%s.' "$webhook_id" "$1"; cat "$work/body"; } |
-    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key_hex" -binary | base64 -w0
-}
 
 # Retries are this loop rather than curl --retry: the same exponential back-off, plus jitter
 # (half the delay fixed, half random, so runs that failed together do not retry together),
@@ -186,7 +219,7 @@ for ((attempt = 1; ; attempt++)); do
     -H 'Content-Type: application/json' \
     -H "webhook-id: $webhook_id" \
     -H "webhook-timestamp: $ts" \
-    -H "webhook-signature: v1,$(sign "$ts")" \
+    -H "webhook-signature: v1,$(signature "$webhook_id" "$ts" "$work/body")" \
     --data-binary "@$work/body" 2>"$work/curl-error")" || true
   [ -n "$code" ] || code=000
 
