@@ -28,15 +28,7 @@ public static partial class ProvisionerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddOptions<CallbackSecurityOptions>()
-            .Configure(o =>
-            {
-                o.Secret = configuration[CallbackSecurityOptions.SecretSetting];
-                o.PreviousSecret = configuration[CallbackSecurityOptions.PreviousSecretSetting];
-                o.AllowLegacySignature = Settings.Bool(configuration, CallbackSecurityOptions.AllowLegacySetting, defaultValue: true);
-            })
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CallbackSecurityOptions>, CallbackSecurityOptionsValidator>();
+        services.AddSettings<CallbackSecurityOptions, CallbackSecurityOptionsValidator>(configuration);
 
         // host.json sits beside the app's assembly on the Functions host; the local runner registers the one it serves first.
         services.TryAddSingleton(_ => QueueHostSettings.Load(AppContext.BaseDirectory, configuration));
@@ -52,42 +44,20 @@ public static partial class ProvisionerServiceCollectionExtensions
 
         AddDispatch(services, configuration);
 
-        services.AddOptions<TimeoutOptions>().Configure(o =>
-            o.Silence = TimeSpan.FromMinutes(Settings.Number(configuration, TimeoutOptions.SilenceSetting, o.Silence.TotalMinutes)));
+        services.AddSettings<TimeoutOptions, TimeoutOptionsValidator>(configuration);
         services.AddSingleton<TimeoutSweeper>();
         return services;
     }
 
     private static void AddDispatch(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<DispatchOptions>()
-            .Configure(o =>
-            {
-                o.Token = Settings.Text(configuration, DispatchOptions.TokenSetting);
-                o.Owner = Settings.Text(configuration, DispatchOptions.OwnerSetting);
-                o.Repo = Settings.Text(configuration, DispatchOptions.RepoSetting);
-                o.Workflow = Settings.Text(configuration, DispatchOptions.WorkflowSetting, o.Workflow)!;
-                o.Ref = Settings.Text(configuration, DispatchOptions.RefSetting, o.Ref)!;
-                o.ApiUrl = Settings.BaseUrl(configuration, DispatchOptions.ApiUrlSetting, o.ApiUrl.AbsoluteUri)!;
-                o.PublicBaseUrl = Settings.BaseUrl(configuration, DispatchOptions.PublicBaseUrlSetting);
-                o.ReturnRunDetails = Settings.Bool(configuration, DispatchOptions.ReturnRunDetailsSetting, o.ReturnRunDetails);
-                o.RetryAttempts = Settings.WholeNumber(configuration, DispatchOptions.RetryAttemptsSetting, o.RetryAttempts);
-                o.RetryBaseDelay = TimeSpan.FromSeconds(Settings.Number(configuration, DispatchOptions.RetryBaseDelaySetting, o.RetryBaseDelay.TotalSeconds));
-            })
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>();
+        services.AddSettings<DispatchOptions, DispatchOptionsValidator>(configuration);
         services.AddSingleton<DispatchHandler>();
 
+        // Which dispatcher is registered depends on whether a token is set; its value is bound and validated with the rest.
         if (string.IsNullOrWhiteSpace(configuration[DispatchOptions.TokenSetting]))
         {
-            services.AddOptions<SimulatorOptions>()
-                .Configure(o =>
-                {
-                    o.StepDelay = TimeSpan.FromMilliseconds(Settings.Number(configuration, SimulatorOptions.StepDelaySetting, o.StepDelay.TotalMilliseconds));
-                    o.FailAt = Settings.Text(configuration, SimulatorOptions.FailAtSetting);
-                })
-                .Validate(o => o.FailAt is null or "provision" or "install" or "configure", $"{SimulatorOptions.FailAtSetting} must be empty, provision, install or configure.")
-                .ValidateOnStart();
+            services.AddSettings<SimulatorOptions, SimulatorOptionsValidator>(configuration);
             services.AddSingleton<SimulatedWorkflow>();
             services.AddSingleton<IWorkflowDispatcher>(sp => sp.GetRequiredService<SimulatedWorkflow>());
             services.AddHostedService(sp => sp.GetRequiredService<SimulatedWorkflow>());
@@ -97,7 +67,7 @@ public static partial class ProvisionerServiceCollectionExtensions
         services.AddSingleton<IGitHubClient>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<DispatchOptions>>().Value;
-            var client = new GitHubClient(new ProductHeaderValue("Provisioner"), o.ApiUrl)
+            var client = new GitHubClient(new ProductHeaderValue("Provisioner"), o.ApiBaseUrl)
             {
                 Credentials = new Credentials(o.Token, AuthenticationType.Bearer),
             };

@@ -21,7 +21,7 @@ catch (OptionsValidationException e)
 
     return 1;
 }
-catch (InvalidOperationException e) when (e.Message.Contains("AzureWebJobsStorage", StringComparison.Ordinal))
+catch (Provisioner.Functions.Storage.StorageNotConfiguredException e)
 {
     await Console.Error.WriteLineAsync($"Configuration error: {e.Message}");
     return 1;

@@ -27,6 +27,16 @@ public sealed class DispatchOptionsValidator : IValidateOptions<DispatchOptions>
             }
         }
 
+        if (options.ApiUrl is not { IsAbsoluteUri: true } api || (api.Scheme != Uri.UriSchemeHttp && api.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add($"{DispatchOptions.ApiUrlSetting} must be the absolute http(s) address of the GitHub API (https://api.github.com/, or a GitHub Enterprise Server's address), or be removed to use https://api.github.com/.");
+        }
+
+        if (options.RetryBaseDelaySeconds is < 0 or > 300)
+        {
+            failures.Add($"{DispatchOptions.RetryBaseDelaySetting} must be between 0 and 300 seconds, not {options.RetryBaseDelaySeconds}.");
+        }
+
         if (options.RetryAttempts is < 0 or > 10)
         {
             failures.Add($"{DispatchOptions.RetryAttemptsSetting} must be between 0 and 10.");

@@ -65,7 +65,7 @@ public sealed class StorageClients
         var queueUri = section["queueServiceUri"] ?? (account is null ? null : $"https://{account}.queue.core.windows.net");
         if (tableUri is null || queueUri is null)
         {
-            throw new InvalidOperationException(
+            throw new StorageNotConfiguredException(
                 $"{Setting} is not set. Set it to a storage connection string (UseDevelopmentStorage=true for Azurite), or set {Setting}__accountName to use the app's managed identity.");
         }
 

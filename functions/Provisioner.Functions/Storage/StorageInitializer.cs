@@ -7,13 +7,13 @@ namespace Provisioner.Functions.Storage;
 /// Creates the tables and queues at start-up (in Azure, <c>infra/</c> creates them too), retrying
 /// for a while so the app can start alongside its storage emulator.
 /// </summary>
-public sealed partial class StorageInitializer(StorageClients storage, ILogger<StorageInitializer> logger) : IHostedService
+public sealed partial class StorageInitializer(StorageClients storage, TimeProvider time, ILogger<StorageInitializer> logger) : IHostedService
 {
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(30);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + GiveUpAfter;
+        var deadline = time.GetUtcNow() + GiveUpAfter;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -27,10 +27,10 @@ public sealed partial class StorageInitializer(StorageClients storage, ILogger<S
                     storage.DispatchPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
                 return;
             }
-            catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken) && DateTime.UtcNow < deadline)
+            catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken) && time.GetUtcNow() < deadline)
             {
                 LogStorageNotReady(logger, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 200 * attempt)), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 200 * attempt)), time, cancellationToken);
             }
         }
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Provisioner.Functions;
 using Provisioner.Tests.Infrastructure;
 
 namespace Provisioner.Tests.Http;
@@ -29,6 +30,16 @@ public sealed class StartupTests(Azurite azurite)
     [InlineData("SIMULATOR_FAIL_AT", "somewhere")]
     [InlineData("DISPATCH_RETRY_ATTEMPTS", "many")]
     [InlineData("CALLBACK_ALLOW_LEGACY_SIGNATURE", "maybe")]
+    [InlineData("JOB_TIMEOUT_MINUTES", "abc")]
+    [InlineData("JOB_TIMEOUT_MINUTES", "0")]
+    [InlineData("JOB_TIMEOUT_MINUTES", "-5")]
+    [InlineData("SIMULATOR_STEP_DELAY_MS", "soon")]
+    [InlineData("SIMULATOR_STEP_DELAY_MS", "-1")]
+    [InlineData("DISPATCH_RETRY_ATTEMPTS", "11")]
+    [InlineData("DISPATCH_RETRY_BASE_DELAY_SECONDS", "two")]
+    [InlineData("GITHUB_RETURN_RUN_DETAILS", "yes")]
+    [InlineData("GITHUB_API_URL", "api.github.com")]
+    [InlineData("PUBLIC_BASE_URL", "localhost:7071")]
     public async Task Start_WithAMalformedSetting_StopsNamingIt(string setting, string value)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Runner.StartAsync(azurite, new Dictionary<string, string?> { [setting] = value }));
@@ -57,5 +68,39 @@ public sealed class StartupTests(Azurite azurite)
         Assert.Equal(System.Net.HttpStatusCode.OK, (await runner.SendLegacyAsync($"{{\"job_id\":\"{job}\",\"type\":\"heartbeat\"}}")).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await runner.SendLegacyAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\"}}", secret: "brand-new-secret")).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await runner.SendLegacyAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\"}}", secret: "neither")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("JOB_TIMEOUT_MINUTES", "0.05")]
+    [InlineData("JOB_TIMEOUT_MINUTES", "")]
+    [InlineData("DISPATCH_RETRY_ATTEMPTS", "")]
+    [InlineData("GITHUB_API_URL", "")]
+    [InlineData("GITHUB_WORKFLOW", " ")]
+    [InlineData("SIMULATOR_STEP_DELAY_MS", "0")]
+    [InlineData("GITHUB_API_URL", "https://ghe.example.com/api/v3")]
+    [InlineData("PUBLIC_BASE_URL", "https://provisioner.example.org/app")]
+    public async Task Start_WithAnUnusualButValidSetting_Starts(string setting, string value)
+    {
+        await using var runner = await Runner.StartAsync(azurite, new Dictionary<string, string?> { [setting] = value });
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await runner.GetJobAsync(Guid.NewGuid())).Response.StatusCode);
+    }
+
+    [Fact]
+    public void EveryOptionsClass_IsBoundFromItsSettingNames_AndValidatedAtStart()
+    {
+        var assembly = typeof(Provisioner.Functions.ProvisionerServiceCollectionExtensions).Assembly;
+        var optionsTypes = assembly.GetTypes()
+            .Where(t => t.GetProperties().Any(p => p.GetCustomAttributes(typeof(Microsoft.Extensions.Configuration.ConfigurationKeyNameAttribute), false).Length > 0))
+            .ToList();
+        Assert.NotEmpty(optionsTypes);
+
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(HostSettings.Sample).Build();
+        var services = new ServiceCollection();
+        services.AddProvisioner(configuration);
+        foreach (var type in optionsTypes)
+        {
+            var validator = typeof(IValidateOptions<>).MakeGenericType(type);
+            Assert.True(services.Any(d => d.ServiceType == validator), $"{type.Name} has a validator");
+        }
     }
 }

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+
+namespace Provisioner.Functions.Simulator;
+
+/// <summary>Stops start-up, naming the setting, when the simulated workflow could not play a run.</summary>
+public sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SimulatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.StepDelayMilliseconds is < 0 or > 600_000)
+        {
+            failures.Add($"{SimulatorOptions.StepDelaySetting} must be between 0 and 600000 milliseconds, not {options.StepDelayMilliseconds}.");
+        }
+
+        if (options.Fails && options.FailAt is not ("provision" or "install" or "configure"))
+        {
+            failures.Add($"{SimulatorOptions.FailAtSetting} must be empty, provision, install or configure, not \"{options.FailAt}\".");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
