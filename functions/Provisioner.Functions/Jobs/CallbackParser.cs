@@ -191,7 +191,8 @@ public static class CallbackParser
             return false;
         }
 
-        var missing = new[] { ("server_id", id), ("server_ip", ipText), ("tailscale_ip", tailscaleText) }.FirstOrDefault(f => string.IsNullOrWhiteSpace(f.Item2)).Item1;
+        var missing = new[] { (Name: "server_id", Value: id), (Name: "server_ip", Value: ipText), (Name: "tailscale_ip", Value: tailscaleText) }
+            .FirstOrDefault(f => string.IsNullOrWhiteSpace(f.Value)).Name;
         if (missing is not null)
         {
             error = $"{missing} is missing: a running callback reports the server it created (server_id, server_ip and tailscale_ip).";
