@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>
-/// Reads a callback body (CONTRACT.md section 2). Fields beyond the contract's are ignored;
+/// Reads a callback body (docs/callbacks.md). Fields beyond the contract's are ignored;
 /// a body that cannot be understood is refused with a reason a person can act on. The
 /// failure callback is read leniently: losing a failure would leave a job in flight forever.
 /// </summary>
@@ -98,7 +98,7 @@ public static class CallbackParser
             case "provisioning":
                 return TryReadProgress(root, common, out callback, out error);
             case "running":
-                if (!TryReadServer(root, out var server, out error))
+                if (!TryReadRunningServer(root, out var server, out error))
                 {
                     return false;
                 }
@@ -112,7 +112,7 @@ public static class CallbackParser
                     Error = LenientText(root, "error"),
                     FailedStep = Shorten(LenientText(root, "failed_step")),
                     Step = Shorten(LenientText(root, "step")),
-                    Server = TryReadServer(root, out var failedServer, out _) ? failedServer : null,
+                    Server = LenientServer(root),
                 };
                 error = null;
                 return true;
@@ -177,17 +177,60 @@ public static class CallbackParser
         return true;
     }
 
-    private static bool TryReadServer(JsonElement root, out ServerInfo? server, [NotNullWhen(false)] out string? error)
+    /// <summary>
+    /// The success callback must say which server runs the agent and where: an id, its IP
+    /// address and its Tailscale address. A signed body with anything else is refused, so the
+    /// status page never shows an address that is not one.
+    /// </summary>
+    private static bool TryReadRunningServer(JsonElement root, out ServerInfo? server, [NotNullWhen(false)] out string? error)
     {
         server = null;
-        string? id = null, ip = null, tailscaleIp = null;
-        if (!TryId(root, "server_id", ref id, out error) || !TryId(root, "server_ip", ref ip, out error) || !TryId(root, "tailscale_ip", ref tailscaleIp, out error))
+        string? id = null, ipText = null, tailscaleText = null;
+        if (!TryId(root, "server_id", ref id, out error) || !TryId(root, "server_ip", ref ipText, out error) || !TryId(root, "tailscale_ip", ref tailscaleText, out error))
         {
+            return false;
+        }
+
+        var missing = new[] { (Name: "server_id", Value: id), (Name: "server_ip", Value: ipText), (Name: "tailscale_ip", Value: tailscaleText) }
+            .FirstOrDefault(f => string.IsNullOrWhiteSpace(f.Value)).Name;
+        if (missing is not null)
+        {
+            error = $"{missing} is missing: a running callback reports the server it created (server_id, server_ip and tailscale_ip).";
+            return false;
+        }
+
+        if (!ServerAddresses.TryParse(ipText, out var ip))
+        {
+            error = "server_ip is not an IP address: send the server's IPv4 or IPv6 address (such as 203.0.113.10).";
+            return false;
+        }
+
+        if (!ServerAddresses.TryParseTailscale(tailscaleText, out var tailscaleIp))
+        {
+            error = $"tailscale_ip is not a Tailscale address: send the device's tailnet address, in {ServerAddresses.TailscaleRanges}.";
             return false;
         }
 
         server = new ServerInfo(id, ip, tailscaleIp);
         return true;
+    }
+
+    /// <summary>
+    /// The failure callback's server fields are optional and read leniently: a field that is
+    /// malformed is dropped, never the failure, because a lost failure leaves a job in flight.
+    /// </summary>
+    private static ServerInfo? LenientServer(JsonElement root)
+    {
+        string? id = null, ipText = null, tailscaleText = null;
+        if (!TryId(root, "server_id", ref id, out _))
+        {
+            id = null;
+        }
+
+        var ip = TryId(root, "server_ip", ref ipText, out _) && ServerAddresses.TryParse(ipText, out var parsed) ? parsed : null;
+        var tailscaleIp = TryId(root, "tailscale_ip", ref tailscaleText, out _) && ServerAddresses.TryParseTailscale(tailscaleText, out var tailnet) ? tailnet : null;
+        var server = new ServerInfo(id, ip, tailscaleIp);
+        return server.IsEmpty ? null : server;
     }
 
     private static bool TryId(JsonElement root, string name, ref string? value, [NotNullWhen(false)] out string? error)

@@ -1,9 +1,10 @@
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>
-/// Everything known about one provisioning run. Facts only accumulate: a time, once set, is
-/// never changed, and a terminal job (running or failed) takes no further facts. That makes
-/// applying callbacks order-insensitive and idempotent (see <see cref="JobTransitions"/>).
+/// Everything known about one provisioning run. Facts only accumulate: a value, once set, is
+/// not replaced, a time only moves to an earlier one seen, and a terminal job (running or
+/// failed) keeps its status while it still takes the facts it lacks. That makes applying one
+/// run's callbacks order-insensitive and idempotent (see <see cref="JobTransitions"/>).
 /// </summary>
 public sealed record Job
 {

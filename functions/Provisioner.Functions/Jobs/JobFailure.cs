@@ -6,4 +6,8 @@ namespace Provisioner.Functions.Jobs;
 /// <param name="ReportedStep">The <c>failed_step</c> (or <c>step</c>) the reporter named, as sent; null when none.</param>
 /// <param name="StepIndex">The projection step (0 = Queued … 4 = Running) that shows the error.</param>
 /// <param name="ByWorkflow">True when the workflow reported it; false when the backend failed the job (dispatch, time-out).</param>
-public sealed record JobFailure(DateTimeOffset At, string Message, string? ReportedStep, int StepIndex, bool ByWorkflow);
+/// <param name="StepNamed">
+/// True when the reporter named a step we know; false when <paramref name="StepIndex"/> is the
+/// furthest step reached, which a milestone that arrives after the failure moves forward.
+/// </param>
+public sealed record JobFailure(DateTimeOffset At, string Message, string? ReportedStep, int StepIndex, bool ByWorkflow, bool StepNamed);

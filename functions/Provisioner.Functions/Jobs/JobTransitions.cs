@@ -1,9 +1,11 @@
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>
-/// How a callback changes a job: a pure, monotone merge. Facts are only added, never
-/// replaced, and a terminal job takes none, so the result does not depend on the order in
-/// which callbacks arrive or on how often each arrives.
+/// How a callback changes a job: a pure merge of facts. The rule is written down in
+/// docs/callbacks.md, "How callbacks merge": the status only moves forward and a job that is
+/// running or failed stays so, yet every callback still fills in the facts the job lacks (run
+/// id and URL, server fields, milestone times, each the earliest seen). So one run's callbacks
+/// give the same job whatever order they are applied in and however often each arrives.
 /// </summary>
 public static class JobTransitions
 {
@@ -29,8 +31,9 @@ public static class JobTransitions
             }
         }
 
-        if (job.IsTerminal)
+        if (job.IsTerminal && !job.HeardFromWorkflow)
         {
+            // Ended by the backend before any run reported: what a run says now is not this job's story.
             return new CallbackOutcome.Accepted(job, Changed: false);
         }
 
@@ -43,7 +46,7 @@ public static class JobTransitions
             _ => throw new ArgumentOutOfRangeException(nameof(callback), callback.Kind, "unknown callback kind"),
         };
 
-        next = Claim(next, callback);
+        next = SettleFailedStep(Claim(next, callback));
         var changed = next != job;
         return new CallbackOutcome.Accepted(changed ? next with { UpdatedAt = Later(job.UpdatedAt, receivedAt) } : job, changed);
     }
@@ -57,10 +60,10 @@ public static class JobTransitions
             return job;
         }
 
-        var stepIndex = StepNames.StepOfFailure(reportedStep) ?? ActiveStep(job);
+        var named = StepNames.StepOfFailure(reportedStep);
         return job with
         {
-            Failure = new JobFailure(at, Truncate(message), reportedStep, stepIndex, ByWorkflow: false),
+            Failure = new JobFailure(at, Truncate(message), reportedStep, named ?? ActiveStep(job), ByWorkflow: false, StepNamed: named is not null),
             UpdatedAt = Later(job.UpdatedAt, at),
         };
     }
@@ -72,13 +75,14 @@ public static class JobTransitions
         return Math.Min((int)job.Furthest, StepNames.RunningStep);
     }
 
+    /// <summary>Liveness while in flight; a heartbeat after the end says nothing about the run.</summary>
     private static Job Heartbeat(Job job, DateTimeOffset at) =>
-        job.LastHeartbeatAt is { } last && last >= at ? job : job with { LastHeartbeatAt = at };
+        job.IsTerminal || (job.LastHeartbeatAt is { } last && last >= at) ? job : job with { LastHeartbeatAt = at };
 
     private static Job Progress(Job job, Callback callback, DateTimeOffset at)
     {
         var milestone = callback.Milestone ?? Milestone.Provisioning;
-        var next = job.TimeOf(milestone) is null ? job.WithTime(milestone, at) : job;
+        var next = job.WithTime(milestone, Earliest(job.TimeOf(milestone), at));
         return next with
         {
             UsedSnapshot = next.UsedSnapshot ?? callback.UsedSnapshot,
@@ -86,28 +90,58 @@ public static class JobTransitions
         };
     }
 
-    private static Job Succeeded(Job job, Callback callback, DateTimeOffset at) => job with
+    private static Job Succeeded(Job job, Callback callback, DateTimeOffset at)
     {
-        RunningAt = at,
-        Server = Merge(job.Server, callback.Server),
-        UsedSnapshot = job.UsedSnapshot ?? callback.UsedSnapshot,
-    };
+        var next = job with
+        {
+            Server = Merge(job.Server, callback.Server),
+            UsedSnapshot = job.UsedSnapshot ?? callback.UsedSnapshot,
+        };
+
+        // A failed job stays failed: the success only tells it about its server.
+        return job.Failure is null ? next with { RunningAt = Earliest(job.RunningAt, at) } : next;
+    }
 
     private static Job Failed(Job job, Callback callback, DateTimeOffset at)
     {
+        var next = job with { Server = Merge(job.Server, callback.Server) };
+        if (job.RunningAt is not null && job.Failure is null)
+        {
+            // A running job stays running: the failure only tells it about its server.
+            return next;
+        }
+
         var reported = !string.IsNullOrWhiteSpace(callback.FailedStep) ? callback.FailedStep : callback.Step;
-        var stepIndex = StepNames.StepOfFailure(callback.FailedStep)
-            ?? StepNames.StepOfFailure(callback.Step)
-            ?? ActiveStep(job);
+        var named = StepNames.StepOfFailure(callback.FailedStep) ?? StepNames.StepOfFailure(callback.Step);
         var message = string.IsNullOrWhiteSpace(callback.Error)
             ? "The workflow reported a failure without a message; see the workflow run's log."
             : callback.Error;
-        return job with
+        var failure = new JobFailure(at, Truncate(message), string.IsNullOrWhiteSpace(reported) ? null : reported, named ?? ActiveStep(job), ByWorkflow: true, StepNamed: named is not null);
+
+        return job.Failure switch
         {
-            Failure = new JobFailure(at, Truncate(message), string.IsNullOrWhiteSpace(reported) ? null : reported, stepIndex, ByWorkflow: true),
-            Server = Merge(job.Server, callback.Server),
+            null => next with { Failure = failure },
+
+            // The same failure again (a retry, a replay): it happened when it was first received.
+            { } known when SameFailure(known, failure) => next with { Failure = known with { At = Earliest(known.At, at) } },
+
+            // Another failure after the first: the first one stands.
+            _ => next,
         };
     }
+
+    private static bool SameFailure(JobFailure known, JobFailure reported) =>
+        known.Message == reported.Message
+        && known.ReportedStep == reported.ReportedStep
+        && known.ByWorkflow == reported.ByWorkflow
+        && known.StepNamed == reported.StepNamed
+        && (!known.StepNamed || known.StepIndex == reported.StepIndex);
+
+    /// <summary>A failure that named no step sits on the furthest step reached, which a milestone that arrives after it moves forward.</summary>
+    private static Job SettleFailedStep(Job job) =>
+        job.Failure is { StepNamed: false } failure && failure.StepIndex != ActiveStep(job)
+            ? job with { Failure = failure with { StepIndex = ActiveStep(job) } }
+            : job;
 
     private static Job Claim(Job job, Callback callback) => job with
     {
@@ -126,6 +160,8 @@ public static class JobTransitions
             ? reported
             : new ServerInfo(known.Id ?? reported.Id, known.Ip ?? reported.Ip, known.TailscaleIp ?? reported.TailscaleIp);
     }
+
+    private static DateTimeOffset Earliest(DateTimeOffset? known, DateTimeOffset at) => known is { } k && k <= at ? k : at;
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
 

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Provisioner.Functions.Dispatch;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Storage;
@@ -12,7 +14,12 @@ namespace Provisioner.Functions.ReceiveCallback;
 /// Receives a workflow callback: size cap, signature over the raw bytes, parse, then keep and
 /// apply it in one transaction. Nothing is written unless the signature is valid.
 /// </summary>
-public sealed partial class CallbackHandler(CallbackSignatureVerifier verifier, JobStore store, TimeProvider time, ILogger<CallbackHandler> logger)
+public sealed partial class CallbackHandler(
+    CallbackSignatureVerifier verifier,
+    JobStore store,
+    IOptions<DispatchOptions> dispatch,
+    TimeProvider time,
+    ILogger<CallbackHandler> logger)
 {
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -48,6 +55,7 @@ public sealed partial class CallbackHandler(CallbackSignatureVerifier verifier, 
             return Problems.BadRequest(error);
         }
 
+        callback = WithRunLink(callback);
         var receivedAt = time.GetUtcNow();
         var record = new CallbackRecord(
             callback.JobId,
@@ -77,6 +85,12 @@ public sealed partial class CallbackHandler(CallbackSignatureVerifier verifier, 
                 throw new InvalidOperationException("unknown record result");
         }
     }
+
+    /// <summary>A claim without <c>workflow_run_url</c> (older workflows send none) gets the run's address built from the repository settings.</summary>
+    private Callback WithRunLink(Callback callback) =>
+        callback is { Kind: CallbackKind.Progress, Milestone: Milestone.Provisioning, WorkflowRunId: { } runId, WorkflowRunUrl: null }
+            ? callback with { WorkflowRunUrl = WorkflowRunLink.For(dispatch.Value, runId) }
+            : callback;
 
     /// <summary>
     /// A callback's identity. Standard Webhooks gives one (<c>webhook-id</c>). A legacy callback

@@ -31,6 +31,7 @@ public sealed class JobEntity : ITableEntity
     public string? ReportedFailedStep { get; set; }
     public int? FailedStepIndex { get; set; }
     public bool? FailedByWorkflow { get; set; }
+    public bool? FailedStepNamed { get; set; }
     public string? ServerId { get; set; }
     public string? ServerIp { get; set; }
     public string? TailscaleIp { get; set; }
@@ -63,6 +64,7 @@ public sealed class JobEntity : ITableEntity
             ReportedFailedStep = job.Failure?.ReportedStep,
             FailedStepIndex = job.Failure?.StepIndex,
             FailedByWorkflow = job.Failure?.ByWorkflow,
+            FailedStepNamed = job.Failure?.StepNamed,
             ServerId = job.Server?.Id,
             ServerIp = job.Server?.Ip,
             TailscaleIp = job.Server?.TailscaleIp,
@@ -87,7 +89,7 @@ public sealed class JobEntity : ITableEntity
         AnsibleCompleteAt = AnsibleCompleteAt,
         RunningAt = RunningAt,
         LastHeartbeatAt = LastHeartbeatAt,
-        Failure = FailedAt is { } at ? new JobFailure(at, ErrorMessage ?? "", ReportedFailedStep, FailedStepIndex ?? 0, FailedByWorkflow ?? false) : null,
+        Failure = FailedAt is { } at ? new JobFailure(at, ErrorMessage ?? "", ReportedFailedStep, FailedStepIndex ?? 0, FailedByWorkflow ?? false, FailedStepNamed ?? StepNames.StepOfFailure(ReportedFailedStep) is not null) : null,
         Server = ServerId is null && ServerIp is null && TailscaleIp is null ? null : new ServerInfo(ServerId, ServerIp, TailscaleIp),
         WorkflowRunId = WorkflowRunId,
         WorkflowRunUrl = WorkflowRunUrl,

@@ -112,7 +112,7 @@ public sealed class CallbackHttpTests(Azurite azurite) : IAsyncLifetime
         Assert.Equal("configuring", document.GetProperty("error").GetProperty("step_id").GetString());
 
         // A replayed success after the failure changes nothing.
-        await AssertOkAsync(await _runner.SendStandardAsync(Body(job, "\"status\":\"running\",\"server_id\":\"9\"")));
+        await AssertOkAsync(await _runner.SendStandardAsync(Body(job, "\"status\":\"running\",\"server_id\":\"9\",\"server_ip\":\"203.0.113.9\",\"tailscale_ip\":\"100.64.0.9\"")));
         Assert.Equal("failed", (await StatusAsync(job)).GetProperty("status").GetString());
     }
 
@@ -258,6 +258,43 @@ public sealed class CallbackHttpTests(Azurite azurite) : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(before.GetRawText(), (await _runner.GetJobAsync(job)).Body.GetRawText());
         Assert.Equal(0, await CallbackRowsAsync(job));
+    }
+
+    [Theory]
+    [InlineData("\"server_id\":\"4711\"", "server_ip")]
+    [InlineData("\"server_id\":\"4711\",\"server_ip\":\"not-an-ip\",\"tailscale_ip\":\"100.64.0.7\"", "server_ip")]
+    [InlineData("\"server_id\":\"4711\",\"server_ip\":\"203.0.113.7\",\"tailscale_ip\":\"<script>\"", "tailscale_ip")]
+    [InlineData("\"server_ip\":\"203.0.113.7\",\"tailscale_ip\":\"100.64.0.7\"", "server_id")]
+    public async Task Webhook_RunningWithoutAValidServer_Is400NamingTheFieldAndChangesNothing(string serverFields, string field)
+    {
+        var job = await _runner.NewJobAsync();
+        await AssertOkAsync(await _runner.SendStandardAsync(Body(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"77\"")));
+        await AssertOkAsync(await _runner.SendStandardAsync(Body(job, "\"status\":\"provisioning\",\"step\":\"ansible_complete\"")));
+        var (_, before) = await _runner.GetJobAsync(job);
+        var rowsBefore = await CallbackRowsAsync(job);
+
+        var response = await _runner.SendLegacyAsync(Body(job, $"\"status\":\"running\",{serverFields}"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith(field + " ", (await Runner.ReadJsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var after = await StatusAsync(job);
+        Assert.Equal(before.GetRawText(), after.GetRawText());
+        Assert.Equal("provisioning", after.GetProperty("status").GetString());
+        Assert.Equal(rowsBefore, await CallbackRowsAsync(job));
+    }
+
+    [Fact]
+    public async Task Webhook_FailureWithMalformedServerFields_IsRecordedWithoutThem()
+    {
+        var job = await _runner.NewJobAsync();
+        await AssertOkAsync(await _runner.SendLegacyAsync(Body(job, "\"status\":\"failed\",\"error\":\"no capacity\",\"failed_step\":\"provision\",\"server_id\":\"12\",\"server_ip\":\"not-an-ip\",\"tailscale_ip\":\"<script>\"")));
+
+        var document = await StatusAsync(job);
+        Assert.Equal("failed", document.GetProperty("status").GetString());
+        Assert.Equal("12", document.GetProperty("server").GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Null, document.GetProperty("server").GetProperty("ip").ValueKind);
+        Assert.Equal(JsonValueKind.Null, document.GetProperty("server").GetProperty("tailscale_ip").ValueKind);
     }
 
     [Fact]

@@ -44,9 +44,11 @@ public sealed class JobTransitionsTests
         var failed = Apply(Provisioning(), Failed("provision"));
         foreach (var late in new[] { Step("ansible_complete"), Running(), Failed("configure"), Heartbeat() })
         {
+            // A late callback may fill in a fact (a step time, the server) but never the state.
             var outcome = Assert.IsType<CallbackOutcome.Accepted>(JobTransitions.Apply(failed, late, Start.AddHours(2)));
-            Assert.False(outcome.Changed);
+            Assert.Equal(JobStatus.Failed, outcome.Job.Status);
             Assert.Equal("completed error pending pending pending", States(outcome.Job));
+            Assert.Equal(failed.Failure, outcome.Job.Failure);
         }
     }
 
@@ -82,12 +84,13 @@ public sealed class JobTransitionsTests
     }
 
     [Fact]
-    public void Apply_LateClaimOfAJobTheWorkflowFinished_IsAcceptedAndChangesNothing()
+    public void Apply_LateClaimOfAJobTheWorkflowFinished_IsAcceptedAndFillsInTheRunId()
     {
         // The run's own callbacks overtook its claim: it is the run that did the work.
         var running = Apply(Step("ansible_complete"), Running());
         var outcome = Assert.IsType<CallbackOutcome.Accepted>(JobTransitions.Apply(running, Provisioning("run-3"), Start.AddHours(1)));
-        Assert.False(outcome.Changed);
+        Assert.Equal(JobStatus.Running, outcome.Job.Status);
+        Assert.Equal("run-3", outcome.Job.WorkflowRunId);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
         _runner = await Runner.StartAsync(_azurite);
         _jobs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _runner.NewJobAsync()));
         await _runner.SendStandardAsync($"{{\"job_id\":\"{_jobs[0]}\",\"status\":\"provisioning\",\"workflow_run_id\":\"1\"}}");
-        await _runner.SendStandardAsync($"{{\"job_id\":\"{_jobs[1]}\",\"status\":\"running\",\"server_id\":\"s\"}}");
+        await _runner.SendStandardAsync($"{{\"job_id\":\"{_jobs[1]}\",\"status\":\"running\",\"server_id\":\"s\",\"server_ip\":\"203.0.113.2\",\"tailscale_ip\":\"100.64.0.2\"}}");
     }
 
     public async Task DisposeAsync()
@@ -44,7 +44,8 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
             "\"status\":\"provisioning\",\"step\":\"vm_created\"",
             "\"status\":\"provisioning\",\"step\":\"bogus\"",
             "\"type\":\"heartbeat\"",
-            "\"status\":\"running\",\"server_id\":1,\"server_ip\":\"1.2.3.4\"",
+            "\"status\":\"running\",\"server_id\":1,\"server_ip\":\"1.2.3.4\",\"tailscale_ip\":\"100.100.1.2\"",
+            "\"status\":\"running\",\"server_id\":1,\"server_ip\":\"not-an-ip\",\"tailscale_ip\":\"<script>\"",
             "\"status\":\"failed\",\"error\":{\"nested\":[1,2]},\"failed_step\":\"configure\"",
             "\"status\":\"failed\",\"unknown\":\"field\",\"also\":[null,true,1e999]",
             "\"status\":null,\"workflow_run_id\":[]",

@@ -96,7 +96,7 @@ public sealed class TimeoutSweeperTests : IAsyncLifetime
     public async Task Sweep_ReadsOnlyJobsInFlight_AndForgetsThemOnceEnded()
     {
         var finished = await _runner.NewJobAsync();
-        await SendAsync(finished, "\"status\":\"running\",\"server_id\":\"1\"");
+        await SendAsync(finished, "\"status\":\"running\",\"server_id\":\"1\",\"server_ip\":\"203.0.113.1\",\"tailscale_ip\":\"100.64.0.1\"");
         var inFlight = await _runner.NewJobAsync();
 
         var first = await SweepAsync();
@@ -123,7 +123,7 @@ public sealed class TimeoutSweeperTests : IAsyncLifetime
     public async Task Sweep_TerminalJob_IsNeverTimedOut()
     {
         var job = await _runner.NewJobAsync();
-        await SendAsync(job, "\"status\":\"running\",\"server_id\":\"1\"");
+        await SendAsync(job, "\"status\":\"running\",\"server_id\":\"1\",\"server_ip\":\"203.0.113.1\",\"tailscale_ip\":\"100.64.0.1\"");
         _time.Advance(TimeSpan.FromHours(5));
         Assert.Equal(0, (await SweepAsync()).TimedOut);
         Assert.Equal("running", (await StatusAsync(job)).GetProperty("status").GetString());
