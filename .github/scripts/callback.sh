@@ -18,7 +18,7 @@
 # FIELD=VALUE adds a string field, FIELD:=JSON a JSON one (used_snapshot:=true). The body is
 # built with jq, never by string interpolation, so no value can break out of its field.
 #
-# Environment (what a run gives it; see README.md, "The provisioning workflow"):
+# Environment (what a run gives it; see docs/workflow.md):
 #   CALLBACK_URL     the callback_url input (PUBLIC_BASE_URL/api/webhooks/github)
 #   JOB_ID           the job_id input
 #   CALLBACK_SECRET  the GH_CALLBACK_SECRET repository secret (whsec_ + base64, see key_hex below)

@@ -38,7 +38,7 @@ public sealed class DispatchOptions
     [ConfigurationKeyName(ReturnRunDetailsSetting)]
     public bool ReturnRunDetails { get; set; } = true;
 
-    /// <summary>Retries inside one delivery of a queue message; the queue's redelivery multiplies them (README "Dispatch").</summary>
+    /// <summary>Retries inside one delivery of a queue message; the queue's redelivery multiplies them (docs/dispatch.md).</summary>
     [ConfigurationKeyName(RetryAttemptsSetting)]
     public int RetryAttempts { get; set; } = 3;
 

@@ -1,8 +1,8 @@
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>
-/// The five steps a person sees, computed from a job's facts (CONTRACT.md, "The step
-/// projection"). Pure: same job, same steps.
+/// The five steps a person sees, computed from a job's facts (docs/api.md, "The five steps";
+/// docs/callbacks.md, "How callbacks merge"). Pure: same job, same steps.
 /// </summary>
 public static class StepProjection
 {

@@ -2,7 +2,7 @@ using Provisioner.Functions.Jobs;
 
 namespace Provisioner.Functions.Status;
 
-/// <summary>The status document of CONTRACT.md section 1, serialised in snake_case.</summary>
+/// <summary>The status document (docs/api.md, "The status document"; docs/openapi.yaml), serialised in snake_case.</summary>
 public sealed record StatusDocument(
     Guid JobId,
     string AgentId,

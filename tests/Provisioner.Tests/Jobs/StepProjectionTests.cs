@@ -3,7 +3,7 @@ using static Provisioner.Tests.Jobs.JobScenario;
 
 namespace Provisioner.Tests.Jobs;
 
-/// <summary>Every row of CONTRACT.md's step projection table, and the rules around it.</summary>
+/// <summary>Every row of the step projection table (docs/api.md, "The five steps"), and the rules around it.</summary>
 public sealed class StepProjectionTests
 {
     public static TheoryData<string, Callback[], string, string, string?> ContractTable => new()
