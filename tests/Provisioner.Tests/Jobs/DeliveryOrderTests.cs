@@ -155,7 +155,7 @@ public sealed class DeliveryOrderTests
         return job;
     }
 
-    private static string Document(Job job) => JsonSerializer.Serialize(StatusDocument.From(job), Json.Options);
+    private static string Document(Job job) => JsonSerializer.Serialize(StatusDocument.From(job), Provisioner.Functions.Http.Json.Options);
 
     private static string WithoutUpdatedAt(string document)
     {
