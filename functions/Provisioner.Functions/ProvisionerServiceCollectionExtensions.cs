@@ -35,6 +35,9 @@ public static partial class ProvisionerServiceCollectionExtensions
         services.AddSingleton(sp => StorageClients.FromConfiguration(configuration, sp.GetRequiredService<QueueHostSettings>()));
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton<JobStore>();
+        services.AddSingleton<AgentStore>();
+        services.AddSingleton<IdempotencyKeys>();
+        services.AddSingleton<InFlightIndex>();
         services.AddSingleton<DispatchQueueWriter>();
         services.AddSingleton<CallbackSignatureVerifier>();
         services.AddSingleton<StorageGuard>();

@@ -15,7 +15,7 @@ namespace Provisioner.Functions.CreateJob;
 /// (→ job id), add the job row, claim the agent for it (at most one queued or provisioning job
 /// per agent, decided by the agent row's ETag), enqueue it.
 /// </summary>
-public sealed partial class CreateJobHandler(JobStore store, DispatchQueueWriter queue, TimeProvider time, ILogger<CreateJobHandler> logger)
+public sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, IdempotencyKeys idempotencyKeys, InFlightIndex inFlight, DispatchQueueWriter queue, TimeProvider time, ILogger<CreateJobHandler> logger)
 {
     public const int MaxBodyBytes = 16 * 1024;
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -51,7 +51,7 @@ public sealed partial class CreateJobHandler(JobStore store, DispatchQueueWriter
         var jobId = Guid.NewGuid();
         if (keys.Count == 1)
         {
-            var reservation = await store.ReserveIdempotencyKeyAsync(HashKey(keys[0]!), jobId, create.AgentId, create.Region, cancellationToken);
+            var reservation = await idempotencyKeys.ReserveAsync(HashKey(keys[0]!), new IdempotencyReservation(jobId, create.AgentId, create.Region), cancellationToken);
             if (reservation.AgentId != create.AgentId || reservation.Region != create.Region)
             {
                 return Problems.Unprocessable($"This {IdempotencyKeyHeader} was used for agent {reservation.AgentId} in {reservation.Region}; use a new key for a different request.");
@@ -61,21 +61,21 @@ public sealed partial class CreateJobHandler(JobStore store, DispatchQueueWriter
         }
 
         var job = Job.Create(jobId, create.AgentId, create.Region, time.GetUtcNow());
-        await store.WatchAsync(jobId, job.CreatedAt, cancellationToken);
-        var added = await store.TryAddAsync(job, cancellationToken);
+        await inFlight.WatchAsync(jobId, job.CreatedAt, cancellationToken);
+        var added = await jobs.TryAddAsync(job, cancellationToken);
         if (!added)
         {
             // The same key again: continue with the job the first request made.
-            job = (await store.FindAsync(jobId, cancellationToken))?.Job ?? job;
+            job = await jobs.FindAsync(jobId, cancellationToken) ?? job;
             if (job.IsTerminal)
             {
                 return Accepted(job);
             }
         }
 
-        if (await store.ClaimAgentAsync(create.AgentId, jobId, cancellationToken) is AgentClaim.Busy busy)
+        if (await agents.ClaimAsync(create.AgentId, jobId, cancellationToken) is AgentClaim.Busy busy)
         {
-            await store.DeleteUnclaimedAsync(jobId, cancellationToken);
+            await jobs.DeleteUnclaimedAsync(jobId, cancellationToken);
             LogAgentBusy(logger, create.AgentId, busy.ActiveJobId);
             return Problems.Conflict(
                 $"Agent {create.AgentId} already has job {busy.ActiveJobId} queued or provisioning; follow it at /api/jobs/{busy.ActiveJobId}, or wait until it is running or failed.",
@@ -109,19 +109,14 @@ public sealed partial class CreateJobHandler(JobStore store, DispatchQueueWriter
         catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
         {
             LogEnqueueFailed(logger, job.JobId, e.Message);
-            var stored = await store.FindAsync(job.JobId, CancellationToken.None);
-            if (stored is not null)
-            {
-                var failed = JobTransitions.Fail(stored.Job, "The job could not be queued for dispatch because storage was unavailable. Create it again.", null, time.GetUtcNow());
-                await store.TryReplaceAsync(failed, stored.ETag, CancellationToken.None);
-            }
+            await jobs.UpdateAsync(job.JobId, j => JobTransitions.Fail(j, "The job could not be queued for dispatch because storage was unavailable. Create it again.", null, time.GetUtcNow()), CancellationToken.None);
 
             throw;
         }
     }
 
     private static StatusDocumentResult Accepted(Job job) =>
-        new(StatusDocument.From(job), StatusCodes.Status202Accepted, $"/api/jobs/{job.JobId}");
+        new(job, StatusCodes.Status202Accepted, $"/api/jobs/{job.JobId}");
 
     private static bool IsJson(string contentType) =>
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)

@@ -1,20 +1,12 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using Provisioner.Functions.Jobs;
 
 namespace Provisioner.Functions.CreateJob;
 
 /// <summary>The body of <c>POST /api/jobs</c>: <c>{ "agent_id", "region" }</c>, validated.</summary>
 public sealed record CreateJobRequest(string AgentId, string Region)
 {
-    public const int MaxAgentIdLength = 64;
-    public const int MaxRegionLength = 32;
-
-    public static bool IsValidAgentId(string? value) =>
-        value is { Length: >= 1 and <= MaxAgentIdLength } && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
-
-    public static bool IsValidRegion(string? value) =>
-        value is { Length: >= 1 and <= MaxRegionLength } && value.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
-
     public static bool TryParse(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out CreateJobRequest? request, [NotNullWhen(false)] out string? error)
     {
         request = null;
@@ -56,15 +48,15 @@ public sealed record CreateJobRequest(string AgentId, string Region)
                 return false;
             }
 
-            if (!IsValidAgentId(agentId))
+            if (!AgentIds.IsValid(agentId))
             {
-                error = $"agent_id is {(agentId is null ? "missing or not a string" : "not valid")}: use 1 to {MaxAgentIdLength} characters of A-Z a-z 0-9 _ -.";
+                error = $"agent_id is {(agentId is null ? "missing or not a string" : "not valid")}: {AgentIds.Rule}.";
                 return false;
             }
 
-            if (!IsValidRegion(region))
+            if (!AgentIds.IsValidRegion(region))
             {
-                error = $"region is {(region is null ? "missing or not a string" : "not valid")}: use 1 to {MaxRegionLength} characters of a-z 0-9 -, for example \"eu-central\".";
+                error = $"region is {(region is null ? "missing or not a string" : "not valid")}: {AgentIds.RegionRule}.";
                 return false;
             }
 

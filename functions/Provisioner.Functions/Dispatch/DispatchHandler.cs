@@ -26,14 +26,13 @@ public sealed partial class DispatchHandler(
             return;
         }
 
-        var stored = await store.FindAsync(jobId, cancellationToken);
-        if (stored is null)
+        var job = await store.FindAsync(jobId, cancellationToken);
+        if (job is null)
         {
             LogUnknownJob(logger, jobId);
             return;
         }
 
-        var job = stored.Job;
         if (job.Status != JobStatus.Queued || job.DispatchedAt is not null)
         {
             LogSkipped(logger, jobId, job.Status, job.DispatchedAt);

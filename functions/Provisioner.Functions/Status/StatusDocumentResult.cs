@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using Provisioner.Functions.Http;
+using Provisioner.Functions.Jobs;
 
 namespace Provisioner.Functions.Status;
 
@@ -21,12 +22,12 @@ public sealed class StatusDocumentResult : IResult
     private readonly bool _terminal;
     private readonly string? _location;
 
-    public StatusDocumentResult(StatusDocument document, int statusCode = StatusCodes.Status200OK, string? location = null)
+    public StatusDocumentResult(Job job, int statusCode = StatusCodes.Status200OK, string? location = null)
     {
-        ArgumentNullException.ThrowIfNull(document);
-        _body = JsonSerializer.SerializeToUtf8Bytes(document, Json.Options);
+        ArgumentNullException.ThrowIfNull(job);
+        _body = JsonSerializer.SerializeToUtf8Bytes(StatusDocument.From(job), Json.Options);
         _statusCode = statusCode;
-        _terminal = document.Status is "running" or "failed";
+        _terminal = job.IsTerminal;
         _location = location;
         ETag = "\"" + Convert.ToBase64String(SHA256.HashData(_body).AsSpan(0, 18)).Replace('+', '-').Replace('/', '_') + "\"";
     }

@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Http;
-using Provisioner.Functions.CreateJob;
+using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.Status;
 
 /// <summary>Serves status documents: by job id, or for an agent's newest job.</summary>
-public sealed class StatusHandler(JobStore store)
+public sealed class StatusHandler(JobStore jobs, AgentStore agents)
 {
     public async Task<IResult> ForJobAsync(string jobId, CancellationToken cancellationToken)
     {
@@ -15,24 +15,24 @@ public sealed class StatusHandler(JobStore store)
             return Problems.NotFound($"There is no job {Quote(jobId)}: job ids are the GUIDs that POST /api/jobs returns.");
         }
 
-        var stored = await store.FindAsync(id, cancellationToken);
-        return stored is null
+        var job = await jobs.FindAsync(id, cancellationToken);
+        return job is null
             ? Problems.NotFound($"There is no job {id}.")
-            : new StatusDocumentResult(StatusDocument.From(stored.Job));
+            : new StatusDocumentResult(job);
     }
 
     public async Task<IResult> ForAgentAsync(string agentId, CancellationToken cancellationToken)
     {
-        if (!CreateJobRequest.IsValidAgentId(agentId))
+        if (!AgentIds.IsValid(agentId))
         {
-            return Problems.BadRequest($"agent_id {Quote(agentId)} is not valid: use 1 to 64 characters of A-Z a-z 0-9 _ -.");
+            return Problems.BadRequest($"agent_id {Quote(agentId)} is not valid: {AgentIds.Rule}.");
         }
 
-        var newest = await store.FindNewestJobIdAsync(agentId, cancellationToken);
-        var stored = newest is { } id ? await store.FindAsync(id, cancellationToken) : null;
-        return stored is null
+        var newest = await agents.FindNewestJobIdAsync(agentId, cancellationToken);
+        var job = newest is { } id ? await jobs.FindAsync(id, cancellationToken) : null;
+        return job is null
             ? Problems.NotFound($"Agent {agentId} has no provisioning job. Create one with POST /api/jobs.")
-            : new StatusDocumentResult(StatusDocument.From(stored.Job));
+            : new StatusDocumentResult(job);
     }
 
     private static string Quote(string value) => "\"" + (value.Length > 80 ? value[..80] + "…" : value) + "\"";

@@ -27,4 +27,20 @@ public sealed class CallbackEntity : ITableEntity
 
     /// <summary>The raw body (at most 64 KiB, the binary property limit).</summary>
     public byte[] Body { get; set; } = [];
+
+    public static CallbackEntity From(CallbackRecord record, bool applied)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new CallbackEntity
+        {
+            PartitionKey = JobEntity.Key(record.JobId),
+            RowKey = RowPrefix + record.DedupeKey,
+            ReceivedAt = record.ReceivedAt,
+            Scheme = record.Scheme,
+            WebhookId = record.WebhookId,
+            Kind = record.Kind,
+            Applied = applied,
+            Body = record.Body.ToArray(),
+        };
+    }
 }

@@ -12,38 +12,32 @@ namespace Provisioner.Functions.TimeOuts;
 /// A job's last sign of life is its <c>updated_at</c>: creation, dispatch, and every callback
 /// or heartbeat that changed it.
 /// </summary>
-public sealed partial class TimeoutSweeper(JobStore store, IOptions<TimeoutOptions> options, TimeProvider time, ILogger<TimeoutSweeper> logger)
+public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight, IOptions<TimeoutOptions> options, TimeProvider time, ILogger<TimeoutSweeper> logger)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
         var silence = options.Value.Silence;
         int watched = 0, timedOut = 0, released = 0;
-        await foreach (var entry in store.WatchedAsync(cancellationToken))
+        await foreach (var entry in inFlight.WatchedAsync(cancellationToken))
         {
             watched++;
             var now = time.GetUtcNow();
-            if (!Guid.TryParse(entry.RowKey, out var jobId))
+            var jobId = entry.JobId;
+            var job = await jobs.FindAsync(jobId, cancellationToken);
+            if (job is null)
             {
-                await store.UnwatchAsync(entry, cancellationToken);
-                continue;
-            }
-
-            var stored = await store.FindAsync(jobId, cancellationToken);
-            if (stored is null)
-            {
-                if (now - entry.CreatedAt > options.Value.OrphanGrace)
+                if (now - entry.Since > options.Value.OrphanGrace)
                 {
-                    await store.UnwatchAsync(entry, cancellationToken);
+                    await inFlight.UnwatchAsync(jobId, cancellationToken);
                     released++;
                 }
 
                 continue;
             }
 
-            var job = stored.Job;
             if (!job.IsTerminal && now - job.UpdatedAt > silence)
             {
-                job = await store.UpdateAsync(jobId, j => TimeOut(j, now, silence), cancellationToken) ?? job;
+                job = await jobs.UpdateAsync(jobId, j => TimeOut(j, now, silence), cancellationToken) ?? job;
                 if (job.Failure is { } failure && failure.At == now)
                 {
                     timedOut++;
@@ -53,7 +47,7 @@ public sealed partial class TimeoutSweeper(JobStore store, IOptions<TimeoutOptio
 
             if (job.IsTerminal)
             {
-                await store.UnwatchAsync(entry, cancellationToken);
+                await inFlight.UnwatchAsync(jobId, cancellationToken);
                 released++;
             }
         }
