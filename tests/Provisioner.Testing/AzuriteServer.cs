@@ -37,7 +37,7 @@ public sealed class AzuriteServer : IAsyncDisposable
     public int TablePort { get; private set; }
 
     /// <summary>Node's heap limit in MiB, when the default is too small (many stored rows); null leaves node's default.</summary>
-    public int? MaxOldSpaceMegabytes { get; init; }
+    public int? MaxOldSpaceMegabytes { get; set; }
 
     public bool IsRunning => _process is { HasExited: false };
 
