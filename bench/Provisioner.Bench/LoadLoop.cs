@@ -2,35 +2,37 @@ using System.Diagnostics;
 
 namespace Provisioner.Bench;
 
-/// <summary>One measured figure: a closed loop of <c>concurrency</c> workers for a fixed time.</summary>
-internal sealed record Figure(string Name, int Requests, TimeSpan Elapsed, double P50Ms, double P99Ms, int Errors)
+/// <summary>One slice of a measurement: a closed loop of workers for a short, fixed time.</summary>
+internal sealed record Slice(int Requests, TimeSpan Elapsed, double[] LatenciesMs, int Errors)
 {
     public double RequestsPerSecond => Requests / Elapsed.TotalSeconds;
-
-    public override string ToString() =>
-        FormattableString.Invariant($"{Name,-34} rps={RequestsPerSecond,8:0}  p50_ms={P50Ms,6:0.00}  p99_ms={P99Ms,6:0.00}  requests={Requests}  errors={Errors}");
 }
 
 internal static class LoadLoop
 {
-    /// <param name="operation">One request; gets the worker's index. Returns false for an error.</param>
-    public static async Task<Figure> RunAsync(string name, int concurrency, TimeSpan duration, Func<int, Task<bool>> operation)
-    {
-        // Warm-up: connections, JIT, caches.
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async w =>
+    /// <summary>Connections, JIT, caches: <paramref name="perWorker"/> requests per worker, not measured.</summary>
+    public static Task WarmUpAsync(int concurrency, Func<int, Task<bool>> operation, int perWorker = 20) =>
+        Task.WhenAll(Enumerable.Range(0, concurrency).Select(async w =>
         {
-            for (var i = 0; i < 20; i++)
+            for (var i = 0; i < perWorker; i++)
             {
                 await operation(w);
             }
         }));
 
+    /// <summary>
+    /// <paramref name="concurrency"/> workers, each sending its next request as soon as the last
+    /// answered, until <paramref name="duration"/> has passed; requests in flight then finish and count.
+    /// </summary>
+    /// <param name="operation">One request; gets the worker's index. Returns false for an error.</param>
+    public static async Task<Slice> RunAsync(int concurrency, TimeSpan duration, Func<int, Task<bool>> operation)
+    {
         var latencies = new List<double>[concurrency];
         var errors = 0;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async w =>
         {
-            var mine = latencies[w] = new List<double>(100_000);
+            var mine = latencies[w] = new List<double>(4096);
             while (clock.Elapsed < duration)
             {
                 var started = Stopwatch.GetTimestamp();
@@ -43,10 +45,6 @@ internal static class LoadLoop
             }
         }));
         var elapsed = clock.Elapsed;
-        var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new Figure(name, all.Length, elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors);
+        return new Slice(latencies.Sum(l => l.Count), elapsed, [.. latencies.SelectMany(l => l)], errors);
     }
-
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 }

@@ -1,25 +1,39 @@
-// Measures what the backend adds over the storage round trips it cannot avoid, against the same
-// Azurite, at the same concurrency, in the same run. See docs/performance.md.
+// Measures what the backend adds over the storage round trips it cannot avoid, side by side
+// against the same Azurite, and what a user waits on. See docs/performance.md.
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Azure;
 using Azure.Data.Tables;
 using Provisioner.Bench;
 using Provisioner.Functions.Configuration;
 using Provisioner.Functions.ReceiveCallback;
 using Provisioner.Functions.Storage;
 using Provisioner.LocalRunner;
+using Provisioner.Testing;
+
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(BenchOptions.Help);
+    return 0;
+}
 
 var options = BenchOptions.Parse(args);
-var root = FindRepositoryRoot();
-Console.WriteLine($"bench: concurrency={options.Concurrency} duration={options.Duration.TotalSeconds:0}s per figure, pool={options.Pool} jobs, scale={options.ScaleJobs} jobs, cores={Environment.ProcessorCount}");
+var root = RepositoryRoot.Path;
+Report.Figure("cores", Environment.ProcessorCount, "0");
+Report.Figure("concurrency", options.Concurrency, "0");
+Report.Figure("slice_s", options.Slice.TotalSeconds, "0.0#");
+Report.Figure("cap_per_comparison_s", options.Cap.TotalSeconds, "0");
+Report.Figure("pool_jobs", options.Pool, "0");
 
-await using var azurite = await AzuriteProcess.StartAsync(root);
+await using var azurite = AzuriteServer.InMemory();
+azurite.MaxOldSpaceMegabytes = 8192; // many stored jobs and the callback rows of a run need more than node's default heap
+await azurite.StartAsync();
+
 const string Secret = "bench-secret";
-var port = FreePort();
+var port = LoopbackPorts.Free();
 var app = LocalRunnerApp.Create(
     ["--port", port.ToString(CultureInfo.InvariantCulture)],
     new Dictionary<string, string?>
@@ -27,8 +41,8 @@ var app = LocalRunnerApp.Create(
         ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}/",
         ["AzureWebJobsStorage"] = azurite.ConnectionString,
         ["GITHUB_CALLBACK_SECRET"] = Secret,
+        // No token: DispatchJob hands each job to the simulated workflow, which calls back over HTTP.
         ["GITHUB_TOKEN"] = "",
-        ["AzureWebJobs.DispatchJob.Disabled"] = "true",
         ["AzureWebJobs.FailPoisonedDispatch.Disabled"] = "true",
         ["AzureWebJobs.FailStuckJobs.Disabled"] = "true",
         ["Logging:LogLevel:Default"] = "Warning",
@@ -41,41 +55,51 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 {
     BaseAddress = new Uri($"http://127.0.0.1:{port}"),
 };
-var tables = new TableServiceClient(azurite.ConnectionString, new TableClientOptions());
-var jobsTable = tables.GetTableClient(StorageNames.JobsTable);
+var jobsTable = new TableServiceClient(azurite.ConnectionString).GetTableClient(StorageNames.JobsTable);
+await jobsTable.CreateIfNotExistsAsync();
 
-// A pool of jobs made through the API, as users would make them.
-var pool = new Guid[options.Pool];
-await Parallel.ForEachAsync(Enumerable.Range(0, options.Pool), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
-{
-    using var response = await http.PostAsync(new Uri("/api/jobs", UriKind.Relative), new StringContent($"{{\"agent_id\":\"bench-{i}\",\"region\":\"eu-central\"}}", Encoding.UTF8, "application/json"), ct);
-    response.EnsureSuccessStatusCode();
-    pool[i] = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("job_id").GetGuid();
-});
-
+// The jobs the status and webhook calls use: stored as POST /api/jobs stores a job, but written
+// straight to the table so that none of them is queued for dispatch (DispatchJob is on, for the
+// create-to-dispatch figure, and would otherwise run a simulated workflow for each).
+var pool = (await SeedAsync(jobsTable, options.Pool)).Ids.ToArray();
 SigningKeys.TryCreate(Secret, out var keys, out _);
-var figures = new List<Figure>();
-async Task<Figure> MeasureAsync(string name, Func<int, Task<bool>> operation)
+Guid Pick(Guid[] ids) => ids[Random.Shared.Next(ids.Length)];
+
+Func<int, Task<bool>> RawRead(Guid[] ids) => async _ =>
+    (await jobsTable.GetEntityAsync<TableEntity>(Pick(ids).ToString(), JobEntity.Row)).Value is not null;
+
+Func<int, Task<bool>> Status200(Guid[] ids) => async _ =>
 {
-    var figure = await LoadLoop.RunAsync(name, options.Concurrency, options.Duration, operation);
-    Console.WriteLine(figure);
-    figures.Add(figure);
-    return figure;
+    using var response = await http.GetAsync(new Uri($"/api/jobs/{Pick(ids)}", UriKind.Relative));
+    await response.Content.LoadIntoBufferAsync();
+    return response.StatusCode == HttpStatusCode.OK;
+};
+
+// 1. A status call against the point read it cannot avoid.
+await Comparison.RunAsync(options, "status_vs_raw_read", "raw_point_read", RawRead(pool), "status_get_200", Status200(pool), p99RatioName: "status_p99_vs_raw_read_p99");
+
+// 2. The same with a matching If-None-Match.
+var etags = new Dictionary<Guid, EntityTagHeaderValue>();
+foreach (var job in pool)
+{
+    using var response = await http.GetAsync(new Uri($"/api/jobs/{job}", UriKind.Relative));
+    etags[job] = response.Headers.ETag!;
 }
 
-Guid Pick() => pool[Random.Shared.Next(pool.Length)];
-
-// 1. Raw storage, straight through Azure.Data.Tables.
-var rawRead = await MeasureAsync("raw_point_read", async _ =>
+await Comparison.RunAsync(options, "status_304_vs_raw_read", "raw_point_read", RawRead(pool), "status_get_304", async _ =>
 {
-    var entity = await jobsTable.GetEntityAsync<TableEntity>(Pick().ToString(), JobEntity.Row);
-    return entity.Value is not null;
+    var job = Pick(pool);
+    using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/jobs/{job}");
+    request.Headers.IfNoneMatch.Add(etags[job]);
+    using var response = await http.SendAsync(request);
+    return response.StatusCode == HttpStatusCode.NotModified;
 });
 
+// 3. A signed callback against a point read plus the two-entity transaction it cannot avoid.
+// Each worker its own job, as each workflow run has its own: no ETag contention.
 var sequence = 0L;
-var rawReadThenTransaction = await MeasureAsync("raw_point_read_then_transaction", async worker =>
+await Comparison.RunAsync(options, "webhook_vs_raw_read_then_transaction", "raw_point_read_then_transaction", async worker =>
 {
-    // Each worker its own job, as each workflow run has its own: no ETag contention.
     var job = pool[worker % pool.Length].ToString();
     var current = (await jobsTable.GetEntityAsync<TableEntity>(job, JobEntity.Row)).Value;
     current["LastHeartbeatAt"] = DateTimeOffset.UtcNow;
@@ -86,35 +110,108 @@ var rawReadThenTransaction = await MeasureAsync("raw_point_read_then_transaction
         new TableTransactionAction(TableTransactionActionType.UpdateReplace, current, current.ETag),
     ]);
     return true;
-});
-
-// 2. The same through the backend, over HTTP.
-var status200 = await MeasureAsync("status_get_200", async _ =>
+}, "webhook_post_signed", async worker =>
 {
-    using var response = await http.GetAsync(new Uri($"/api/jobs/{Pick()}", UriKind.Relative));
-    await response.Content.LoadIntoBufferAsync();
+    using var response = await SendHeartbeatAsync(pool[worker % pool.Length]);
     return response.StatusCode == HttpStatusCode.OK;
 });
 
-var etags = new Dictionary<Guid, EntityTagHeaderValue>();
-foreach (var job in pool)
+// 4. Optionally: does a status call cost more with more jobs stored? Same comparison, bigger table.
+if (options.ScaleJobs > pool.Length)
 {
-    using var response = await http.GetAsync(new Uri($"/api/jobs/{job}", UriKind.Relative));
-    etags[job] = response.Headers.ETag!;
+    var seeded = await SeedAsync(jobsTable, options.ScaleJobs - pool.Length);
+    Report.Figure($"seeded_rows_per_s_to_{options.ScaleJobs}_jobs", seeded.Ids.Count / seeded.Elapsed.TotalSeconds, "0");
+    Guid[] all = [.. pool, .. seeded.Ids];
+    await Comparison.RunAsync(options, $"status_vs_raw_read_with_{all.Length}_jobs", "raw_point_read", RawRead(all), "status_get_200", Status200(all));
 }
 
-var status304 = await MeasureAsync("status_get_304", async _ =>
+// 5. Callback to visible: from a signed webhook's 200 until a GET shows the change (its ETag
+// moves). One at a time, on jobs no other phase touched.
+var visible = new List<double>();
+foreach (var job in pool.Skip(options.Concurrency).Take(Math.Min(options.CallbackSamples, pool.Length - options.Concurrency)))
 {
-    var job = Pick();
-    using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/jobs/{job}");
-    request.Headers.IfNoneMatch.Add(etags[job]);
-    using var response = await http.SendAsync(request);
-    return response.StatusCode == HttpStatusCode.NotModified;
-});
+    EntityTagHeaderValue before;
+    using (var response = await http.GetAsync(new Uri($"/api/jobs/{job}", UriKind.Relative)))
+    {
+        before = response.Headers.ETag!;
+    }
 
-var webhook = await MeasureAsync("webhook_post_signed", async worker =>
+    using (var sent = await SendHeartbeatAsync(job))
+    {
+        sent.EnsureSuccessStatusCode();
+    }
+
+    var answered = Stopwatch.GetTimestamp();
+    while (true)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/jobs/{job}");
+        request.Headers.IfNoneMatch.Add(before);
+        using var response = await http.SendAsync(request);
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            visible.Add(Stopwatch.GetElapsedTime(answered).TotalMilliseconds);
+            break;
+        }
+    }
+}
+
+Report.Figure("callback_to_visible_p50_ms", Statistics.Percentile(visible, 0.50));
+Report.Figure("callback_to_visible_p99_ms", Statistics.Percentile(visible, 0.99));
+Report.Figure("callback_to_visible_samples", visible.Count, "0");
+
+// 6. Create to dispatch: from POST /api/jobs answering 202 until the status document shows the
+// job dispatched (a status other than queued, or a workflow_run_id). DispatchJob polls its queue
+// with host.json's backoff up to maxPollingInterval; jobs arrive at random gaps (mean: that
+// interval), so the poller is met in every state of its backoff. Each job is watched by its own
+// loop, polling the status every 10 ms.
+var pollingInterval = app.Services.GetRequiredService<QueueHostSettings>().MaxPollingInterval;
+Report.Figure("queue_max_polling_interval_ms", pollingInterval.TotalMilliseconds, "0");
+var dispatched = new System.Collections.Concurrent.ConcurrentBag<double>();
+var watchers = new List<Task>();
+for (var i = 0; i < options.DispatchSamples; i++)
 {
-    var job = pool[worker % pool.Length];
+    watchers.Add(WatchDispatchAsync(i));
+    await Task.Delay(Random.Shared.NextDouble() * 2 * pollingInterval);
+}
+
+await Task.WhenAll(watchers);
+Report.Figure("create_to_dispatch_p50_ms", Statistics.Percentile(dispatched, 0.50));
+Report.Figure("create_to_dispatch_p99_ms", Statistics.Percentile(dispatched, 0.99));
+Report.Figure("create_to_dispatch_samples", dispatched.Count, "0");
+
+await app.StopAsync();
+Report.Figure("errors", Report.Errors, "0");
+return Report.Errors > 0 ? 1 : 0;
+
+async Task WatchDispatchAsync(int i)
+{
+    using var created = await http.PostAsync(new Uri("/api/jobs", UriKind.Relative), new StringContent($"{{\"agent_id\":\"bench-dispatch-{i}\",\"region\":\"eu-central\"}}", Encoding.UTF8, "application/json"));
+    var answered = Stopwatch.GetTimestamp();
+    if (created.StatusCode != HttpStatusCode.Accepted)
+    {
+        Report.CountErrors(1);
+        return;
+    }
+
+    var job = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("job_id").GetGuid();
+    while (Stopwatch.GetElapsedTime(answered) < TimeSpan.FromMinutes(2))
+    {
+        var document = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/api/jobs/{job}", UriKind.Relative))).RootElement;
+        if (document.GetProperty("status").GetString() != "queued"
+            || (document.TryGetProperty("workflow_run_id", out var run) && run.ValueKind == JsonValueKind.String))
+        {
+            dispatched.Add(Stopwatch.GetElapsedTime(answered).TotalMilliseconds);
+            return;
+        }
+
+        await Task.Delay(10);
+    }
+
+    Report.CountErrors(1);
+}
+
+async Task<HttpResponseMessage> SendHeartbeatAsync(Guid job)
+{
     var body = Encoding.UTF8.GetBytes($"{{\"job_id\":\"{job}\",\"type\":\"heartbeat\"}}");
     using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/github") { Content = new ByteArrayContent(body) };
     request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -123,90 +220,58 @@ var webhook = await MeasureAsync("webhook_post_signed", async worker =>
         request.Headers.Add(name, value);
     }
 
-    using var response = await http.SendAsync(request);
-    return response.StatusCode == HttpStatusCode.OK;
-});
-
-Console.WriteLine(FormattableString.Invariant($"status_vs_raw_read={status200.RequestsPerSecond / rawRead.RequestsPerSecond:0.00}"));
-Console.WriteLine(FormattableString.Invariant($"status_304_vs_raw_read={status304.RequestsPerSecond / rawRead.RequestsPerSecond:0.00}"));
-Console.WriteLine(FormattableString.Invariant($"webhook_vs_raw_read_then_transaction={webhook.RequestsPerSecond / rawReadThenTransaction.RequestsPerSecond:0.00}"));
-
-// 3. Does a status call cost more with more jobs stored? The same status call and the same raw
-// point read, at growing table sizes: if the backend's cost did not grow, their ratio stays put.
-var all = pool.ToList();
-var scaleDuration = TimeSpan.FromSeconds(Math.Max(3, options.Duration.TotalSeconds / 2));
-foreach (var size in new[] { pool.Length, 10_000, options.ScaleJobs }.Where(n => n >= pool.Length).Distinct().Order())
-{
-    if (size > all.Count)
-    {
-        var seeded = await SeedAsync(jobsTable, size - all.Count);
-        all.AddRange(seeded.Ids);
-        Console.WriteLine(FormattableString.Invariant($"seeded {seeded.Count} more job rows in {seeded.Elapsed.TotalSeconds:0.0}s ({seeded.Count / seeded.Elapsed.TotalSeconds:0}/s)"));
-    }
-
-    var ids = all.ToArray();
-    var raw = await LoadLoop.RunAsync($"raw_point_read_with_{ids.Length}_jobs", options.Concurrency, scaleDuration, async _ =>
-        (await jobsTable.GetEntityAsync<TableEntity>(ids[Random.Shared.Next(ids.Length)].ToString(), JobEntity.Row)).Value is not null);
-    var status = await LoadLoop.RunAsync($"status_get_200_with_{ids.Length}_jobs", options.Concurrency, scaleDuration, async _ =>
-    {
-        using var response = await http.GetAsync(new Uri($"/api/jobs/{ids[Random.Shared.Next(ids.Length)]}", UriKind.Relative));
-        await response.Content.LoadIntoBufferAsync();
-        return response.StatusCode == HttpStatusCode.OK;
-    });
-    Console.WriteLine(raw);
-    Console.WriteLine(status);
-    Console.WriteLine(FormattableString.Invariant($"with_{ids.Length}_jobs status_vs_raw_read={status.RequestsPerSecond / raw.RequestsPerSecond:0.00} status_p50_over_raw_ms={status.P50Ms - raw.P50Ms:0.00}"));
-    figures.Add(raw);
-    figures.Add(status);
+    return await http.SendAsync(request);
 }
 
-await app.StopAsync();
-return figures.Any(f => f.Errors > 0) ? 1 : 0;
-
-static async Task<(int Count, List<Guid> Ids, TimeSpan Elapsed)> SeedAsync(TableClient table, int count)
+static async Task<(List<Guid> Ids, TimeSpan Elapsed)> SeedAsync(TableClient table, int count)
 {
     var ids = Enumerable.Range(0, Math.Max(0, count)).Select(_ => Guid.NewGuid()).ToList();
-    var clock = System.Diagnostics.Stopwatch.StartNew();
+    var clock = Stopwatch.StartNew();
     var now = DateTimeOffset.UtcNow;
     await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (id, ct) =>
     {
-        var job = Provisioner.Functions.Jobs.Job.Create(id, "seed-" + id.ToString("N")[..8], "eu-central", now);
+        var job = Provisioner.Functions.Jobs.Job.Create(id, "bench-" + id.ToString("N")[..8], "eu-central", now);
         await table.AddEntityAsync(JobEntity.From(job), ct);
     });
-    return (ids.Count, ids, clock.Elapsed);
+    return (ids, clock.Elapsed);
 }
 
-static string FindRepositoryRoot()
+/// <summary>The command line; <see cref="Help"/> says what each option means.</summary>
+internal sealed record BenchOptions(int Concurrency, TimeSpan Slice, TimeSpan Cap, int MinPairs, double Tolerance, int Pool, int ScaleJobs, int CallbackSamples, int DispatchSamples)
 {
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "Provisioner.sln")))
-        {
-            return dir.FullName;
-        }
-    }
+    public const string Help = """
+        Provisioner.Bench: the backend against the raw storage calls it cannot avoid, measured side by side.
 
-    throw new InvalidOperationException("Provisioner.sln not found above " + AppContext.BaseDirectory);
-}
+          dotnet run -c Release --project bench/Provisioner.Bench -- [options]
 
-static int FreePort()
-{
-    using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
+          --concurrency N       closed-loop workers per slice (32)
+          --slice S             seconds per slice; slices run in ABBA order, raw then backend (1)
+          --cap S               at most this many seconds of slices per comparison (60)
+          --min-pairs N         ABBA blocks before the spread may end a comparison (6)
+          --tolerance P         end a comparison once both quartiles of its ratios are within ±P% of the median (10)
+          --pool N              jobs the status and webhook calls pick from (1000)
+          --scale N             also compare status and raw read with N jobs stored (0: off; Azurite slows as it grows)
+          --callback-samples N  webhook-to-visible samples (200)
+          --dispatch-samples N  create-to-dispatch samples, at random gaps averaging maxPollingInterval (40)
 
-/// <summary>
-/// Command line: --concurrency 32 --duration 10 --pool 1000 --scale 20000. Azurite inserts slow
-/// down as its table grows (about 250 rows/s at 20,000), so --scale 100000 takes the better part
-/// of an hour; see docs/performance.md.
-/// </summary>
-internal sealed record BenchOptions(int Concurrency, TimeSpan Duration, int Pool, int ScaleJobs)
-{
+        Prints one figure a line, name=value; remarks start with '#'. Exit code 1 if any request failed.
+        Needs 'npm ci' at the repository root (Azurite). Method and figures: docs/performance.md.
+        """;
+
     public static BenchOptions Parse(string[] args)
     {
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         int Int(string name, int fallback) => int.TryParse(Value(name), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : fallback;
-        return new BenchOptions(Int("--concurrency", 32), TimeSpan.FromSeconds(Int("--duration", 10)), Int("--pool", 1000), Int("--scale", 20_000));
+        double Double(string name, double fallback) => double.TryParse(Value(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : fallback;
+        return new BenchOptions(
+            Int("--concurrency", 32),
+            TimeSpan.FromSeconds(Double("--slice", 1)),
+            TimeSpan.FromSeconds(Double("--cap", 60)),
+            Math.Max(1, Int("--min-pairs", 6)),
+            Double("--tolerance", 10) / 100,
+            Math.Max(Int("--pool", 1000), Int("--concurrency", 32) + 1),
+            Int("--scale", 0),
+            Int("--callback-samples", 200),
+            Int("--dispatch-samples", 40));
     }
 }

@@ -14,7 +14,7 @@ public sealed class Chromium : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
-    public static string ScreenshotFolder { get; } = Path.Combine(Infrastructure.RepositoryRoot.Path, "artifacts", "screenshots");
+    public static string ScreenshotFolder { get; } = Path.Combine(Provisioner.Testing.RepositoryRoot.Path, "artifacts", "screenshots");
 
     public async Task InitializeAsync()
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Provisioner.Tests.Infrastructure;
@@ -18,7 +17,7 @@ public sealed class RunScriptTests : IDisposable
         var port = Azurite.FreePort();
 
         Guid job;
-        using (var first = await RunShAsync(port))
+        await using (var first = await RunShAsync(port))
         {
             using var client = Client(port);
             var created = await client.PostAsJsonAsync("api/jobs", new { agent_id = Runner.NewAgentId(), region = "eu-central" });
@@ -26,13 +25,13 @@ public sealed class RunScriptTests : IDisposable
             job = (await Runner.ReadJsonAsync(created)).GetProperty("job_id").GetGuid();
         }
 
-        using (var again = await RunShAsync(port))
+        await using (var again = await RunShAsync(port))
         {
             using var client = Client(port);
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri($"api/jobs/{job}", UriKind.Relative))).StatusCode);
         }
 
-        using (var fresh = await RunShAsync(port, "--fresh"))
+        await using (var fresh = await RunShAsync(port, "--fresh"))
         {
             using var client = Client(port);
             Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri($"api/jobs/{job}", UriKind.Relative))).StatusCode);
@@ -41,69 +40,36 @@ public sealed class RunScriptTests : IDisposable
 
     private static HttpClient Client(int port) => new() { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
 
-    private async Task<RunSh> RunShAsync(int port, params string[] args)
+    /// <summary>./run.sh, up and answering; disposing it stops it as Ctrl-C would (its trap stops Azurite and the backend) and waits for it.</summary>
+    private async Task<ChildProcess> RunShAsync(int port, params string[] args)
     {
-        var start = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryRoot.Path };
-        start.ArgumentList.Add(Path.Combine(RepositoryRoot.Path, "run.sh"));
-        foreach (var arg in args)
+        var process = ChildProcess.Start(new ChildProcessOptions("bash", [Path.Combine(RepositoryRoot.Path, "run.sh"), .. args])
         {
-            start.ArgumentList.Add(arg);
+            WorkingDirectory = RepositoryRoot.Path,
+            Environment = new Dictionary<string, string?>
+            {
+                ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["AZURITE_LOCATION"] = _data,
+                ["AzureWebJobs.DispatchJob.Disabled"] = "true", // the jobs stay queued: nothing but storage decides what is found
+            },
+            StopSignal = "INT",
+            StopGrace = TimeSpan.FromSeconds(30),
+        });
+        try
+        {
+            using var probe = Client(port);
+            await process.WaitUntilReadyAsync(
+                async () => (await probe.GetAsync(new Uri("api/agents/probe/provisioning", UriKind.Relative))).StatusCode == HttpStatusCode.NotFound,
+                TimeSpan.FromMinutes(3),
+                TimeSpan.FromMilliseconds(200));
+            return process;
         }
-
-        start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["AZURITE_LOCATION"] = _data;
-        start.Environment["AzureWebJobs.DispatchJob.Disabled"] = "true"; // the jobs stay queued: nothing but storage decides what is found
-        var process = Process.Start(start)!;
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-        process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        using var probe = Client(port);
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (true)
+        catch
         {
-            try
-            {
-                if ((await probe.GetAsync(new Uri("api/agents/probe/provisioning", UriKind.Relative))).StatusCode == HttpStatusCode.NotFound)
-                {
-                    return new RunSh(process);
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not up yet
-            }
-
-            if (process.HasExited || DateTime.UtcNow > deadline)
-            {
-                new RunSh(process).Dispose();
-                throw new InvalidOperationException("./run.sh did not come up:\n" + string.Join('\n', output));
-            }
-
-            await Task.Delay(200);
+            await process.DisposeAsync();
+            throw;
         }
     }
 
     public void Dispose() => Directory.Delete(_data, recursive: true);
-
-    /// <summary>Stops ./run.sh as Ctrl-C would (its trap stops Azurite and the backend) and waits for it.</summary>
-    private sealed class RunSh(Process process) : IDisposable
-    {
-        public void Dispose()
-        {
-            if (!process.HasExited)
-            {
-                using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                kill.WaitForExit();
-                if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
-
-            process.Dispose();
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -49,7 +48,7 @@ public sealed class FaultTests
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         var signer = new CallbackSigner(client);
 
-        using (var first = await RunnerProcess.StartAsync(azurite, port))
+        await using (var first = await RunnerProcess.StartAsync(azurite, port))
         {
             var created = await client.PostAsync(new Uri("/api/jobs", UriKind.Relative), new StringContent("{\"agent_id\":\"killed-1\",\"region\":\"eu-central\"}", System.Text.Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
@@ -65,7 +64,7 @@ public sealed class FaultTests
             await Task.WhenAll(burst);
         }
 
-        using var second = await RunnerProcess.StartAsync(azurite, port);
+        await using var second = await RunnerProcess.StartAsync(azurite, port);
 
         // The workflow retries what did not get a 200 (here: everything from the burst), then goes on.
         for (var i = 0; i < 20; i++)
@@ -122,83 +121,41 @@ public sealed class FaultTests
         }
     }
 
-    /// <summary>The local runner as its own OS process, as ./run.sh starts it, so it can be killed for real.</summary>
-    private sealed class RunnerProcess : IDisposable
+    /// <summary>The local runner as its own OS process, as ./run.sh starts it, so it can be killed for real (SIGKILL: no graceful shutdown, as when a host dies).</summary>
+    private static class RunnerProcess
     {
-        private readonly Process _process;
-
-        private RunnerProcess(Process process) => _process = process;
-
-        public static async Task<RunnerProcess> StartAsync(Azurite azurite, int port)
+        public static async Task<ChildProcess> StartAsync(Azurite azurite, int port)
         {
-            var configuration = RepositoryRoot.Configuration;
-            var dll = Path.Combine(RepositoryRoot.Path, "functions", "Provisioner.LocalRunner", "bin", configuration, "net10.0", "Provisioner.LocalRunner.dll");
-            var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(dll);
-            start.ArgumentList.Add("--port");
-            start.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));
-            foreach (var (key, value) in new Dictionary<string, string>
+            var dll = Path.Combine(RepositoryRoot.Path, "functions", "Provisioner.LocalRunner", "bin", RepositoryRoot.Configuration, "net10.0", "Provisioner.LocalRunner.dll");
+            var process = ChildProcess.Start(new ChildProcessOptions("dotnet", [dll, "--port", port.ToString(CultureInfo.InvariantCulture)])
             {
-                ["PROVISIONER_APP_ROOT"] = RepositoryRoot.Path,
-                ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}/",
-                ["AzureWebJobsStorage"] = azurite.ConnectionString,
-                ["GITHUB_CALLBACK_SECRET"] = Runner.Secret,
-                ["GITHUB_CALLBACK_SECRET_PREVIOUS"] = "",
-                ["GITHUB_TOKEN"] = "",
-                ["AzureWebJobs__DispatchJob__Disabled"] = "true",
-                ["AzureWebJobs__FailPoisonedDispatch__Disabled"] = "true",
-                ["AzureWebJobs__FailStuckJobs__Disabled"] = "true",
-            })
-            {
-                start.Environment[key] = value;
-            }
-
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-
-            using var probe = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (true)
-            {
-                try
+                Environment = new Dictionary<string, string?>
                 {
-                    var response = await probe.GetAsync(new Uri("/api/jobs/00000000-0000-0000-0000-000000000000", UriKind.Relative));
-                    if (response.StatusCode == HttpStatusCode.NotFound)
-                    {
-                        return new RunnerProcess(process);
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
-                if (process.HasExited || DateTime.UtcNow > deadline)
-                {
-                    throw new InvalidOperationException($"the runner process did not start (exited: {process.HasExited})");
-                }
-
-                await Task.Delay(100);
-            }
-        }
-
-        /// <summary>SIGKILL: no graceful shutdown, as when a host dies.</summary>
-        public void Kill()
-        {
-            if (!_process.HasExited)
+                    ["PROVISIONER_APP_ROOT"] = RepositoryRoot.Path,
+                    ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}/",
+                    ["AzureWebJobsStorage"] = azurite.ConnectionString,
+                    ["GITHUB_CALLBACK_SECRET"] = Runner.Secret,
+                    ["GITHUB_CALLBACK_SECRET_PREVIOUS"] = "",
+                    ["GITHUB_TOKEN"] = "",
+                    ["AzureWebJobs__DispatchJob__Disabled"] = "true",
+                    ["AzureWebJobs__FailPoisonedDispatch__Disabled"] = "true",
+                    ["AzureWebJobs__FailStuckJobs__Disabled"] = "true",
+                },
+                StopSignal = "KILL",
+            });
+            try
             {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit();
+                using var probe = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+                await process.WaitUntilReadyAsync(
+                    async () => (await probe.GetAsync(new Uri("/api/jobs/00000000-0000-0000-0000-000000000000", UriKind.Relative))).StatusCode == HttpStatusCode.NotFound,
+                    TimeSpan.FromSeconds(60));
+                return process;
             }
-        }
-
-        public void Dispose()
-        {
-            Kill();
-            _process.Dispose();
+            catch
+            {
+                await process.DisposeAsync();
+                throw;
+            }
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Provisioner.Tests.Infrastructure;
 
 namespace Provisioner.Tests.Workflow;
@@ -20,28 +19,14 @@ public sealed class ActionPinsTests : IDisposable
 
     private static async Task<Run> RunAsync(string program, IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = workingDirectory ?? RepositoryRoot.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return new Run(process.ExitCode, await stdout + await stderr);
+        var run = await ChildProcess.RunAsync(
+            new ChildProcessOptions(program, [.. args])
+            {
+                WorkingDirectory = workingDirectory ?? RepositoryRoot.Path,
+                Environment = (environment ?? new Dictionary<string, string>()).ToDictionary(e => e.Key, e => (string?)e.Value),
+            },
+            TimeSpan.FromSeconds(60));
+        return new Run(run.ExitCode, run.Output);
     }
 
     private Task<Run> CheckAsync(string workflow)

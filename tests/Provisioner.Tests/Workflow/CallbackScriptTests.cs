@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
@@ -38,40 +37,16 @@ public sealed class CallbackScriptTests(Azurite azurite) : IAsyncLifetime
 
     private static async Task<ScriptRun> RunScriptAsync(string script, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("bash")
-        {
-            WorkingDirectory = RepositoryRoot.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(".github", "scripts", script));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("CALLBACK_MAX_ATTEMPTS");
+        var variables = new Dictionary<string, string?> { ["CALLBACK_MAX_ATTEMPTS"] = null };
         foreach (var (name, value) in environment)
         {
-            start.Environment[name] = value;
+            variables[name] = value;
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} {string.Join(' ', args)} did not finish within 60 s");
-        }
-
-        return new ScriptRun(process.ExitCode, await stdout + await stderr);
+        var run = await ChildProcess.RunAsync(
+            new ChildProcessOptions("bash", [Path.Combine(".github", "scripts", script), .. args]) { WorkingDirectory = RepositoryRoot.Path, Environment = variables },
+            TimeSpan.FromSeconds(60));
+        return new ScriptRun(run.ExitCode, run.Output);
     }
 
     /// <summary>Runs <c>bash .github/scripts/callback.sh ARGS</c> as a step of workflow run <paramref name="runId"/> would.</summary>

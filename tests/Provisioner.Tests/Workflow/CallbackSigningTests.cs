@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
@@ -27,40 +26,23 @@ public sealed class CallbackSigningTests
         public string Output => Stdout + Stderr;
     }
 
+    /// <summary>What the test process may have inherited and the scripts read: removed, so only what a test sets counts.</summary>
+    private static readonly string[] InheritedVariables = ["CALLBACK_URL", "JOB_ID", "CALLBACK_SECRET", "CALLBACK_MAX_ATTEMPTS", "GITHUB_RUN_ID"];
+
     private static async Task<ScriptRun> CallbackAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string? stdin = null)
     {
-        var start = new ProcessStartInfo("bash")
-        {
-            WorkingDirectory = RepositoryRoot.Path,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(".github", "scripts", "callback.sh"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var name in new[] { "CALLBACK_URL", "JOB_ID", "CALLBACK_SECRET", "CALLBACK_MAX_ATTEMPTS", "GITHUB_RUN_ID" })
-        {
-            start.Environment.Remove(name);
-        }
-
+        var variables = InheritedVariables.ToDictionary(name => name, _ => (string?)null);
         foreach (var (name, value) in environment)
         {
-            start.Environment[name] = value;
+            variables[name] = value;
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
         // Raw bytes, no newline added: what is signed must be exactly the body.
-        await process.StandardInput.BaseStream.WriteAsync(Encoding.UTF8.GetBytes(stdin ?? string.Empty));
-        process.StandardInput.Close();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return new ScriptRun(process.ExitCode, await stdout, await stderr);
+        var run = await ChildProcess.RunAsync(
+            new ChildProcessOptions("bash", [Path.Combine(".github", "scripts", "callback.sh"), .. args]) { WorkingDirectory = RepositoryRoot.Path, Environment = variables },
+            TimeSpan.FromSeconds(60),
+            Encoding.UTF8.GetBytes(stdin ?? string.Empty));
+        return new ScriptRun(run.ExitCode, run.StandardOutput, run.StandardError);
     }
 
     /// <summary><c>callback.sh sign ID TIMESTAMP &lt; BODY</c>: the headers, by name.</summary>

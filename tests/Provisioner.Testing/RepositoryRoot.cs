@@ -1,10 +1,11 @@
-namespace Provisioner.Tests.Infrastructure;
+namespace Provisioner.Testing;
 
-internal static class RepositoryRoot
+/// <summary>The checkout the running tests or benchmark were built in: the folder that holds Provisioner.sln.</summary>
+public static class RepositoryRoot
 {
     public static string Path { get; } = Find();
 
-    /// <summary>The build configuration these tests were built in (Release under ./test.sh), so they find the other projects' output.</summary>
+    /// <summary>The build configuration the caller was built in (Release under ./test.sh), so it finds the other projects' output.</summary>
     public static string Configuration { get; } =
         AppContext.BaseDirectory.Contains($"{System.IO.Path.DirectorySeparatorChar}Release{System.IO.Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
