@@ -17,7 +17,7 @@ using Provisioner.Functions.TimeOuts;
 
 namespace Provisioner.Functions;
 
-public static partial class ProvisionerServiceCollectionExtensions
+public static class ProvisionerServiceCollectionExtensions
 {
     /// <summary>
     /// Everything the functions need. The Functions host (Program.cs) and the local runner both
@@ -74,21 +74,14 @@ public static partial class ProvisionerServiceCollectionExtensions
             {
                 Credentials = new Credentials(o.Token, AuthenticationType.Bearer),
             };
-            client.SetRequestTimeout(o.AttemptTimeout);
             return client;
         });
+        // Polly's own telemetry logs each retry (with its exception) through the app's logging.
         services.AddResiliencePipeline(GitHubResilience.PipelineName, (builder, context) =>
-        {
-            var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GitHubResilience));
             GitHubResilience.Configure(
                 builder,
                 context.ServiceProvider.GetRequiredService<IOptions<DispatchOptions>>().Value,
-                context.ServiceProvider.GetRequiredService<TimeProvider>(),
-                args => LogRetry(logger, args.AttemptNumber + 1, args.RetryDelay.TotalSeconds, args.Outcome.Exception?.GetType().Name, args.Outcome.Exception?.Message));
-        });
+                context.ServiceProvider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IWorkflowDispatcher, GitHubWorkflowDispatcher>();
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "GitHub dispatch attempt {Attempt} failed ({ExceptionType}: {Reason}); retrying in {DelaySeconds:0.#} s")]
-    private static partial void LogRetry(ILogger logger, int attempt, double delaySeconds, string? exceptionType, string? reason);
 }

@@ -35,7 +35,7 @@ public sealed partial class QueueFunctionHost(FunctionEntry function, QueueHostS
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested && StorageFailures.IsUnavailable(e, stoppingToken))
             {
-                LogPollFailed(logger, queueName, e.Message);
+                LogPollFailed(logger, queueName, e);
                 messages = [];
             }
 
@@ -65,21 +65,21 @@ public sealed partial class QueueFunctionHost(FunctionEntry function, QueueHostS
             {
                 if (message.DequeueCount >= settings.MaxDequeueCount)
                 {
-                    LogPoisoned(logger, function.Name, message.MessageId, message.DequeueCount, e.GetType().Name, e.Message);
+                    LogPoisoned(logger, function.Name, message.MessageId, message.DequeueCount, e);
                     await poison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
                     await poison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
                     await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
                 }
                 else
                 {
-                    LogFailed(logger, function.Name, message.MessageId, message.DequeueCount, e.GetType().Name, e.Message);
+                    LogFailed(logger, function.Name, message.MessageId, message.DequeueCount, e);
                     await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: settings.VisibilityTimeout, cancellationToken: CancellationToken.None);
                 }
             }
             catch (Exception storageError) when (StorageFailures.IsUnavailable(storageError, CancellationToken.None))
             {
                 // The message becomes visible again when its lease ends: nothing is lost.
-                LogPollFailed(logger, function.Name, storageError.Message);
+                LogPollFailed(logger, function.Name, storageError);
             }
         }
     }
@@ -96,12 +96,12 @@ public sealed partial class QueueFunctionHost(FunctionEntry function, QueueHostS
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function}: message {MessageId} failed on delivery {DequeueCount} ({ExceptionType}: {Reason}); it will be delivered again")]
-    private static partial void LogFailed(ILogger logger, string function, string messageId, long dequeueCount, string exceptionType, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function}: message {MessageId} failed on delivery {DequeueCount}; it will be delivered again")]
+    private static partial void LogFailed(ILogger logger, string function, string messageId, long dequeueCount, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Function}: message {MessageId} failed on delivery {DequeueCount} of the maximum ({ExceptionType}: {Reason}); moved to the poison queue")]
-    private static partial void LogPoisoned(ILogger logger, string function, string messageId, long dequeueCount, string exceptionType, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Function}: message {MessageId} failed on delivery {DequeueCount} of the maximum; moved to the poison queue")]
+    private static partial void LogPoisoned(ILogger logger, string function, string messageId, long dequeueCount, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Queue}: storage unavailable ({Reason})")]
-    private static partial void LogPollFailed(ILogger logger, string queue, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Queue}: storage unavailable")]
+    private static partial void LogPollFailed(ILogger logger, string queue, Exception exception);
 }

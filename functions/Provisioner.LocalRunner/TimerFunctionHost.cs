@@ -33,11 +33,11 @@ public sealed partial class TimerFunctionHost(FunctionEntry function, IConfigura
             catch (Exception e)
             {
                 // As on the host: a failed run is logged and the schedule goes on.
-                LogFailed(logger, function.Name, e.GetType().Name, e.Message);
+                LogFailed(logger, function.Name, e);
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Function}: timer run failed ({ExceptionType}: {Reason})")]
-    private static partial void LogFailed(ILogger logger, string function, string exceptionType, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Function}: timer run failed")]
+    private static partial void LogFailed(ILogger logger, string function, Exception exception);
 }

@@ -108,7 +108,7 @@ public sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, I
         }
         catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
         {
-            LogEnqueueFailed(logger, job.JobId, e.Message);
+            LogEnqueueFailed(logger, job.JobId, e);
             await jobs.UpdateAsync(job.JobId, j => JobTransitions.Fail(j, "The job could not be queued for dispatch because storage was unavailable. Create it again.", null, time.GetUtcNow()), CancellationToken.None);
 
             throw;
@@ -130,8 +130,8 @@ public sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, I
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} created for agent {AgentId} in {Region} and queued for dispatch")]
     private static partial void LogCreated(ILogger logger, Guid jobId, string agentId, string region);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} could not be enqueued: {Reason}")]
-    private static partial void LogEnqueueFailed(ILogger logger, Guid jobId, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} could not be enqueued; failing it")]
+    private static partial void LogEnqueueFailed(ILogger logger, Guid jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Create refused: agent {AgentId} already has job {JobId} in flight")]
     private static partial void LogAgentBusy(ILogger logger, string agentId, Guid jobId);

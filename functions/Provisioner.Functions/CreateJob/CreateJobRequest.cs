@@ -7,40 +7,23 @@ namespace Provisioner.Functions.CreateJob;
 /// <summary>The body of <c>POST /api/jobs</c>: <c>{ "agent_id", "region" }</c>, validated.</summary>
 public sealed record CreateJobRequest(string AgentId, string Region)
 {
+    private const string Shape = "{\"agent_id\": \"…\", \"region\": \"…\"}";
+
     public static bool TryParse(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out CreateJobRequest? request, [NotNullWhen(false)] out string? error)
     {
         request = null;
-        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        if (!JsonObjectBody.TryParse(body, 16, Shape, out var document, out error))
         {
-            error = "The body is not valid UTF-8. Send {\"agent_id\": \"…\", \"region\": \"…\"}.";
-            return false;
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
-        }
-        catch (JsonException)
-        {
-            error = "The body is not valid JSON. Send {\"agent_id\": \"…\", \"region\": \"…\"}.";
             return false;
         }
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                error = "The body must be a JSON object: {\"agent_id\": \"…\", \"region\": \"…\"}.";
-                return false;
-            }
-
             string? agentId, region;
             try
             {
-                agentId = StringOf(root, "agent_id");
-                region = StringOf(root, "region");
+                agentId = JsonObjectBody.TextOf(document.RootElement, "agent_id");
+                region = JsonObjectBody.TextOf(document.RootElement, "region");
             }
             catch (InvalidOperationException)
             {
@@ -65,7 +48,4 @@ public sealed record CreateJobRequest(string AgentId, string Region)
             return true;
         }
     }
-
-    private static string? StringOf(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
 }

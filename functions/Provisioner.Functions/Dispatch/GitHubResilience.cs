@@ -16,7 +16,7 @@ public static class GitHubResilience
 {
     public const string PipelineName = "github-dispatch";
 
-    public static void Configure(ResiliencePipelineBuilder builder, DispatchOptions options, TimeProvider time, Action<OnRetryArguments<object>>? onRetry = null)
+    public static void Configure(ResiliencePipelineBuilder builder, DispatchOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
@@ -32,11 +32,6 @@ public static class GitHubResilience
                 MaxDelay = options.MaxRetryAfter,
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken) && !WaitsTooLong(e, options, time)),
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is { } e ? RequestedDelay(e, time) : null),
-                OnRetry = args =>
-                {
-                    onRetry?.Invoke(args);
-                    return ValueTask.CompletedTask;
-                },
             });
         }
 

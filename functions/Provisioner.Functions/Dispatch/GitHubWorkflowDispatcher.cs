@@ -42,7 +42,8 @@ public sealed partial class GitHubWorkflowDispatcher(
         try
         {
             var response = await pipelines.GetPipeline(GitHubResilience.PipelineName).ExecuteAsync(
-                async token => await github.Connection.Post<GitHubRunDetails>(path, request, Accepts, "application/json", settings.AttemptTimeout, token),
+                // The pipeline's per-attempt timeout cancels the token: the one place the attempt time-out is set.
+                async token => await github.Connection.Post<GitHubRunDetails>(path, request, Accepts, "application/json", parameters: null, token),
                 cancellationToken);
             var details = response.Body;
             var runId = details is { WorkflowRunId: > 0 } ? details.WorkflowRunId.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;

@@ -1,8 +1,9 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http;
 
 namespace Provisioner.Functions.Http;
 
-/// <summary>Reads a request body up to a limit, refusing a larger one before it is read whole.</summary>
+/// <summary>Reads a request body through the request's own body reader, refusing one over a limit before it is read whole.</summary>
 public static class BoundedBody
 {
     /// <summary>
@@ -18,33 +19,28 @@ public static class BoundedBody
             return BodyRead.Refused(Problems.PayloadTooLarge(limit, tooLargeHint));
         }
 
-        var buffer = new byte[Math.Min(limit + 1, (int)(request.ContentLength ?? 4096) + 1)];
-        var length = 0;
+        var reader = request.BodyReader;
         try
         {
             while (true)
             {
-                if (length == buffer.Length)
+                var result = await reader.ReadAsync(cancellationToken);
+                var buffer = result.Buffer;
+                if (buffer.Length > limit)
                 {
-                    if (buffer.Length > limit)
-                    {
-                        return BodyRead.Refused(Problems.PayloadTooLarge(limit, tooLargeHint));
-                    }
-
-                    Array.Resize(ref buffer, Math.Min(limit + 1, buffer.Length * 2));
-                }
-
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
-                if (read == 0)
-                {
-                    return BodyRead.Read(buffer.AsMemory(0, length));
-                }
-
-                length += read;
-                if (length > limit)
-                {
+                    reader.AdvanceTo(buffer.Start, buffer.End);
                     return BodyRead.Refused(Problems.PayloadTooLarge(limit, tooLargeHint));
                 }
+
+                if (result.IsCompleted)
+                {
+                    var body = buffer.ToArray();
+                    reader.AdvanceTo(buffer.End);
+                    return BodyRead.Read(body);
+                }
+
+                // Nothing consumed, everything seen: the next read returns more, or the end.
+                reader.AdvanceTo(buffer.Start, buffer.End);
             }
         }
         catch (BadHttpRequestException e)

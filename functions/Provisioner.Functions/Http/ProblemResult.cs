@@ -1,41 +1,43 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Provisioner.Functions.Http;
 
-/// <summary>An RFC 9457 problem document (<c>application/problem+json</c>) with a <c>detail</c> a person can act on.</summary>
-public sealed class ProblemResult(int status, string title, string detail, IReadOnlyDictionary<string, object?>? extensions = null, int? retryAfterSeconds = null) : IResult
+/// <summary>
+/// An RFC 9457 problem document, written by ASP.NET Core's own <see cref="ProblemDetails"/>
+/// result (<c>application/problem+json</c>), with the two headers our answers add: no caching,
+/// and <c>Retry-After</c> where trying again later will help.
+/// </summary>
+public sealed class ProblemResult : IResult
 {
-    public const string ContentType = "application/problem+json";
+    private readonly ProblemDetails _details;
+    private readonly int? _retryAfterSeconds;
 
-    public int Status => status;
-    public string Detail => detail;
-
-    public async Task ExecuteAsync(HttpContext httpContext)
+    public ProblemResult(int status, string title, string detail, IReadOnlyDictionary<string, object?>? extensions = null, int? retryAfterSeconds = null)
     {
-        ArgumentNullException.ThrowIfNull(httpContext);
-        var body = new Dictionary<string, object?>
-        {
-            ["type"] = "about:blank",
-            ["title"] = title,
-            ["status"] = status,
-            ["detail"] = detail,
-        };
+        _details = new ProblemDetails { Type = "about:blank", Title = title, Status = status, Detail = detail };
         foreach (var (key, value) in extensions ?? new Dictionary<string, object?>())
         {
-            body[key] = value;
+            _details.Extensions[key] = value;
         }
 
-        var response = httpContext.Response;
-        response.StatusCode = status;
-        response.ContentType = ContentType;
-        response.Headers.CacheControl = "no-store";
-        if (retryAfterSeconds is { } seconds)
+        _retryAfterSeconds = retryAfterSeconds;
+    }
+
+    public int Status => _details.Status!.Value;
+
+    public string Detail => _details.Detail!;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        httpContext.Response.Headers.CacheControl = "no-store";
+        if (_retryAfterSeconds is { } seconds)
         {
-            response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
-        await response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body, Json.Options), httpContext.RequestAborted);
+        return TypedResults.Problem(_details).ExecuteAsync(httpContext);
     }
 }

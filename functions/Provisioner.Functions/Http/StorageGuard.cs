@@ -16,13 +16,13 @@ public sealed partial class StorageGuard(ILogger<StorageGuard> logger)
         }
         catch (Exception e) when (e is StorageConflictException || StorageFailures.IsUnavailable(e, cancellationToken))
         {
-            LogUnavailable(logger, operation, e.GetType().Name, e.Message);
+            LogUnavailable(logger, operation, e);
             return Problems.StorageUnavailable(unavailableDetail);
         }
     }
 
     public const string ReadRetry = "The job store cannot be reached right now; retry after the time in Retry-After.";
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation}: storage unavailable, answered 503 ({ExceptionType}: {Reason})")]
-    private static partial void LogUnavailable(ILogger logger, string operation, string exceptionType, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation}: storage unavailable, answered 503")]
+    private static partial void LogUnavailable(ILogger logger, string operation, Exception exception);
 }

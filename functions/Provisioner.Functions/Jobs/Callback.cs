@@ -25,7 +25,7 @@ public sealed record Callback
     public string Describe() => Kind switch
     {
         CallbackKind.Heartbeat => "heartbeat",
-        CallbackKind.Succeeded => "running",
+        CallbackKind.Running => "running",
         CallbackKind.Failed => "failed",
         _ => Milestone is { } m && m != Jobs.Milestone.Provisioning ? StepNames.OfMilestone(m)! : "provisioning",
     };

@@ -4,7 +4,12 @@ public enum CallbackKind
 {
     /// <summary><c>status=provisioning</c>, with or without a <c>step</c>.</summary>
     Progress,
+    /// <summary><c>type=heartbeat</c>: the run is alive.</summary>
     Heartbeat,
-    Succeeded,
+
+    /// <summary><c>status=running</c>: the agent is up, with its server's addresses.</summary>
+    Running,
+
+    /// <summary><c>status=failed</c>.</summary>
     Failed,
 }

@@ -15,44 +15,21 @@ public static class CallbackParser
     private const int MaxRunIdLength = 64;
     private const int MaxShortTextLength = 64;
 
-    private static readonly JsonDocumentOptions DocumentOptions = new()
-    {
-        MaxDepth = 32,
-        AllowDuplicateProperties = false,
-    };
+    private const int MaxDepth = 32;
 
     public static bool TryParse(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out Callback? callback, [NotNullWhen(false)] out string? error)
     {
         callback = null;
-        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        if (!JsonObjectBody.TryParse(body, MaxDepth, "a callback: a JSON object with job_id (docs/callbacks.md)", out var document, out error))
         {
-            error = "The body is not valid UTF-8.";
-            return false;
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body, DocumentOptions);
-        }
-        catch (JsonException e)
-        {
-            error = $"The body is not valid JSON ({Describe(e)}).";
             return false;
         }
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                error = "The body must be a JSON object.";
-                return false;
-            }
-
             try
             {
-                return TryRead(root, out callback, out error);
+                return TryRead(document.RootElement, out callback, out error);
             }
             catch (InvalidOperationException)
             {
@@ -86,13 +63,13 @@ public static class CallbackParser
 
         var common = new Callback { JobId = jobId, Kind = CallbackKind.Heartbeat, WorkflowRunId = runId };
 
-        if (OptionalString(root, "type") is "heartbeat")
+        if (JsonObjectBody.TextOf(root, "type") is "heartbeat")
         {
             callback = common;
             return true;
         }
 
-        var status = OptionalString(root, "status");
+        var status = JsonObjectBody.TextOf(root, "status");
         switch (status)
         {
             case "provisioning":
@@ -103,7 +80,7 @@ public static class CallbackParser
                     return false;
                 }
 
-                callback = common with { Kind = CallbackKind.Succeeded, Server = server, UsedSnapshot = OptionalBool(root, "used_snapshot") };
+                callback = common with { Kind = CallbackKind.Running, Server = server, UsedSnapshot = OptionalBool(root, "used_snapshot") };
                 return true;
             case "failed":
                 callback = common with
@@ -146,7 +123,7 @@ public static class CallbackParser
             Milestone = milestone,
             WorkflowRunUrl = OptionalHttpUrl(root, "workflow_run_url"),
             UsedSnapshot = OptionalBool(root, "used_snapshot"),
-            Mode = Shorten(OptionalString(root, "mode")),
+            Mode = Shorten(JsonObjectBody.TextOf(root, "mode")),
         };
         error = null;
         return true;
@@ -257,9 +234,6 @@ public static class CallbackParser
         return true;
     }
 
-    private static string? OptionalString(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-
     /// <summary>Any JSON value as text: a string as itself, anything else as its JSON.</summary>
     private static string? LenientText(JsonElement root, string name) =>
         !root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null ? null
@@ -283,7 +257,7 @@ public static class CallbackParser
     }
 
     private static string? OptionalHttpUrl(JsonElement root, string name) =>
-        OptionalString(root, name) is { Length: <= 512 } text
+        JsonObjectBody.TextOf(root, name) is { Length: <= 512 } text
         && Uri.TryCreate(text, UriKind.Absolute, out var uri)
         && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
             ? uri.AbsoluteUri
@@ -292,6 +266,4 @@ public static class CallbackParser
     private static string? Shorten(string? text) =>
         text is null || text.Length <= MaxShortTextLength ? text : text[..MaxShortTextLength];
 
-    private static string Describe(JsonException e) =>
-        e.LineNumber is { } line ? string.Create(CultureInfo.InvariantCulture, $"line {line + 1}, byte {e.BytePositionInLine + 1}") : "unreadable";
 }

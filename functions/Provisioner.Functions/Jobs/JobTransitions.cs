@@ -41,7 +41,7 @@ public static class JobTransitions
         {
             CallbackKind.Heartbeat => Heartbeat(job, receivedAt),
             CallbackKind.Progress => Progress(job, callback, receivedAt),
-            CallbackKind.Succeeded => Succeeded(job, callback, receivedAt),
+            CallbackKind.Running => Ran(job, callback, receivedAt),
             CallbackKind.Failed => Failed(job, callback, receivedAt),
             _ => throw new ArgumentOutOfRangeException(nameof(callback), callback.Kind, "unknown callback kind"),
         };
@@ -90,7 +90,7 @@ public static class JobTransitions
         };
     }
 
-    private static Job Succeeded(Job job, Callback callback, DateTimeOffset at)
+    private static Job Ran(Job job, Callback callback, DateTimeOffset at)
     {
         var next = job with
         {

@@ -17,7 +17,6 @@ public static class StepNames
         ("running", "Running"),
     ];
 
-    public const int QueuedStep = 0;
     public const int CreatingStep = 1;
     public const int InstallingStep = 2;
     public const int ConfiguringStep = 3;

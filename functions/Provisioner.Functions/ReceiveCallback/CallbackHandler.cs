@@ -38,10 +38,10 @@ public sealed partial class CallbackHandler(
         var body = read.Body;
 
         var headers = new SignatureHeaders(
-            Single(request, SignatureHeaders.XSignatureName),
-            Single(request, SignatureHeaders.WebhookIdName),
-            Single(request, SignatureHeaders.WebhookTimestampName),
-            Single(request, SignatureHeaders.WebhookSignatureName));
+            JoinedHeader(request, SignatureHeaders.XSignatureName),
+            JoinedHeader(request, SignatureHeaders.WebhookIdName),
+            JoinedHeader(request, SignatureHeaders.WebhookTimestampName),
+            JoinedHeader(request, SignatureHeaders.WebhookSignatureName));
         var check = verifier.Verify(headers, body.Span);
         if (!check.IsValid)
         {
@@ -108,7 +108,8 @@ public sealed partial class CallbackHandler(
         return callback.Kind == CallbackKind.Heartbeat ? $"{hash}-{receivedAt.UtcTicks}" : hash;
     }
 
-    private static string? Single(HttpRequest request, string name) =>
+    /// <summary>Every value of a header, joined with commas as HTTP reads repeated headers: a second webhook-signature is not silently dropped.</summary>
+    private static string? JoinedHeader(HttpRequest request, string name) =>
         request.Headers.TryGetValue(name, out var values) ? values.ToString() : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Callback refused: body over the cap or unreadable (declared length {ContentLength})")]

@@ -29,7 +29,7 @@ public sealed partial class StorageInitializer(StorageClients storage, TimeProvi
             }
             catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken) && time.GetUtcNow() < deadline)
             {
-                LogStorageNotReady(logger, attempt, e.Message);
+                LogStorageNotReady(logger, attempt, e);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 200 * attempt)), time, cancellationToken);
             }
         }
@@ -37,6 +37,6 @@ public sealed partial class StorageInitializer(StorageClients storage, TimeProvi
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage is not reachable yet (attempt {Attempt}): {Reason}")]
-    private static partial void LogStorageNotReady(ILogger logger, int attempt, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage is not reachable yet (attempt {Attempt})")]
+    private static partial void LogStorageNotReady(ILogger logger, int attempt, Exception exception);
 }

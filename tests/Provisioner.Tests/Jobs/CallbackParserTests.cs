@@ -21,10 +21,12 @@ public sealed class CallbackParserTests
     [Fact]
     public void TryParse_LoneSurrogateEscape_IsRefusedNotThrown()
     {
+        // A \ud800 alone is valid JSON but not text: it is refused with a reason, never thrown, never stored.
         var body = Encoding.UTF8.GetBytes($"{{\"job_id\":\"{Job}\",\"status\":\"failed\",\"error\":\"\\ud800\"}}");
-        var parsed = CallbackParser.TryParse(body, out var callback, out var error);
-        Assert.True(parsed ? callback is not null : error is not null);
-        Assert.False(CreateJobRequest.TryParse(Encoding.UTF8.GetBytes("{\"agent_id\":\"\\udc00\",\"region\":\"eu\"}"), out _, out _));
+        Assert.False(CallbackParser.TryParse(body, out _, out var error));
+        Assert.Contains("not valid text", error, StringComparison.Ordinal);
+        Assert.False(CreateJobRequest.TryParse(Encoding.UTF8.GetBytes("{\"agent_id\":\"\\udc00\",\"region\":\"eu\"}"), out _, out var createError));
+        Assert.Contains("not valid text", createError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -57,7 +59,7 @@ public sealed class CallbackParserTests
     public void TryParse_RunningWithValidAddresses_KeepsThem(string serverIp, string tailscaleIp, string expected)
     {
         Assert.True(CallbackParser.TryParse(Body($"\"status\":\"running\",\"server_id\":\"4711\",\"server_ip\":{serverIp},\"tailscale_ip\":{tailscaleIp}"), out var callback, out var error), error);
-        Assert.Equal(CallbackKind.Succeeded, callback.Kind);
+        Assert.Equal(CallbackKind.Running, callback.Kind);
         Assert.Equal("4711", callback.Server?.Id);
         Assert.Equal(expected, $"{callback.Server?.Ip} {callback.Server?.TailscaleIp}");
     }

@@ -14,7 +14,7 @@ internal static class JobScenario
 
     public static Callback Step(string step) => new() { JobId = JobId, Kind = CallbackKind.Progress, Milestone = StepNames.MilestoneOfStep(step) };
 
-    public static Callback Running() => new() { JobId = JobId, Kind = CallbackKind.Succeeded, Server = new ServerInfo("srv-1", "203.0.113.7", "100.64.0.7") };
+    public static Callback Running() => new() { JobId = JobId, Kind = CallbackKind.Running, Server = new ServerInfo("srv-1", "203.0.113.7", "100.64.0.7") };
 
     public static Callback Failed(string? failedStep, string? step = null, string error = "boom") =>
         new() { JobId = JobId, Kind = CallbackKind.Failed, FailedStep = failedStep, Step = step, Error = error };
