@@ -236,13 +236,6 @@ public sealed class CallbackSignatureVerifierTests
         Assert.Contains("GITHUB_CALLBACK_SECRET", result.FailureMessage, StringComparison.Ordinal);
     }
 
-    // The Standard Webhooks specification's published test vector (standard-webhooks, spec/standard-webhooks.md and
-    // the reference libraries' tests): an outside reference, not our own idea of the scheme.
-    private const string SpecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    private const string SpecId = "msg_p5jXN8AQM9LWM0D4loKWxJek";
-    private const string SpecTimestamp = "1614265330";
-    private const string SpecBody = "{\"test\": 2432232314}";
-    private const string SpecSignature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 
     private static CallbackSignatureVerifier AtSpecTime(string secret) =>
         new(Options.Create(new CallbackSecurityOptions { Secret = secret }), new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1614265330)));
@@ -250,7 +243,7 @@ public sealed class CallbackSignatureVerifierTests
     [Fact]
     public void StandardWebhooks_SpecPublishedVector_IsValid()
     {
-        var check = Standard(SpecId, SpecTimestamp, SpecSignature, Encoding.UTF8.GetBytes(SpecBody), AtSpecTime(SpecSecret));
+        var check = Standard(SpecVector.Id, SpecVector.Timestamp, SpecVector.Signature, Encoding.UTF8.GetBytes(SpecVector.Body), AtSpecTime(SpecVector.Secret));
         Assert.Equal(SignatureVerdict.Valid, check.Verdict);
         Assert.Equal(SignatureScheme.StandardWebhooks, check.Scheme);
     }
@@ -259,8 +252,8 @@ public sealed class CallbackSignatureVerifierTests
     public void StandardWebhooks_SpecVectorWithTheKeyAsRawBytes_IsRefused()
     {
         // Keying HMAC with the text "whsec_…" (what a hex or plain secret did before) is not what the spec's libraries do.
-        var rawKeyed = Signing.StandardWebhooks(Encoding.UTF8.GetBytes(SpecSecret), SpecId, SpecTimestamp, Encoding.UTF8.GetBytes(SpecBody));
-        Assert.Equal(SignatureVerdict.Mismatch, Standard(SpecId, SpecTimestamp, rawKeyed, Encoding.UTF8.GetBytes(SpecBody), AtSpecTime(SpecSecret)).Verdict);
+        var rawKeyed = Signing.StandardWebhooks(Encoding.UTF8.GetBytes(SpecVector.Secret), SpecVector.Id, SpecVector.Timestamp, Encoding.UTF8.GetBytes(SpecVector.Body));
+        Assert.Equal(SignatureVerdict.Mismatch, Standard(SpecVector.Id, SpecVector.Timestamp, rawKeyed, Encoding.UTF8.GetBytes(SpecVector.Body), AtSpecTime(SpecVector.Secret)).Verdict);
     }
 
     [Theory]
@@ -273,18 +266,18 @@ public sealed class CallbackSignatureVerifierTests
         var unpadded = padded.TrimEnd('=');
         Assert.NotEqual(padded, unpadded);
 
-        var body = Encoding.UTF8.GetBytes(SpecBody);
-        var signature = Signing.StandardWebhooks(key, SpecId, SpecTimestamp, body);
-        Assert.Equal(SignatureVerdict.Valid, Standard(SpecId, SpecTimestamp, signature, body, AtSpecTime(padded)).Verdict);
-        Assert.Equal(SignatureVerdict.Valid, Standard(SpecId, SpecTimestamp, signature, body, AtSpecTime(unpadded)).Verdict);
+        var body = Encoding.UTF8.GetBytes(SpecVector.Body);
+        var signature = Signing.StandardWebhooks(key, SpecVector.Id, SpecVector.Timestamp, body);
+        Assert.Equal(SignatureVerdict.Valid, Standard(SpecVector.Id, SpecVector.Timestamp, signature, body, AtSpecTime(padded)).Verdict);
+        Assert.Equal(SignatureVerdict.Valid, Standard(SpecVector.Id, SpecVector.Timestamp, signature, body, AtSpecTime(unpadded)).Verdict);
         Assert.True(new CallbackSecurityOptionsValidator().Validate(null, new CallbackSecurityOptions { Secret = unpadded }).Succeeded);
     }
 
     [Fact]
     public void Legacy_WithAWhsecSecret_KeysWithTheSecretsOwnBytes_AsOpensslDoes()
     {
-        var body = Encoding.UTF8.GetBytes(SpecBody);
-        var openssl = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(SpecSecret), body));
-        Assert.Equal(SignatureVerdict.Valid, Legacy(openssl, body, AtSpecTime(SpecSecret)).Verdict);
+        var body = Encoding.UTF8.GetBytes(SpecVector.Body);
+        var openssl = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(SpecVector.Secret), body));
+        Assert.Equal(SignatureVerdict.Valid, Legacy(openssl, body, AtSpecTime(SpecVector.Secret)).Verdict);
     }
 }

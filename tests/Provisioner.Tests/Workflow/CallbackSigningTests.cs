@@ -14,12 +14,6 @@ namespace Provisioner.Tests.Workflow;
 /// </summary>
 public sealed class CallbackSigningTests
 {
-    // The example of the Standard Webhooks specification (standard-webhooks/spec, "Signature scheme").
-    private const string SpecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    private const string SpecId = "msg_p5jXN8AQM9LWM0D4loKWxJek";
-    private const string SpecTimestamp = "1614265330";
-    private const string SpecBody = "{\"test\": 2432232314}";
-    private const string SpecSignature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 
     private sealed record ScriptRun(int ExitCode, string Stdout, string Stderr)
     {
@@ -69,11 +63,11 @@ public sealed class CallbackSigningTests
     [Fact]
     public async Task Sign_TheSpecsExample_GivesTheSpecsSignature()
     {
-        var headers = await SignAsync(SpecSecret, SpecId, SpecTimestamp, SpecBody);
+        var headers = await SignAsync(SpecVector.Secret, SpecVector.Id, SpecVector.Timestamp, SpecVector.Body);
 
-        Assert.Equal(SpecId, headers["webhook-id"]);
-        Assert.Equal(SpecTimestamp, headers["webhook-timestamp"]);
-        Assert.Equal(SpecSignature, headers["webhook-signature"]);
+        Assert.Equal(SpecVector.Id, headers["webhook-id"]);
+        Assert.Equal(SpecVector.Timestamp, headers["webhook-timestamp"]);
+        Assert.Equal(SpecVector.Signature, headers["webhook-signature"]);
     }
 
     [Theory]
@@ -100,10 +94,10 @@ public sealed class CallbackSigningTests
         // Not base64-decoded, even where it would decode: only whsec_ marks a base64 secret.
         const string secret = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw-ünï";
 
-        var headers = await SignAsync(secret, SpecId, SpecTimestamp, SpecBody);
+        var headers = await SignAsync(secret, SpecVector.Id, SpecVector.Timestamp, SpecVector.Body);
 
-        Assert.Equal(Expected(Encoding.UTF8.GetBytes(secret), SpecId, SpecTimestamp, Encoding.UTF8.GetBytes(SpecBody)), headers["webhook-signature"]);
-        Assert.NotEqual(SpecSignature, headers["webhook-signature"]);
+        Assert.Equal(Expected(Encoding.UTF8.GetBytes(secret), SpecVector.Id, SpecVector.Timestamp, Encoding.UTF8.GetBytes(SpecVector.Body)), headers["webhook-signature"]);
+        Assert.NotEqual(SpecVector.Signature, headers["webhook-signature"]);
     }
 
     [Theory]
@@ -151,7 +145,7 @@ public sealed class CallbackSigningTests
 
     public static TheoryData<string, string> Secrets() => new()
     {
-        { "the spec's whsec_ secret", SpecSecret },
+        { "the spec's whsec_ secret", SpecVector.Secret },
         { "a whsec_ secret without its padding", "whsec_" + Convert.ToBase64String(Encoding.UTF8.GetBytes("a key of thirty-two bytes, quite")).TrimEnd('=') },
         { "a secret without the prefix", "test-secret" },
     };
