@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Provisioner.Tests.Workflow;
 
 /// <summary>
@@ -96,6 +98,110 @@ public sealed class WorkflowOnARunnerTests
             int.Parse((string?)t["retries"] ?? "0", System.Globalization.CultureInfo.InvariantCulture) >= 3 && ((string?)t["until"])?.EndsWith("is succeeded", StringComparison.Ordinal) == true,
             $"'{t["name"]}' is not retried until it succeeds"));
         Assert.Contains(tasks, t => t.ContainsKey("ansible.builtin.fail") && ((string?)t["when"])?.Contains("hcloud_server_info | length > 0", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public void SnapshotMode_InstallsTheConfiguredRelease_AndTheImageCarriesIt()
+    {
+        // configure-snapshot.yml runs agent_runtime's install tasks, the release's among them.
+        var play = WorkflowYaml.Playbook("configure-snapshot.yml").Single()!;
+        var runtime = play["roles"]!.AsArray().Single(r => (string?)r?["role"] == "agent_runtime")!;
+        Assert.NotEqual("false", (string?)runtime["vars"]?["agent_runtime_install"]);
+
+        // The image build installs the configured release, and the provisioning run compares digests that cover it.
+        var build = WorkflowYaml.Workflow("build-agent-image.yml")["jobs"]!["build"]!["env"]!;
+        Assert.Equal("${{ vars.AGENT_RELEASE_URL }}", (string?)build["AGENT_RELEASE_URL"]);
+        Assert.Equal("${{ vars.AGENT_RELEASE_SHA256 }}", (string?)build["AGENT_RELEASE_SHA256"]);
+        var create = WorkflowYaml.Steps(WorkflowYaml.Workflow("provision-agent.yml")).Single(s => (string?)s.Step["id"] == "create").Step;
+        Assert.Equal("${{ vars.AGENT_RELEASE_SHA256 }}", (string?)create["env"]?["AGENT_RELEASE_SHA256"]);
+    }
+
+    [Fact]
+    public async Task ImageDigest_ChangesWithTheRelease()
+    {
+        async Task<string> DigestAsync(string? release)
+        {
+            var run = await ChildProcess.RunAsync(
+                new ChildProcessOptions("bash", [Path.Combine(".github", "scripts", "roles-digest.sh")])
+                {
+                    WorkingDirectory = RepositoryRoot.Path,
+                    Environment = new Dictionary<string, string?> { ["AGENT_RELEASE_SHA256"] = release },
+                },
+                TimeSpan.FromSeconds(60));
+            Assert.True(run.ExitCode == 0, run.Output);
+            return run.StandardOutput.Trim();
+        }
+
+        var standIn = await DigestAsync(null);
+        var release1 = await DigestAsync(new string('a', 64));
+        var release2 = await DigestAsync(new string('b', 64));
+
+        Assert.Matches("^[0-9a-f]{16}$", standIn);
+        Assert.Equal(3, new[] { standIn, release1, release2 }.Distinct().Count());
+        Assert.Equal(release1, await DigestAsync(new string('A', 64)));
+    }
+
+    /// <summary>
+    /// The health check's conditions about the release, taken from agent_health's assert and
+    /// evaluated by Ansible: the stand-in answering 200 on a server where a release is
+    /// configured fails them, so snapshot mode cannot reach <c>running</c> with it.
+    /// </summary>
+    [Fact]
+    public async Task HealthCheck_StandInWhereAReleaseIsConfigured_Fails()
+    {
+        var tasks = WorkflowYaml.Tasks(WorkflowYaml.Load("ansible", "roles", "agent_health", "tasks", "main.yml"));
+        var assert = tasks.Single(t => t.ContainsKey("ansible.builtin.assert"))["ansible.builtin.assert"]!;
+        var conditions = assert["that"]!.AsArray().Select(c => (string?)c).Where(c => c!.Contains("agent_health_release_sha256", StringComparison.Ordinal)).ToArray();
+        Assert.NotEmpty(conditions);
+        Assert.Contains(conditions, c => c!.Contains("stand_in", StringComparison.Ordinal));
+
+        var release = new string('c', 64);
+        JsonObject Case(string name, string sha, bool standIn, bool marker) => new()
+        {
+            ["name"] = name,
+            ["ansible.builtin.assert"] = new JsonObject { ["that"] = new JsonArray([.. conditions.Select(c => JsonValue.Create(c))]), ["quiet"] = true },
+            ["vars"] = new JsonObject
+            {
+                ["agent_health_release_sha256"] = sha,
+                ["agent_health_answer"] = new JsonObject { ["status"] = 200, ["json"] = new JsonObject { ["status"] = "ok", ["stand_in"] = standIn } },
+                ["agent_health_release"] = sha.Length > 0 ? new JsonObject { ["stat"] = new JsonObject { ["exists"] = marker } } : new JsonObject { ["skipped"] = true },
+            },
+            ["register"] = name,
+            ["ignore_errors"] = true,
+        };
+        string[] cases = ["stand_in_with_release", "release_without_marker", "release_runs", "stand_in_without_release"];
+        var playbook = new JsonArray(new JsonObject
+        {
+            ["hosts"] = "localhost",
+            ["connection"] = "local",
+            ["gather_facts"] = false,
+            ["tasks"] = new JsonArray(
+                Case(cases[0], release, standIn: true, marker: true),
+                Case(cases[1], release, standIn: false, marker: false),
+                Case(cases[2], release, standIn: false, marker: true),
+                Case(cases[3], "", standIn: true, marker: false),
+                new JsonObject { ["ansible.builtin.debug"] = new JsonObject { ["msg"] = "FAILED=" + string.Join(',', cases.Select(c => "{{ " + c + " is failed }}")) } }),
+        });
+        var dir = Directory.CreateTempSubdirectory("health-check-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "play.yml");
+            File.WriteAllText(file, playbook.ToJsonString());
+            var run = await ChildProcess.RunAsync(
+                new ChildProcessOptions("ansible-playbook", ["-i", "localhost,", file])
+                {
+                    WorkingDirectory = dir,
+                    Environment = new Dictionary<string, string?> { ["ANSIBLE_NOCOLOR"] = "1", ["ANSIBLE_PYTHON_INTERPRETER"] = "auto_silent" },
+                },
+                TimeSpan.FromSeconds(120));
+
+            Assert.True(run.ExitCode == 0, run.Output);
+            Assert.Contains("\"FAILED=True,True,False,False\"", run.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
