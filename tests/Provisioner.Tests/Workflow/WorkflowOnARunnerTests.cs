@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace Provisioner.Tests.Workflow;
 
@@ -202,6 +203,31 @@ public sealed class WorkflowOnARunnerTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// A job sees an environment's secrets only when it names the environment: the docs may
+    /// promise environment secrets only if every job that reads secrets names one.
+    /// </summary>
+    [Fact]
+    public void Docs_PromiseEnvironmentSecrets_OnlyWhenTheJobsNameAnEnvironment()
+    {
+        var jobs = Directory.EnumerateFiles(Path.Combine(RepositoryRoot.Path, ".github", "workflows"), "*.yml")
+            .Select(f => WorkflowYaml.Workflow(Path.GetFileName(f)))
+            .SelectMany(w => w["jobs"]!.AsObject().Select(j => j.Value!))
+            .Where(j => j.ToJsonString().Contains("secrets.", StringComparison.Ordinal))
+            .ToArray();
+        var docs = Regex.Replace(WorkflowYaml.ReadText("docs", "workflow.md"), @"\s+", " ");
+        var promised = Regex.IsMatch(docs, @"\(or environment\)|environment secrets(?! are not read)", RegexOptions.IgnoreCase);
+
+        Assert.NotEmpty(jobs);
+        if (jobs.All(j => j["environment"] is not null))
+        {
+            return;
+        }
+
+        Assert.False(promised, "docs/workflow.md promises environment secrets, but a job that reads secrets names no environment");
+        Assert.Contains("Environment secrets are not read", docs, StringComparison.Ordinal);
     }
 
     [Fact]
