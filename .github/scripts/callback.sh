@@ -23,6 +23,7 @@
 #   JOB_ID           the job_id input
 #   CALLBACK_SECRET  the GH_CALLBACK_SECRET repository secret (whsec_ + base64, see key_hex below)
 #   GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, GITHUB_SERVER_URL, GITHUB_REPOSITORY   set by Actions
+#   PROVISION_RUN_ID the id the run claimed under, when the workflow gives it (see run_id below)
 #   CALLBACK_MAX_ATTEMPTS      tries per callback (default 8 for claim/running/failed, 3 otherwise)
 #   CALLBACK_RETRY_BASE_SECONDS, CALLBACK_RETRY_MAX_SECONDS   back-off (default 2 and 30)
 #   CALLBACK_TIMEOUT_SECONDS   time limit of one attempt (default 20)
@@ -95,8 +96,10 @@ esac
 
 # A re-run of a run keeps GITHUB_RUN_ID; it claims under another id, so the backend refuses it
 # (409) instead of letting it build a second VM for a job that the first attempt already ended.
-run_id="${GITHUB_RUN_ID:-}"
-if [ -n "$run_id" ] && [ "${GITHUB_RUN_ATTEMPT:-1}" != "1" ]; then
+# PROVISION_RUN_ID, when set, is the id of the attempt that provisioned (the workflow carries it
+# to the clean-up job, which may be re-run alone as a later attempt).
+run_id="${PROVISION_RUN_ID:-${GITHUB_RUN_ID:-}}"
+if [ -z "${PROVISION_RUN_ID:-}" ] && [ -n "$run_id" ] && [ "${GITHUB_RUN_ATTEMPT:-1}" != "1" ]; then
   run_id="${run_id}.${GITHUB_RUN_ATTEMPT}"
 fi
 

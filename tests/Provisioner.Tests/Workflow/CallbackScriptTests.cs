@@ -256,6 +256,29 @@ public sealed class CallbackScriptTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CallbackScript_CleanUpReRunAlone_ReportsAsTheAttemptThatClaimed()
+    {
+        var job = await _runner.NewJobAsync();
+        AssertExit(Delivered, await CallbackAsync(job, "7011", "claim"));
+
+        // "Re-run this job" on the clean-up job: attempt 2 of the run, given the provisioning
+        // attempt's id through the provision job's run_id output.
+        var reRun = new Dictionary<string, string> { ["GITHUB_RUN_ATTEMPT"] = "2", ["PROVISION_RUN_ID"] = "7011" };
+        AssertExit(Delivered, await CallbackAsync(job, "7011", ["failed", "failed_step=configure", "error=the agent is not up"], reRun));
+
+        var document = await StatusAsync(job);
+        Assert.Equal("failed", Text(document, "status"));
+        Assert.Equal("7011", Text(document, "workflow_run_id"));
+
+        // Sent again by a third attempt of the clean-up: acknowledged, and the first failure stands.
+        AssertExit(Delivered, await CallbackAsync(job, "7011", ["failed", "failed_step=configure", "error=again"], new Dictionary<string, string>(reRun) { ["GITHUB_RUN_ATTEMPT"] = "3" }));
+        Assert.Equal("the agent is not up", Text(await StatusAsync(job), "error", "message"));
+
+        // Without the provisioning attempt's id, the re-run would speak as run 7011.2 and be refused.
+        AssertExit(Refused, await CallbackAsync(job, "7011", ["failed", "failed_step=configure", "error=lost"], new Dictionary<string, string> { ["GITHUB_RUN_ATTEMPT"] = "2" }));
+    }
+
+    [Fact]
     public async Task CallbackScript_BackendUnreachable_OnlyTheClaimAndTheFinalCallbacksFailTheStep()
     {
         var job = Guid.NewGuid();

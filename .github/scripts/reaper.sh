@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Finds agent VMs (and tailnet devices) that outlived their job, and deletes them: the
+# scheduled safety net of reap-agents.yml for runs whose clean-up never ran (a lost runner) or
+# failed for good. See docs/workflow.md, "The reaper".
+#
+#   reaper.sh list > inventory.json             Hetzner servers and SSH keys labelled
+#                                               managed_by=provisioner, and the tailnet's devices
+#   reaper.sh decide inventory.json > decisions.json
+#                                               asks the backend for each job; decides, changes nothing
+#   reaper.sh act decisions.json                deletes what was decided (only with REAPER_DELETE=true),
+#                                               prints the decisions and adds them to $GITHUB_STEP_SUMMARY
+#   reaper.sh                                   all three
+#
+# What is deleted: a server (or SSH key) whose job the backend reports `failed` (that covers
+# cancelled and timed-out runs), or that names a job the backend does not know (404) and was
+# created longer than REAPER_GRACE_MINUTES ago. Never one whose job is `queued`,
+# `provisioning` or `running`, nor one the backend could not be asked about. A tailnet device
+# tagged TS_AGENT_TAG whose hostname is an agent server's (agent-…) goes with that server; when
+# no server of that name exists, it is deleted once older than the grace period.
+#
+# Environment:
+#   PROVISIONER_URL          the backend (PUBLIC_BASE_URL); GET /api/jobs/{job_id} is asked
+#   PROVISIONER_API_TOKEN    optional: sent as Authorization: Bearer on the backend reads
+#   REAPER_GRACE_MINUTES     default 120
+#   REAPER_DELETE            true to delete; anything else is a dry run (the default)
+#   HCLOUD_TOKEN, TS_OAUTH_CLIENT_ID, TS_OAUTH_SECRET, TS_AGENT_TAG (default tag:agent)
+#   HCLOUD_API_URL, TAILSCALE_API_URL   default Hetzner's and Tailscale's public APIs
+#   REAPER_NOW               seconds since the epoch to judge ages by (default: now)
+#   REAPER_RETRY_SECONDS     back-off between tries of a call (default 10)
+# Exit status: 0 done; 1 something could not be decided or deleted (the rest was still done);
+# 2 wrong usage.
+set -euo pipefail
+
+hcloud_api="${HCLOUD_API_URL:-https://api.hetzner.cloud/v1}"
+tailscale_api="${TAILSCALE_API_URL:-https://api.tailscale.com/api/v2}"
+grace_minutes="${REAPER_GRACE_MINUTES:-120}"
+agent_tag="${TS_AGENT_TAG:-tag:agent}"
+retry_seconds="${REAPER_RETRY_SECONDS:-10}"
+
+log() { printf 'reaper: %s\n' "$*" >&2; }
+usage() { log "$*"; exit 2; }
+
+[[ "$grace_minutes" =~ ^[0-9]+$ ]] || usage "REAPER_GRACE_MINUTES must be a number of minutes"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# call METHOD URL [curl args...]: prints "CODE" and leaves the body in $work/body. Retries
+# network errors, 423 (Hetzner: locked by another action), 429 and 5xx, five tries in all.
+call() {
+  local method="$1" url="$2" code attempt
+  shift 2
+  for ((attempt = 1; ; attempt++)); do
+    code="$(curl -sS -o "$work/body" -w '%{http_code}' --connect-timeout 10 --max-time 60 \
+      -X "$method" "$url" "$@" 2>"$work/curl-error")" || true
+    [ -n "$code" ] || code=000
+    case "$code" in
+      000 | 423 | 429 | 5??)
+        if [ "$attempt" -lt 5 ]; then
+          log "$method $url: $code, trying again in ${retry_seconds}s"
+          sleep "$retry_seconds"
+          continue
+        fi
+        ;;
+    esac
+    printf '%s' "$code"
+    return 0
+  done
+}
+
+hcloud_list() {  # hcloud_list servers|ssh_keys: every page, labelled managed_by=provisioner
+  local kind="$1" page=1 code
+  : >"$work/$kind.pages"
+  while [ -n "$page" ] && [ "$page" != null ]; do
+    code="$(call GET "$hcloud_api/$kind?label_selector=managed_by%3Dprovisioner&per_page=50&page=$page" \
+      -H "Authorization: Bearer ${HCLOUD_TOKEN:?HCLOUD_TOKEN is not set}")"
+    [ "$code" = 200 ] || { log "Hetzner answered $code to the $kind list: $(head -c 300 "$work/body")"; return 1; }
+    jq -c ".${kind}[]" "$work/body" >>"$work/$kind.pages"
+    page="$(jq -r '.meta.pagination.next_page // empty' "$work/body")"
+  done
+  jq -s '.' "$work/$kind.pages"
+}
+
+tailscale_token() {
+  local code
+  code="$(call POST "$tailscale_api/oauth/token" \
+    --data-urlencode "client_id=${TS_OAUTH_CLIENT_ID:?TS_OAUTH_CLIENT_ID is not set}" \
+    --data-urlencode "client_secret=${TS_OAUTH_SECRET:?TS_OAUTH_SECRET is not set}" \
+    --data-urlencode grant_type=client_credentials)"
+  [ "$code" = 200 ] || { log "Tailscale refused the OAuth client ($code)"; return 1; }
+  jq -r '.access_token' "$work/body"
+}
+
+list() {
+  local servers ssh_keys devices='[]' token code
+  servers="$(hcloud_list servers)"
+  ssh_keys="$(hcloud_list ssh_keys)"
+  if [ -n "${TS_OAUTH_CLIENT_ID:-}" ] && [ -n "${TS_OAUTH_SECRET:-}" ]; then
+    token="$(tailscale_token)"
+    code="$(call GET "$tailscale_api/tailnet/-/devices" -H "Authorization: Bearer $token")"
+    [ "$code" = 200 ] || { log "Tailscale answered $code to the device list"; return 1; }
+    devices="$(jq '.devices' "$work/body")"
+  else
+    log "TS_OAUTH_CLIENT_ID / TS_OAUTH_SECRET not set: tailnet devices are not looked at"
+  fi
+  jq -n --argjson servers "$servers" --argjson ssh_keys "$ssh_keys" --argjson devices "$devices" \
+    '{servers: $servers, ssh_keys: $ssh_keys, devices: $devices}'
+}
+
+# The backend's answer for each job named by a label: {"<job_id>": {"http": 200, "status": "running"}}.
+ask_backend() {
+  local inventory="$1" job code status auth=()
+  [ -n "${PROVISIONER_URL:-}" ] || usage "PROVISIONER_URL is not set (the backend's PUBLIC_BASE_URL)"
+  [ -z "${PROVISIONER_API_TOKEN:-}" ] || auth=(-H "Authorization: Bearer $PROVISIONER_API_TOKEN")
+  echo '{}' >"$work/answers"
+  while IFS= read -r job; do
+    status=null
+    if [[ "$job" =~ ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$ ]]; then
+      code="$(call GET "${PROVISIONER_URL%/}/api/jobs/$job" -H 'Accept: application/json' "${auth[@]}")"
+      [ "$code" = 200 ] && status="$(jq -c '.status // null' "$work/body" 2>/dev/null || echo null)"
+    else
+      code=404  # not a job id the backend hands out (an image build's image-<run>): no such job
+    fi
+    jq --arg job "$job" --argjson http "$code" --argjson status "$status" \
+      '. + {($job): {http: $http, status: $status}}' "$work/answers" >"$work/answers.new"
+    mv "$work/answers.new" "$work/answers"
+  done < <(jq -r '[(.servers + .ssh_keys)[] | .labels.job_id // empty] | unique[]' "$inventory")
+  cat "$work/answers"
+}
+
+decide() {
+  local inventory="${1:?usage: reaper.sh decide INVENTORY}" answers now
+  answers="$(ask_backend "$inventory")"
+  now="${REAPER_NOW:-$(date +%s)}"
+  jq --argjson answers "$answers" --argjson now "$now" --argjson grace "$((grace_minutes * 60))" --arg tag "$agent_tag" '
+    def epoch: (. // "") | sub("\\.[0-9]+"; "") | sub("\\+00:00$"; "Z") | try fromdateiso8601 catch null;
+    def age: (.created | epoch) as $t | if $t == null then null else $now - $t end;
+    def minutes: if . == null then "?" else "\((. / 60) | floor) min" end;
+    def judge:
+      (.labels.job_id // "") as $job
+      | ($answers[$job] // {http: 404, status: null}) as $a
+      | age as $age
+      | {job_id: $job, job_status: ($a.status // (if $a.http == 404 then "unknown" else "error" end)), age: ($age | minutes)}
+      + if $a.http == 200 and ($a.status == "queued" or $a.status == "provisioning") then {action: "keep", reason: "its job is in flight"}
+        elif $a.http == 200 and $a.status == "running" then {action: "keep", reason: "its job is running"}
+        elif $a.http == 200 and $a.status == "failed" then {action: "delete", reason: "its job failed (or was cancelled or timed out)"}
+        elif $a.http == 200 then {action: "keep", reason: "its job is \($a.status)"}
+        elif $a.http == 404 and $age != null and $age >= $grace then {action: "delete", reason: "the backend does not know its job, and it is older than the grace period"}
+        elif $a.http == 404 then {action: "keep", reason: "the backend does not know its job, but it is inside the grace period"}
+        else {action: "keep", reason: "the backend could not be asked (HTTP \($a.http))", error: true} end;
+    .servers as $servers
+    | ([.servers[] | {kind: "server", id: .id, name: .name} + judge]) as $server_decisions
+    | ([$server_decisions[] | select(.action == "delete") | .name]) as $deleted
+    | ([$servers[] | .name]) as $names
+    | $server_decisions
+    + [.ssh_keys[] | {kind: "ssh_key", id: .id, name: .name} + judge]
+    + [.devices[]
+       | select((.tags // []) | index($tag)) | select((.hostname // "") | startswith("agent-"))
+       | .hostname as $host | age as $age
+       | {kind: "device", id: (.id // .nodeId), name: $host, job_id: "", job_status: "", age: ($age | minutes)}
+       + if ($deleted | index($host)) then {action: "delete", reason: "its server is deleted"}
+         elif ($names | index($host)) then {action: "keep", reason: "its server is kept"}
+         elif $age != null and $age >= $grace then {action: "delete", reason: "no server of its name, and it is older than the grace period"}
+         else {action: "keep", reason: "no server of its name, but it is inside the grace period"} end]
+  ' "$inventory"
+}
+
+act() {
+  local decisions="${1:?usage: reaper.sh act DECISIONS}" delete=false token="" status=0 kind id name code result
+  [ "${REAPER_DELETE:-false}" = true ] && delete=true
+  : >"$work/results"
+  while IFS=$'\t' read -r kind id name; do
+    if [ "$delete" != true ]; then
+      result="would delete (dry run)"
+    else
+      case "$kind" in
+        server) code="$(call DELETE "$hcloud_api/servers/$id" -H "Authorization: Bearer ${HCLOUD_TOKEN:?HCLOUD_TOKEN is not set}")" ;;
+        ssh_key) code="$(call DELETE "$hcloud_api/ssh_keys/$id" -H "Authorization: Bearer ${HCLOUD_TOKEN:?HCLOUD_TOKEN is not set}")" ;;
+        device)
+          [ -n "$token" ] || token="$(tailscale_token)" || { token=""; code=000; }
+          [ -z "$token" ] || code="$(call DELETE "$tailscale_api/device/$id" -H "Authorization: Bearer $token")"
+          ;;
+      esac
+      case "$code" in
+        2?? | 404) result="deleted" ;;
+        *) result="not deleted (HTTP $code)"; status=1; log "$kind $name ($id): $result: $(head -c 300 "$work/body" 2>/dev/null)" ;;
+      esac
+    fi
+    jq -nc --arg kind "$kind" --arg id "$id" --arg result "$result" '{kind: $kind, id: $id, result: $result}' >>"$work/results"
+  done < <(jq -r '.[] | select(.action == "delete") | [.kind, (.id | tostring), .name] | @tsv' "$decisions")
+
+  jq -e 'any(.[]; .error == true)' "$decisions" >/dev/null && status=1
+  jq -r --slurpfile results "$work/results" --arg mode "$([ "$delete" = true ] && echo "deleting" || echo "dry run: nothing is deleted; set the repository variable REAPER_DELETE to true to delete")" '
+    "### Reaper (\($mode))",
+    "",
+    "| what | name | id | job | job status | age | decision | why |",
+    "|---|---|---|---|---|---|---|---|",
+    (.[] | . as $d
+     | (($results | map(select(.kind == $d.kind and .id == ($d.id | tostring))) | first | .result) // "kept") as $result
+     | "| \(.kind) | \(.name) | \(.id) | \(.job_id) | \(.job_status) | \(.age) | \(if .action == "delete" then $result else "kept" end) | \(.reason) |"),
+    "",
+    "\(map(select(.action == "delete")) | length) to delete, \(map(select(.action == "keep")) | length) kept."
+  ' "$decisions" | tee -a "${GITHUB_STEP_SUMMARY:-/dev/null}"
+  return "$status"
+}
+
+case "${1:-all}" in
+  list) list ;;
+  decide) decide "${2:-}" ;;
+  act) act "${2:-}" ;;
+  all)
+    list >"$work/inventory.json"
+    decide "$work/inventory.json" >"$work/decisions.json"
+    act "$work/decisions.json"
+    ;;
+  *) usage "usage: reaper.sh [list | decide INVENTORY | act DECISIONS]" ;;
+esac

@@ -1,0 +1,223 @@
+using System.Globalization;
+using System.Text.Json;
+using Provisioner.Tests.Infrastructure;
+
+namespace Provisioner.Tests.Workflow;
+
+/// <summary>
+/// The reaper (<c>.github/scripts/reaper.sh</c>, run by <c>reap-agents.yml</c>): its decisions
+/// on a recorded Hetzner and Tailscale inventory (<c>Workflow/Recorded/reaper-inventory.json</c>),
+/// with every job's state asked of the local runner over its real API, and what it deletes,
+/// against a recording stand-in for the Hetzner and Tailscale APIs.
+/// </summary>
+[Collection(SharedAzurite.Name)]
+public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
+{
+    /// <summary>What the recorded inventory's ages are judged against: 2026-03-01T12:00:00Z.</summary>
+    private static readonly string Now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("reaper-").FullName;
+    private Runner _runner = null!;
+    private FakeGitHub _apis = null!;
+
+    public async Task InitializeAsync()
+    {
+        _runner = await Runner.StartAsync(azurite);
+        _apis = await FakeGitHub.StartAsync();
+        // Tailscale's token endpoint and every DELETE get this answer.
+        _apis.Default = new FakeGitHub.Answer(200, "{\"access_token\":\"tskey-api-test\"}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _apis.DisposeAsync();
+        await _runner.DisposeAsync();
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private sealed record ScriptRun(int ExitCode, string Output, string StandardOutput);
+
+    private async Task<ScriptRun> ReaperAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        var apis = _apis.BaseUrl.ToString().TrimEnd('/');
+        var variables = new Dictionary<string, string?>
+        {
+            ["PROVISIONER_URL"] = _runner.Client.BaseAddress!.ToString(),
+            ["PROVISIONER_API_TOKEN"] = null,
+            ["REAPER_GRACE_MINUTES"] = "120",
+            ["REAPER_DELETE"] = null,
+            ["REAPER_NOW"] = Now,
+            ["REAPER_RETRY_SECONDS"] = "0",
+            ["HCLOUD_API_URL"] = apis + "/hcloud",
+            ["TAILSCALE_API_URL"] = apis + "/tailscale",
+            ["HCLOUD_TOKEN"] = "hcloud-test",
+            ["TS_OAUTH_CLIENT_ID"] = "client-test",
+            ["TS_OAUTH_SECRET"] = "secret-test",
+            ["TS_AGENT_TAG"] = "tag:agent",
+            ["GITHUB_STEP_SUMMARY"] = Path.Combine(_dir, "summary.md"),
+        };
+        foreach (var (name, value) in environment)
+        {
+            variables[name] = value;
+        }
+
+        var run = await ChildProcess.RunAsync(
+            new ChildProcessOptions("bash", [Path.Combine(".github", "scripts", "reaper.sh"), .. args]) { WorkingDirectory = RepositoryRoot.Path, Environment = variables },
+            TimeSpan.FromSeconds(120));
+        return new ScriptRun(run.ExitCode, run.Output, run.StandardOutput);
+    }
+
+    private async Task SendAsync(Guid job, string fields) =>
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await _runner.SendStandardAsync($"{{\"job_id\":\"{job}\",{fields}}}")).StatusCode);
+
+    /// <summary>The recorded inventory, its job ids those of jobs in the states its server names say.</summary>
+    private async Task<string> InventoryAsync()
+    {
+        var running = await _runner.NewJobAsync();
+        await SendAsync(running, "\"status\":\"provisioning\",\"workflow_run_id\":\"9001\"");
+        await SendAsync(running, "\"status\":\"running\",\"workflow_run_id\":\"9001\",\"server_id\":\"58391201\",\"server_ip\":\"203.0.113.1\",\"tailscale_ip\":\"100.64.0.1\"");
+        var failed = await _runner.NewJobAsync();
+        await SendAsync(failed, "\"status\":\"provisioning\",\"workflow_run_id\":\"9002\"");
+        await SendAsync(failed, "\"status\":\"failed\",\"workflow_run_id\":\"9002\",\"failed_step\":\"configure\",\"error\":\"the agent is not up\"");
+        var inFlight = await _runner.NewJobAsync();
+        await SendAsync(inFlight, "\"status\":\"provisioning\",\"workflow_run_id\":\"9003\"");
+        var queued = await _runner.NewJobAsync();
+
+        var text = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "tests", "Provisioner.Tests", "Workflow", "Recorded", "reaper-inventory.json"))
+            .Replace("__RUNNING__", running.ToString(), StringComparison.Ordinal)
+            .Replace("__FAILED__", failed.ToString(), StringComparison.Ordinal)
+            .Replace("__IN_FLIGHT__", inFlight.ToString(), StringComparison.Ordinal)
+            .Replace("__QUEUED__", queued.ToString(), StringComparison.Ordinal)
+            .Replace("__UNKNOWN_NEW__", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+            .Replace("__UNKNOWN_OLD__", Guid.NewGuid().ToString(), StringComparison.Ordinal);
+        var file = Path.Combine(_dir, "inventory.json");
+        File.WriteAllText(file, text);
+        return file;
+    }
+
+    private async Task<(string File, Dictionary<string, JsonElement> ByName)> DecideAsync()
+    {
+        var decide = await ReaperAsync(new Dictionary<string, string?>(), "decide", await InventoryAsync());
+        Assert.True(decide.ExitCode == 0, decide.Output);
+        var file = Path.Combine(_dir, "decisions.json");
+        File.WriteAllText(file, decide.StandardOutput);
+        var decisions = JsonDocument.Parse(decide.StandardOutput).RootElement.EnumerateArray()
+            .ToDictionary(d => d.GetProperty("kind").GetString() + " " + d.GetProperty("name").GetString(), d => d.Clone());
+        return (file, decisions);
+    }
+
+    private static string Action(Dictionary<string, JsonElement> decisions, string key) =>
+        decisions.TryGetValue(key, out var d) ? d.GetProperty("action").GetString()! : "(no decision)";
+
+    [Theory]
+    [InlineData("server agent-running-11111111", "keep", "running")]
+    [InlineData("server agent-failed-22222222", "delete", "failed")]
+    [InlineData("server agent-in-flight-33333333", "keep", "provisioning")]
+    [InlineData("server agent-queued-44444444", "keep", "queued")]
+    [InlineData("server agent-unknown-new-55555555", "keep", "unknown")] // 60 minutes old, inside the grace period
+    [InlineData("server agent-unknown-old-66666666", "delete", "unknown")] // 121 minutes old
+    [InlineData("server agent-image-builder-image-90", "keep", "unknown")] // an image build's, 30 minutes old
+    public async Task Reaper_DecidesByTheJobsState(string key, string action, string jobStatus)
+    {
+        var (_, decisions) = await DecideAsync();
+
+        Assert.Equal(action, Action(decisions, key));
+        Assert.Equal(jobStatus, decisions[key].GetProperty("job_status").GetString());
+    }
+
+    [Fact]
+    public async Task Reaper_SshKeysAndDevices_FollowTheirServers()
+    {
+        var (_, decisions) = await DecideAsync();
+
+        Assert.Equal("delete", Action(decisions, "ssh_key provision-" + decisions["server agent-failed-22222222"].GetProperty("job_id").GetString() + "-9002"));
+        Assert.Equal("keep", Action(decisions, "device agent-running-11111111"));
+        Assert.Equal("delete", Action(decisions, "device agent-failed-22222222"));
+        // No server of its name: deleted once older than the grace period.
+        Assert.Equal("delete", Action(decisions, "device agent-gone-88888888"));
+        Assert.Equal("keep", Action(decisions, "device agent-just-joined-99999999"));
+        // Not the agents' tag, or no tag: never the reaper's business.
+        Assert.DoesNotContain("device fv-az123-456", decisions.Keys);
+        Assert.DoesNotContain("device agent-laptop", decisions.Keys);
+    }
+
+    [Fact]
+    public async Task Reaper_DryRun_ChangesNothing_AndSaysWhatItWouldDelete()
+    {
+        var (file, decisions) = await DecideAsync();
+        var job = decisions["server agent-failed-22222222"].GetProperty("job_id").GetGuid();
+        var (_, before) = await _runner.GetJobAsync(job);
+
+        var act = await ReaperAsync(new Dictionary<string, string?>(), "act", file);
+
+        Assert.True(act.ExitCode == 0, act.Output);
+        Assert.Empty(_apis.Requests);
+        var summary = File.ReadAllText(Path.Combine(_dir, "summary.md"));
+        Assert.Contains("dry run: nothing is deleted", summary, StringComparison.Ordinal);
+        Assert.Contains("| server | agent-failed-22222222 | 58391202 |", summary, StringComparison.Ordinal);
+        Assert.Contains("would delete (dry run)", summary, StringComparison.Ordinal);
+        Assert.Contains("5 to delete, 7 kept.", summary, StringComparison.Ordinal);
+        var (_, after) = await _runner.GetJobAsync(job);
+        Assert.Equal(before.GetProperty("updated_at").GetString(), after.GetProperty("updated_at").GetString());
+    }
+
+    [Fact]
+    public async Task Reaper_Deleting_DeletesOnlyWhatItDecidedTo()
+    {
+        var (file, _) = await DecideAsync();
+
+        var act = await ReaperAsync(new Dictionary<string, string?> { ["REAPER_DELETE"] = "true" }, "act", file);
+
+        Assert.True(act.ExitCode == 0, act.Output);
+        var deletes = _apis.Requests.Where(r => r.Method == "DELETE").Select(r => r.Path).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(
+            ["/hcloud/servers/58391202", "/hcloud/servers/58391206", "/hcloud/ssh_keys/7101", "/tailscale/device/n1002", "/tailscale/device/n1008"],
+            deletes);
+        Assert.All(_apis.Requests.Where(r => r.Path.StartsWith("/hcloud/", StringComparison.Ordinal)), r => Assert.Equal("Bearer hcloud-test", r.Authorization));
+        Assert.Contains("| server | agent-failed-22222222 | 58391202 |", File.ReadAllText(Path.Combine(_dir, "summary.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reaper_AsksTheBackendWithTheToken_AndKeepsWhatItCannotAskAbout()
+    {
+        await using var backend = await FakeGitHub.StartAsync();
+        backend.Default = new FakeGitHub.Answer(401, "{\"title\":\"Unauthorized\"}");
+        var inventory = Path.Combine(_dir, "inventory.json");
+        File.WriteAllText(inventory, """
+            {"servers": [{"id": 1, "name": "agent-x-5f0c1a2b", "created": "2026-02-01T00:00:00+00:00",
+              "labels": {"managed_by": "provisioner", "job_id": "5f0c1a2b-0000-4000-8000-000000000001"}}],
+             "ssh_keys": [], "devices": []}
+            """);
+
+        var decide = await ReaperAsync(
+            new Dictionary<string, string?> { ["PROVISIONER_URL"] = backend.BaseUrl.ToString(), ["PROVISIONER_API_TOKEN"] = "reader-token" },
+            "decide",
+            inventory);
+
+        Assert.True(decide.ExitCode == 0, decide.Output);
+        var request = Assert.Single(backend.Requests);
+        Assert.Equal("/api/jobs/5f0c1a2b-0000-4000-8000-000000000001", request.Path);
+        Assert.Equal("Bearer reader-token", request.Authorization);
+        var decision = Assert.Single(JsonDocument.Parse(decide.StandardOutput).RootElement.EnumerateArray());
+        Assert.Equal("keep", decision.GetProperty("action").GetString());
+        Assert.Equal("error", decision.GetProperty("job_status").GetString());
+
+        // A run that could not decide something is red, after doing the rest.
+        File.WriteAllText(Path.Combine(_dir, "decisions.json"), decide.StandardOutput);
+        var act = await ReaperAsync(new Dictionary<string, string?>(), "act", Path.Combine(_dir, "decisions.json"));
+        Assert.Equal(1, act.ExitCode);
+    }
+
+    [Fact]
+    public void ReapWorkflow_IsADryRunUnlessTheVariableSaysOtherwise_AndRunsOnASchedule()
+    {
+        var workflow = WorkflowYaml.Workflow("reap-agents.yml");
+        var env = workflow["jobs"]!["reap"]!["env"]!;
+
+        Assert.NotNull(workflow["on"]?["schedule"]);
+        Assert.Equal("${{ vars.REAPER_DELETE == 'true' || inputs.delete == true }}", (string?)env["REAPER_DELETE"]);
+        Assert.Equal("${{ secrets.PROVISIONER_API_TOKEN }}", (string?)env["PROVISIONER_API_TOKEN"]);
+        Assert.Contains("bash .github/scripts/reaper.sh", workflow.ToJsonString(), StringComparison.Ordinal);
+    }
+}
