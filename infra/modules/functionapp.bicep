@@ -105,6 +105,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     // Key Vault references resolve as this identity (the default would be a system identity the app does not have).
     keyVaultReferenceIdentity: identityId
+    // No healthCheckPath: App Service's instance health check is for Premium and Dedicated plans;
+    // Flex Consumption manages its instances itself. /api/health serves external probes (docs/deploy.md).
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
