@@ -59,8 +59,14 @@ param githubApiUrl string
 @description('CALLBACK_ALLOW_LEGACY_SIGNATURE.')
 param allowLegacySignature bool
 
+@description('DISPATCH_START_MINUTES.')
+param dispatchStartMinutes int
+
 @description('JOB_TIMEOUT_MINUTES.')
 param jobTimeoutMinutes int
+
+@description('JOB_MAX_MINUTES.')
+param jobMaxMinutes int
 
 @description('Most instances the app may scale out to.')
 @minValue(1)
@@ -163,7 +169,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     GITHUB_REF: githubRef
     GITHUB_API_URL: githubApiUrl
     CALLBACK_ALLOW_LEGACY_SIGNATURE: string(allowLegacySignature)
+    DISPATCH_START_MINUTES: string(dispatchStartMinutes)
     JOB_TIMEOUT_MINUTES: string(jobTimeoutMinutes)
+    JOB_MAX_MINUTES: string(jobMaxMinutes)
   }
 }
 
