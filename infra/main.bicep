@@ -52,9 +52,20 @@ param githubApiUrl string = 'https://api.github.com/'
 @description('CALLBACK_ALLOW_LEGACY_SIGNATURE: false accepts Standard Webhooks signatures only.')
 param allowLegacySignature bool = true
 
+@description('DISPATCH_START_MINUTES: how long a dispatched job may wait for its run to report before it is failed.')
+@minValue(1)
+@maxValue(1440)
+param dispatchStartMinutes int = 10
+
 @description('JOB_TIMEOUT_MINUTES: silence after which a job in flight is failed as timed out.')
 @minValue(1)
+@maxValue(1440)
 param jobTimeoutMinutes int = 15
+
+@description('JOB_MAX_MINUTES: how long a job may stay in flight in total before it is failed.')
+@minValue(1)
+@maxValue(1440)
+param jobMaxMinutes int = 60
 
 @description('Most instances the Function App may scale out to.')
 @minValue(1)
@@ -185,7 +196,9 @@ module functionApp 'modules/functionapp.bicep' = {
     githubRef: githubRef
     githubApiUrl: githubApiUrl
     allowLegacySignature: allowLegacySignature
+    dispatchStartMinutes: dispatchStartMinutes
     jobTimeoutMinutes: jobTimeoutMinutes
+    jobMaxMinutes: jobMaxMinutes
   }
   // The first start must find its storage and secret roles in place, or it fails to read both.
   dependsOn: [storage, rbac]

@@ -8,6 +8,7 @@ using Polly;
 using Provisioner.Functions.Configuration;
 using Provisioner.Functions.CreateJob;
 using Provisioner.Functions.Dispatch;
+using Provisioner.Functions.Health;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.ReceiveCallback;
 using Provisioner.Functions.Simulator;
@@ -44,6 +45,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<CallbackHandler>();
         services.AddSingleton<CreateJobHandler>();
         services.AddSingleton<StatusHandler>();
+        services.AddSingleton<HealthHandler>();
 
         AddDispatch(services, configuration);
 

@@ -59,8 +59,14 @@ param githubApiUrl string
 @description('CALLBACK_ALLOW_LEGACY_SIGNATURE.')
 param allowLegacySignature bool
 
+@description('DISPATCH_START_MINUTES.')
+param dispatchStartMinutes int
+
 @description('JOB_TIMEOUT_MINUTES.')
 param jobTimeoutMinutes int
+
+@description('JOB_MAX_MINUTES.')
+param jobMaxMinutes int
 
 @description('Most instances the app may scale out to.')
 @minValue(1)
@@ -105,6 +111,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     // Key Vault references resolve as this identity (the default would be a system identity the app does not have).
     keyVaultReferenceIdentity: identityId
+    // No healthCheckPath: App Service's instance health check is for Premium and Dedicated plans;
+    // Flex Consumption manages its instances itself. /api/health serves external probes (docs/deploy.md).
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -161,7 +169,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     GITHUB_REF: githubRef
     GITHUB_API_URL: githubApiUrl
     CALLBACK_ALLOW_LEGACY_SIGNATURE: string(allowLegacySignature)
+    DISPATCH_START_MINUTES: string(dispatchStartMinutes)
     JOB_TIMEOUT_MINUTES: string(jobTimeoutMinutes)
+    JOB_MAX_MINUTES: string(jobMaxMinutes)
   }
 }
 

@@ -23,6 +23,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("GetJobStatus", "get", "jobs/{jobId}")]
     [InlineData("GetAgentProvisioning", "get", "agents/{agentId}/provisioning")]
     [InlineData("ReceiveCallback", "post", "webhooks/github")]
+    [InlineData("Health", "get", "health")]
     public void Metadata_ListsTheHttpFunctionWithTheContractRoute(string name, string method, string route)
     {
         var function = Assert.Single(Functions(), f => f.GetProperty("name").GetString() == name);

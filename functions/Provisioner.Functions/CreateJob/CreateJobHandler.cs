@@ -109,7 +109,7 @@ public sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, I
         catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
         {
             LogEnqueueFailed(logger, job.JobId, e);
-            await jobs.UpdateAsync(job.JobId, j => JobTransitions.Fail(j, "The job could not be queued for dispatch because storage was unavailable. Create it again.", null, time.GetUtcNow()), CancellationToken.None);
+            await jobs.UpdateAsync(job.JobId, j => JobTransitions.Fail(j, FailureReason.DispatchFailed, "The job could not be queued for dispatch because storage was unavailable. Create it again.", null, time.GetUtcNow()), CancellationToken.None);
 
             throw;
         }

@@ -78,7 +78,7 @@ public sealed partial class DispatchHandler(
     }
 
     private Task<Job?> FailAsync(Guid jobId, string message, CancellationToken cancellationToken) =>
-        store.UpdateAsync(jobId, j => JobTransitions.Fail(j, message, null, time.GetUtcNow()), cancellationToken);
+        store.UpdateAsync(jobId, j => JobTransitions.Fail(j, FailureReason.DispatchFailed, message, null, time.GetUtcNow()), cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A provisioning-jobs message is not {{\"job_id\": \"<guid>\"}}: dropped")]
     private static partial void LogUnreadable(ILogger logger);

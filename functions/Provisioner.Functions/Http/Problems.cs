@@ -20,6 +20,9 @@ public static class Problems
 
     public static ProblemResult Unprocessable(string detail) => new(422, "The request cannot be processed", detail);
 
+    public static ProblemResult Unhealthy(string detail) =>
+        new(503, "The service is unhealthy", detail, retryAfterSeconds: StorageRetryAfterSeconds);
+
     public static ProblemResult StorageUnavailable(string detail) =>
         new(503, "Storage is unavailable", detail, retryAfterSeconds: StorageRetryAfterSeconds);
 }

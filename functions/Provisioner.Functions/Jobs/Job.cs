@@ -37,10 +37,14 @@ public sealed record Job
 
     public bool IsTerminal => Failure is not null || RunningAt is not null;
 
-    /// <summary>Whether any workflow callback has been applied: a milestone, a heartbeat, a run id, or a failure the workflow reported.</summary>
-    public bool HeardFromWorkflow =>
+    /// <summary>
+    /// Whether the workflow run itself has reported: a milestone, a heartbeat, a server or its
+    /// own failure. A run id alone does not count: the dispatch call returns one before the run
+    /// has even found a runner.
+    /// </summary>
+    public bool RunReported =>
         ProvisioningAt is not null || VmCreatedAt is not null || AnsibleStartedAt is not null || AnsibleCompleteAt is not null
-        || RunningAt is not null || LastHeartbeatAt is not null || WorkflowRunId is not null || Failure is { ByWorkflow: true } || Server is not null;
+        || RunningAt is not null || LastHeartbeatAt is not null || Failure is { ByWorkflow: true } || Server is not null;
 
     /// <summary>The furthest milestone with a recorded time (Queued at least).</summary>
     public Milestone Furthest

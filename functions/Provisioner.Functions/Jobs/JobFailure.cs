@@ -10,4 +10,8 @@ namespace Provisioner.Functions.Jobs;
 /// True when the reporter named a step we know; false when <paramref name="StepIndex"/> is the
 /// furthest step reached, which a milestone that arrives after the failure moves forward.
 /// </param>
-public sealed record JobFailure(DateTimeOffset At, string Message, string? ReportedStep, int StepIndex, bool ByWorkflow, bool StepNamed);
+/// <param name="Reason">
+/// Why, as a code (<see cref="FailureReasons"/>): <see cref="FailureReason.Workflow"/> when the
+/// workflow reported it. Null only for a failure the backend recorded before reasons were kept.
+/// </param>
+public sealed record JobFailure(DateTimeOffset At, string Message, string? ReportedStep, int StepIndex, bool ByWorkflow, bool StepNamed, FailureReason? Reason);

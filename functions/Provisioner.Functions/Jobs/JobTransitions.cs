@@ -23,15 +23,16 @@ public static class JobTransitions
                 return new CallbackOutcome.ClaimRefused($"job {job.JobId} is claimed by workflow run {owner}; run {runId} must stop");
             }
 
-            if (job.WorkflowRunId is null && job.IsTerminal && !job.HeardFromWorkflow)
+            if (job.IsTerminal && !job.RunReported)
             {
                 // The backend gave up on this job (dispatch refused, poisoned, timed out) before
-                // any run reported: a run starting now would build a VM that nobody tracks.
+                // any run reported: a run starting now would build a VM that nobody tracks. That
+                // holds for the very run the dispatch call named, which may start long after.
                 return new CallbackOutcome.ClaimRefused($"job {job.JobId} has already ended ({job.Status.ToString().ToLowerInvariant()}) before any workflow run reported; run {runId} must not provision it");
             }
         }
 
-        if (job.IsTerminal && !job.HeardFromWorkflow)
+        if (job.IsTerminal && !job.RunReported)
         {
             // Ended by the backend before any run reported: what a run says now is not this job's story.
             return new CallbackOutcome.Accepted(job, Changed: false);
@@ -51,10 +52,15 @@ public static class JobTransitions
         return new CallbackOutcome.Accepted(changed ? next with { UpdatedAt = Later(job.UpdatedAt, receivedAt) } : job, changed);
     }
 
-    /// <summary>Fails a job that is not yet terminal (dispatch failure, time-out); a terminal job is returned unchanged.</summary>
-    public static Job Fail(Job job, string message, string? reportedStep, DateTimeOffset at)
+    /// <summary>Fails a job that is not yet terminal (dispatch failure, a deadline passed) for <paramref name="reason"/>; a terminal job is returned unchanged.</summary>
+    public static Job Fail(Job job, FailureReason reason, string message, string? reportedStep, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(job);
+        if (reason == FailureReason.Workflow)
+        {
+            throw new ArgumentException("a failure the workflow reported arrives as a callback (Apply), not through Fail", nameof(reason));
+        }
+
         if (job.IsTerminal)
         {
             return job;
@@ -63,7 +69,7 @@ public static class JobTransitions
         var named = StepNames.StepOfFailure(reportedStep);
         return job with
         {
-            Failure = new JobFailure(at, Truncate(message), reportedStep, named ?? ActiveStep(job), ByWorkflow: false, StepNamed: named is not null),
+            Failure = new JobFailure(at, Truncate(message), reportedStep, named ?? ActiveStep(job), ByWorkflow: false, StepNamed: named is not null, reason),
             UpdatedAt = Later(job.UpdatedAt, at),
         };
     }
@@ -116,7 +122,7 @@ public static class JobTransitions
         var message = string.IsNullOrWhiteSpace(callback.Error)
             ? "The workflow reported a failure without a message; see the workflow run's log."
             : callback.Error;
-        var failure = new JobFailure(at, Truncate(message), string.IsNullOrWhiteSpace(reported) ? null : reported, named ?? ActiveStep(job), ByWorkflow: true, StepNamed: named is not null);
+        var failure = new JobFailure(at, Truncate(message), string.IsNullOrWhiteSpace(reported) ? null : reported, named ?? ActiveStep(job), ByWorkflow: true, StepNamed: named is not null, FailureReason.Workflow);
 
         return job.Failure switch
         {

@@ -22,7 +22,8 @@ public sealed record StatusDocument(
 
     /// <param name="FailedStep">The step the workflow named (<c>failed_step</c>, else <c>step</c>), or the projected step id when it named none.</param>
     /// <param name="StepId">The projected step that shows the error.</param>
-    public sealed record ErrorView(string Message, string FailedStep, string StepId);
+    /// <param name="Reason">Why, as a code (<see cref="FailureReasons"/>); null for a backend failure stored before reasons were kept.</param>
+    public sealed record ErrorView(string Message, string FailedStep, string StepId, string? Reason);
 
     public static StatusDocument From(Job job)
     {
@@ -37,7 +38,7 @@ public sealed record StatusDocument(
             StepProjection.CurrentStep(job),
             StepProjection.Project(job),
             job.Server is { IsEmpty: false } s ? new ServerView(s.Id, s.Ip, s.TailscaleIp) : null,
-            failure is null ? null : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!),
+            failure is null ? null : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code()),
             job.WorkflowRunId,
             job.WorkflowRunUrl,
             job.CreatedAt,

@@ -32,6 +32,12 @@ public sealed class JobEntity : ITableEntity
     public int? FailedStepIndex { get; set; }
     public bool? FailedByWorkflow { get; set; }
     public bool? FailedStepNamed { get; set; }
+
+    /// <summary>
+    /// The failure's reason code (<see cref="FailureReasons"/>). Rows written before it existed
+    /// have none: a workflow's failure reads as <c>workflow</c>, a backend failure as no reason.
+    /// </summary>
+    public string? FailureReason { get; set; }
     public string? ServerId { get; set; }
     public string? ServerIp { get; set; }
     public string? TailscaleIp { get; set; }
@@ -65,6 +71,7 @@ public sealed class JobEntity : ITableEntity
             FailedStepIndex = job.Failure?.StepIndex,
             FailedByWorkflow = job.Failure?.ByWorkflow,
             FailedStepNamed = job.Failure?.StepNamed,
+            FailureReason = job.Failure?.Reason?.Code(),
             ServerId = job.Server?.Id,
             ServerIp = job.Server?.Ip,
             TailscaleIp = job.Server?.TailscaleIp,
@@ -89,13 +96,18 @@ public sealed class JobEntity : ITableEntity
         AnsibleCompleteAt = AnsibleCompleteAt,
         RunningAt = RunningAt,
         LastHeartbeatAt = LastHeartbeatAt,
-        Failure = FailedAt is { } at ? new JobFailure(at, ErrorMessage ?? "", ReportedFailedStep, FailedStepIndex ?? 0, FailedByWorkflow ?? false, FailedStepNamed ?? StepNames.StepOfFailure(ReportedFailedStep) is not null) : null,
+        Failure = FailedAt is { } at ? new JobFailure(at, ErrorMessage ?? "", ReportedFailedStep, FailedStepIndex ?? 0, FailedByWorkflow ?? false, FailedStepNamed ?? StepNames.StepOfFailure(ReportedFailedStep) is not null, Reason()) : null,
         Server = ServerId is null && ServerIp is null && TailscaleIp is null ? null : new ServerInfo(ServerId, ServerIp, TailscaleIp),
         WorkflowRunId = WorkflowRunId,
         WorkflowRunUrl = WorkflowRunUrl,
         UsedSnapshot = UsedSnapshot,
         Mode = Mode,
     };
+
+    private Jobs.FailureReason? Reason() =>
+        FailureReasons.TryParse(FailureReason, out var reason) ? reason
+        : FailedByWorkflow == true ? Jobs.FailureReason.Workflow
+        : null;
 
     public static string Key(Guid jobId) => jobId.ToString("D");
 }

@@ -107,6 +107,7 @@ public sealed class DispatchThroughRunnerTests : IAsyncLifetime
         Assert.Single(_github.Requests);
         Assert.Contains(expected, document.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal("queued", document.GetProperty("error").GetProperty("step_id").GetString());
+        Assert.Equal("dispatch_failed", document.GetProperty("error").GetProperty("reason").GetString());
         Assert.Equal("error", document.GetProperty("steps")[0].GetProperty("state").GetString());
 
         // The agent is free again: a failed dispatch does not block the next one.
@@ -122,6 +123,7 @@ public sealed class DispatchThroughRunnerTests : IAsyncLifetime
 
         var document = await WaitForStatusAsync(job, "failed");
         Assert.Contains("provisioning-jobs-poison", document.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("dispatch_failed", document.GetProperty("error").GetProperty("reason").GetString());
 
         // 3 deliveries (maxDequeueCount), each trying twice (DISPATCH_RETRY_ATTEMPTS = 1).
         Assert.Equal(6, _github.Requests.Count);

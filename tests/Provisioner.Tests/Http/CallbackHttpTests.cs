@@ -110,6 +110,7 @@ public sealed class CallbackHttpTests(Azurite azurite) : IAsyncLifetime
         Assert.Equal("apt-get failed: no space left", document.GetProperty("error").GetProperty("message").GetString());
         Assert.Equal("configure_full", document.GetProperty("error").GetProperty("failed_step").GetString());
         Assert.Equal("configuring", document.GetProperty("error").GetProperty("step_id").GetString());
+        Assert.Equal("workflow", document.GetProperty("error").GetProperty("reason").GetString());
 
         // A replayed success after the failure changes nothing.
         await AssertOkAsync(await _runner.SendStandardAsync(Body(job, "\"status\":\"running\",\"server_id\":\"9\",\"server_ip\":\"203.0.113.9\",\"tailscale_ip\":\"100.64.0.9\"")));

@@ -107,6 +107,12 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
         Assert.Null(failed.Headers.RetryAfter); // no poll hint once the job has ended
     }
 
+    [Fact]
+    public async Task Health_Answer_MatchesTheDocument()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/health", "/api/health")).StatusCode);
+    }
+
     private Task<HttpResponseMessage> CallbackAsync(string body)
     {
         var bytes = Encoding.UTF8.GetBytes(body);

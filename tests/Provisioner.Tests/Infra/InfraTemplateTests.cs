@@ -98,6 +98,17 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
             parameters.GetProperty("queueNames").GetProperty("value").EnumerateArray().Select(n => n.GetString()).Order());
     }
 
+    [Theory]
+    [InlineData("DISPATCH_START_MINUTES", "dispatchStartMinutes", 10)]
+    [InlineData("JOB_TIMEOUT_MINUTES", "jobTimeoutMinutes", 15)]
+    [InlineData("JOB_MAX_MINUTES", "jobMaxMinutes", 60)]
+    public void AppSettings_SetEachDeadline_FromAParameterWithTheAppsDefault(string setting, string parameter, int defaultMinutes)
+    {
+        Assert.Equal($"[string(parameters('{parameter}'))]", Setting(setting));
+        Assert.Equal($"[parameters('{parameter}')]", Passed("functionapp", parameter));
+        Assert.Equal(defaultMinutes, infra.Main.GetProperty("parameters").GetProperty(parameter).GetProperty("defaultValue").GetInt32());
+    }
+
     [Fact]
     public void AppSettings_UseIdentityBasedStorage_WithNoConnectionStringOrKey()
     {

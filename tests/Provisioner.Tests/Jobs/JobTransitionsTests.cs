@@ -81,7 +81,7 @@ public sealed class JobTransitionsTests
     [Fact]
     public void Apply_ClaimOfAJobThatAlreadyFailed_IsRefusedSoTheRunBuildsNothing()
     {
-        var failed = JobTransitions.Fail(NewJob(), "dispatch failed", null, Start.AddMinutes(1));
+        var failed = JobTransitions.Fail(NewJob(), FailureReason.DispatchFailed, "dispatch failed", null, Start.AddMinutes(1));
         Assert.IsType<CallbackOutcome.ClaimRefused>(JobTransitions.Apply(failed, Provisioning("run-9"), Start.AddMinutes(2)));
     }
 
@@ -98,7 +98,7 @@ public sealed class JobTransitionsTests
     [Fact]
     public void Apply_ClaimOfAJobTheBackendTimedOut_IsRefused()
     {
-        var timedOut = JobTransitions.Fail(NewJob(), "timed out", null, Start.AddMinutes(20));
+        var timedOut = JobTransitions.Fail(NewJob(), FailureReason.Silent, "timed out", null, Start.AddMinutes(20));
         Assert.IsType<CallbackOutcome.ClaimRefused>(JobTransitions.Apply(timedOut, Provisioning("run-4"), Start.AddMinutes(21)));
     }
 

@@ -72,7 +72,7 @@ public sealed class StepProjectionTests
     [Fact]
     public void Project_TimedOutJob_FailsTheActiveStep()
     {
-        var job = JobTransitions.Fail(Apply(Provisioning(), Step("vm_created")), "timed out", null, Start.AddHours(1));
+        var job = JobTransitions.Fail(Apply(Provisioning(), Step("vm_created")), FailureReason.Silent, "timed out", null, Start.AddHours(1));
         Assert.Equal("completed completed error pending pending", States(job));
     }
 

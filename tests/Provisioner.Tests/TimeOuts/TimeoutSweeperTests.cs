@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Time.Testing;
+using Provisioner.Functions.Storage;
 using Provisioner.Functions.TimeOuts;
 using Provisioner.Tests.Infrastructure;
 
@@ -59,6 +60,75 @@ public sealed class TimeoutSweeperTests : IAsyncLifetime
         Assert.Equal("completed completed error pending pending", States(document));
         Assert.StartsWith("Timed out", document.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Contains("15 minutes", document.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("JOB_TIMEOUT_MINUTES", document.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("silent", document.GetProperty("error").GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task Sweep_DispatchedJobWhoseRunNeverReports_FailsAsNotStarted()
+    {
+        var job = await _runner.NewJobAsync();
+        var dispatchedAt = _time.GetUtcNow();
+        await _runner.Services.GetRequiredService<JobStore>().UpdateAsync(job, j => j with { DispatchedAt = dispatchedAt, WorkflowRunId = "88", UpdatedAt = dispatchedAt }, CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromMinutes(9));
+        Assert.Equal(0, (await SweepAsync()).TimedOut);
+
+        _time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, (await SweepAsync()).TimedOut);
+        var document = await StatusAsync(job);
+        Assert.Equal("dispatch_not_started", document.GetProperty("error").GetProperty("reason").GetString());
+        Assert.Contains("DISPATCH_START_MINUTES", document.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("error pending pending pending pending", States(document));
+
+        // The run that shows up late is refused: nobody tracks the VM it would build.
+        var late = await _runner.SendStandardAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"workflow_run_id\":\"88\"}}", at: _time.GetUtcNow());
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        Assert.Equal("failed", (await StatusAsync(job)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Sweep_JobThatKeepsReportingPastItsMaximum_FailsAsTooLong()
+    {
+        var job = await _runner.NewJobAsync();
+        await SendAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"3\"");
+        for (var minute = 0; minute < 60; minute += 5)
+        {
+            _time.Advance(TimeSpan.FromMinutes(5));
+            await SendAsync(job, "\"type\":\"heartbeat\"");
+            Assert.Equal(0, (await SweepAsync()).TimedOut);
+        }
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, (await SweepAsync()).TimedOut);
+        var error = (await StatusAsync(job)).GetProperty("error");
+        Assert.Equal("too_long", error.GetProperty("reason").GetString());
+        Assert.Contains("60 minutes", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("JOB_MAX_MINUTES", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sweep_UsesTheConfiguredLimits_InFractionsOfAMinute()
+    {
+        await using var runner = await Runner.StartAsync(_azurite, new Dictionary<string, string?>
+        {
+            ["DISPATCH_START_MINUTES"] = "0.5",
+            ["JOB_TIMEOUT_MINUTES"] = "0.5",
+            ["JOB_MAX_MINUTES"] = "1.5",
+        }, time: _time);
+        var sweeper = runner.Services.GetRequiredService<TimeoutSweeper>();
+        var job = await runner.NewJobAsync();
+        await runner.SendStandardAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"workflow_run_id\":\"4\"}}", at: _time.GetUtcNow());
+        for (var i = 0; i < 4; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(20));
+            await runner.SendStandardAsync($"{{\"job_id\":\"{job}\",\"type\":\"heartbeat\"}}", at: _time.GetUtcNow());
+            Assert.Equal(0, (await sweeper.SweepAsync(CancellationToken.None)).TimedOut);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(20)); // 100 s after creation: past 1.5 minutes, 20 s after the last heartbeat
+        Assert.Equal(1, (await sweeper.SweepAsync(CancellationToken.None)).TimedOut);
+        Assert.Equal("too_long", (await runner.GetJobAsync(job)).Body.GetProperty("error").GetProperty("reason").GetString());
     }
 
     [Fact]

@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Provisioner.Functions.Health;
+
+public sealed class HealthFunction(HealthHandler handler)
+{
+    /// <summary>Open to anyone, like every route today (and kept open when the others need a token): it tells nothing but ok or what is wrong.</summary>
+    [Function("Health")]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        handler.CheckAsync(request, cancellationToken);
+}

@@ -1,0 +1,6 @@
+using Provisioner.Functions.Jobs;
+
+namespace Provisioner.Functions.TimeOuts;
+
+/// <summary>A deadline a job in flight has passed: why (the failure's reason), when it fell due, and what a person should read.</summary>
+public sealed record MissedDeadline(FailureReason Reason, DateTimeOffset Due, string Message);
