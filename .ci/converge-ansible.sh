@@ -95,6 +95,16 @@ fi
 flock -u 9
 
 # --- the run's machine ---------------------------------------------------------------------------
+# What this machine's own network and firewall look like; compared at the end.
+host_network() {
+  ip -o addr show
+  ip route show table all
+  if command -v nft >/dev/null; then nft list ruleset; fi
+  if command -v iptables-save >/dev/null; then iptables-save | grep -v '^#' | sed 's/\[[0-9:]*\]$//'; fi
+  if [ -e /etc/ssh/sshd_config.d ]; then ls -l /etc/ssh/sshd_config.d; fi
+}
+host_before="$(host_network 2>&1 | sha256sum)"
+
 work="$(mktemp -d /var/tmp/converge.XXXXXX)"
 # Every run's output and the machine's console stay for inspection (CI uploads them).
 logs="$PWD/artifacts/converge"
@@ -342,6 +352,22 @@ checks() {  # checks CONFIGURE_LOG
 }
 
 # --- full mode -----------------------------------------------------------------------------------
+# Full mode runs the role's stand-in agent; the server made from the image gets a release
+# (AGENT_RELEASE_URL, AGENT_RELEASE_SHA256; the image build has none, as in build-agent-image.yml):
+# a .tar.gz holding bin/agent, here the stand-in marked as a release, served over HTTP on the
+# machine's loopback (a Python web server on this machine, inside the container's namespace).
+release="$work/release"
+mkdir -p "$release/tree/bin"
+sed 's/"stand_in": True/"stand_in": False, "release": "converge"/' ansible/roles/agent_runtime/files/agent-standin.py \
+  >"$release/tree/bin/agent"
+chmod 0755 "$release/tree/bin/agent"
+tar -C "$release/tree" --owner=0 --group=0 -czf "$release/agent-converge.tar.gz" bin
+serve_release() {
+  nsenter -t "$init_pid" -n -- python3 -m http.server 8099 --bind 127.0.0.1 --directory "$release" \
+    >>"$logs/release-server.log" 2>&1 &
+  forward_pids+=("$!")
+}
+
 say "full mode: a server from the stock image"
 copy="$work/full"
 cp -a "$tree" "$copy"
@@ -354,6 +380,8 @@ for pass in 1 2; do
   play "full mode" "$pass" configure.yml
 done
 checks "$logs/full_mode.2.configure.yml.log"
+check "the agent that runs is the role's stand-in (no AGENT_RELEASE_URL)" \
+  on_agent 'curl -fsS http://127.0.0.1:8080/healthz | grep -q "\"stand_in\": true"'
 stop_machine
 rm -rf --one-file-system "$copy"
 
@@ -389,13 +417,22 @@ say "snapshot mode: a server from the image"
 new_run converge-snapshot agent-converge
 prepare_boot "$copy" "$run_dir/id_ed25519.pub"
 boot "$copy" converge-snapshot
+serve_release
 export PROVISION_MODE=snapshot-hybrid IMAGE_BUILD=false
+export AGENT_RELEASE_URL=http://127.0.0.1:8099/agent-converge.tar.gz
+AGENT_RELEASE_SHA256="$(sha256sum "$release/agent-converge.tar.gz" | cut -d' ' -f1)"
+export AGENT_RELEASE_SHA256
 for pass in 1 2; do
   play "snapshot mode" "$pass" install.yml
   play "snapshot mode" "$pass" configure-snapshot.yml
 done
 checks "$logs/snapshot_mode.2.configure-snapshot.yml.log"
+check "the agent that runs is the release (AGENT_RELEASE_URL), not the image's stand-in" \
+  on_agent 'curl -fsS http://127.0.0.1:8080/healthz | grep -q "\"release\": \"converge\""'
 stop_machine
+
+check "this machine's own network, firewall and sshd configuration are as they were" \
+  test "$(host_network 2>&1 | sha256sum)" = "$host_before"
 
 say "recaps:"
 printf '  %s\n' "${recaps[@]}"
