@@ -84,7 +84,7 @@ flock 9
 if [ -d "$tree" ]; then
   say "Debian 12 tree $digest: cached ($tree)"
 else
-  say "Debian 12 tree $digest: building with debootstrap (about 2 minutes)"
+  say "Debian 12 tree $digest: building with debootstrap (1 to 2 minutes)"
   t0=$SECONDS
   # An older tree is made from other instructions: it goes.
   find "$cache" -mindepth 1 -maxdepth 1 -name 'tree-*' -exec rm -rf --one-file-system {} +
