@@ -17,6 +17,14 @@ fi
 
 bash .ci/check-workflow.sh
 
+# The playbooks on a booted Debian 12, twice in each mode (docs/converge.md). CI runs it in a job
+# of its own and sets PROVISIONER_SKIP_CONVERGE=1 for this one.
+if [ "${PROVISIONER_SKIP_CONVERGE:-0}" = 1 ]; then
+  echo "test.sh: converge skipped (PROVISIONER_SKIP_CONVERGE=1; CI's converge job runs it)"
+else
+  bash .ci/converge-ansible.sh
+fi
+
 # The browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
 if [ ! -x /usr/bin/chromium ]; then
   echo "test.sh: installing Chromium (apt-get)"
