@@ -114,8 +114,16 @@ public sealed class ChildProcess : IAsyncDisposable
         await using var child = Start(standardInput is null ? options : options with { RedirectStandardInput = true });
         if (standardInput is not null)
         {
-            await child.StandardInput.BaseStream.WriteAsync(standardInput);
-            child.StandardInput.Close();
+            try
+            {
+                await child.StandardInput.BaseStream.WriteAsync(standardInput);
+                child.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The program ended (or closed its input) without reading it all, as a script that
+                // refuses its arguments does: its exit code and output say what happened.
+            }
         }
 
         await child.WaitForExitAsync(timeout);
