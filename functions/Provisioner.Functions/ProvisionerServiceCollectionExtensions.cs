@@ -10,6 +10,7 @@ using Provisioner.Functions.CreateJob;
 using Provisioner.Functions.Dispatch;
 using Provisioner.Functions.Health;
 using Provisioner.Functions.Http;
+using Provisioner.Functions.Notifications;
 using Provisioner.Functions.ReceiveCallback;
 using Provisioner.Functions.Simulator;
 using Provisioner.Functions.Status;
@@ -51,7 +52,20 @@ public static class ProvisionerServiceCollectionExtensions
 
         services.AddSettings<TimeoutOptions, TimeoutOptionsValidator>(configuration);
         services.AddSingleton<TimeoutSweeper>();
+
+        AddNotifications(services, configuration);
         return services;
+    }
+
+    private static void AddNotifications(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSettings<NotifyOptions, NotifyOptionsValidator>(configuration);
+        services.AddSingleton<NotificationOutbox>();
+        services.AddSingleton<NotificationDelivery>();
+
+        // No redirects: a signed event goes to the configured URL only.
+        services.AddHttpClient(NotificationDelivery.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
     }
 
     private static void AddDispatch(IServiceCollection services, IConfiguration configuration)
