@@ -63,9 +63,9 @@ public sealed partial class NotificationOutbox(
             {
                 await EnqueueAsync(written.PartitionKey, written.RowKey, cancellationToken);
             }
-            catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
+            catch (Exception e) when (e is RequestFailedException || StorageFailures.IsUnavailable(e, cancellationToken))
             {
-                // The row is kept, unmarked: the sweeper enqueues it (the job stays in the in-flight index until it has).
+                // The change is committed, so its caller must not fail now. The row is kept, unmarked: the sweeper enqueues it (the job stays in the in-flight index until it has).
                 LogEnqueueDeferred(logger, written.PartitionKey, written.Type, e);
             }
         }
