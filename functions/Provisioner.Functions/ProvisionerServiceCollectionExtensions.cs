@@ -63,9 +63,10 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<NotificationOutbox>();
         services.AddSingleton<NotificationDelivery>();
 
-        // No redirects: a signed event goes to the configured URL only.
+        // No redirects: a signed event goes to the configured URL only. No request logging: the URL may carry a token.
         services.AddHttpClient(NotificationDelivery.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            .RemoveAllLoggers();
     }
 
     private static void AddDispatch(IServiceCollection services, IConfiguration configuration)
