@@ -15,6 +15,7 @@ using Provisioner.Functions.ReceiveCallback;
 using Provisioner.Functions.Simulator;
 using Provisioner.Functions.Status;
 using Provisioner.Functions.Storage;
+using Provisioner.Functions.Telemetry;
 using Provisioner.Functions.TimeOuts;
 
 namespace Provisioner.Functions;
@@ -54,6 +55,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<TimeoutSweeper>();
 
         AddNotifications(services, configuration);
+        services.AddProvisionerTelemetry(configuration);
         return services;
     }
 

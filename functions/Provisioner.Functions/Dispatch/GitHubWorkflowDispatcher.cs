@@ -28,16 +28,20 @@ public sealed partial class GitHubWorkflowDispatcher(
         var path = new Uri(
             $"repos/{Uri.EscapeDataString(settings.Owner!)}/{Uri.EscapeDataString(settings.Repo!)}/actions/workflows/{Uri.EscapeDataString(settings.Workflow)}/dispatches",
             UriKind.Relative);
-        var request = new DispatchRequest(
-            settings.Ref,
-            new Dictionary<string, object>
-            {
-                ["job_id"] = inputs.JobId.ToString("D"),
-                ["agent_id"] = inputs.AgentId,
-                ["region"] = inputs.Region,
-                ["callback_url"] = inputs.CallbackUrl.AbsoluteUri,
-            },
-            settings.ReturnRunDetails ? true : null);
+        var workflowInputs = new Dictionary<string, object>
+        {
+            ["job_id"] = inputs.JobId.ToString("D"),
+            ["agent_id"] = inputs.AgentId,
+            ["region"] = inputs.Region,
+            ["callback_url"] = inputs.CallbackUrl.AbsoluteUri,
+        };
+        if (inputs.Traceparent is { } traceparent)
+        {
+            // Only when traced: a workflow at a ref that does not declare the input still accepts the dispatch otherwise.
+            workflowInputs["traceparent"] = traceparent;
+        }
+
+        var request = new DispatchRequest(settings.Ref, workflowInputs, settings.ReturnRunDetails ? true : null);
 
         try
         {

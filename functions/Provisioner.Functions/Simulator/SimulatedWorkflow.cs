@@ -132,6 +132,11 @@ public sealed partial class SimulatedWorkflow(
                 request.Headers.Add(name, value);
             }
 
+            if (inputs.Traceparent is { } traceparent)
+            {
+                request.Headers.TryAddWithoutValidation("traceparent", traceparent); // as callback.sh sends it back
+            }
+
             try
             {
                 using var response = await _http.SendAsync(request, cancellationToken);

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Notifications;
+using Provisioner.Functions.Telemetry;
 
 namespace Provisioner.Functions.Storage;
 
@@ -86,6 +87,7 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
                     try
                     {
                         await storage.Jobs.SubmitTransactionAsync(actions, cancellationToken);
+                        ProvisionerTelemetry.JobChanged(stored.Job, changed.Job);
                         await notifications.EnqueueWrittenAsync(events, cancellationToken);
                         return Round<RecordResult>.Done(new RecordResult.Recorded(changed.Job, Changed: true));
                     }
@@ -130,6 +132,7 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
                 if (events.Count == 0)
                 {
                     await storage.Jobs.UpdateEntityAsync(JobEntity.From(next), stored.ETag, TableUpdateMode.Replace, cancellationToken);
+                    ProvisionerTelemetry.JobChanged(stored.Job, next);
                     return Round<Job?>.Done(next);
                 }
 
@@ -139,6 +142,7 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
                         .. events.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)),
                     ],
                     cancellationToken);
+                ProvisionerTelemetry.JobChanged(stored.Job, next);
                 await notifications.EnqueueWrittenAsync(events, cancellationToken);
                 return Round<Job?>.Done(next);
             }
