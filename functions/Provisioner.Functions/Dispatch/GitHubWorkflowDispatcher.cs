@@ -57,7 +57,7 @@ public sealed partial class GitHubWorkflowDispatcher(
         catch (ApiException e) when (GitHubResilience.IsPermanent(e))
         {
             var message = Explain(e, settings);
-            LogRejected(logger, inputs.JobId, (int)e.StatusCode, message);
+            LogRejected(logger, inputs.JobId, (int)e.StatusCode, message, e);
             return new DispatchOutcome.Rejected(message);
         }
     }
@@ -84,5 +84,5 @@ public sealed partial class GitHubWorkflowDispatcher(
     private static partial void LogDispatched(ILogger logger, Guid jobId, string repository, string workflow, string? runId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: GitHub refused the dispatch ({StatusCode}): {Message}")]
-    private static partial void LogRejected(ILogger logger, Guid jobId, int statusCode, string message);
+    private static partial void LogRejected(ILogger logger, Guid jobId, int statusCode, string message, Exception exception);
 }

@@ -28,6 +28,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public sealed record Delivery(string? Id, string? Timestamp, string? Signature, string? ContentType, byte[] Body, DateTimeOffset ArrivedAt)
     {
+        /// <summary>The request's <c>traceparent</c> header(s), joined.</summary>
+        public string? Traceparent { get; init; }
+
         public JsonElement Json => JsonDocument.Parse(Body).RootElement.Clone();
 
         public string Type => Json.GetProperty("type").GetString()!;
@@ -62,7 +65,10 @@ internal sealed class WebhookReceiver : IAsyncDisposable
                 request.Headers["webhook-signature"].SingleOrDefault(),
                 request.ContentType,
                 buffer.ToArray(),
-                DateTimeOffset.UtcNow);
+                DateTimeOffset.UtcNow)
+            {
+                Traceparent = request.Headers["traceparent"] is { Count: > 0 } traceparent ? traceparent.ToString() : null,
+            };
             _received.Enqueue(delivery);
             var (status, retryAfter) = Answer(delivery);
             if (retryAfter is not null)
