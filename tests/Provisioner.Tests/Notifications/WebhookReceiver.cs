@@ -51,7 +51,8 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public async Task ListenAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No configuration file watching: file watchers (inotify instances) are a scarce per-user resource when suites run side by side.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls($"http://127.0.0.1:{Port}");
         builder.Logging.ClearProviders();
         _app = builder.Build();

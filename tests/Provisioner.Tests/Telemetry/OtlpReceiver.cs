@@ -30,12 +30,14 @@ internal sealed class OtlpReceiver : IAsyncDisposable
 
     public IReadOnlyList<byte[]> MetricBatches => _metrics.ToList();
 
-    public sealed record Span(string TraceId, string SpanId, string ParentSpanId, string Name);
+    /// <param name="Attributes">The span's string attributes (Span field 9: KeyValue(1: key, 2: AnyValue(1: string_value))).</param>
+    public sealed record Span(string TraceId, string SpanId, string ParentSpanId, string Name, IReadOnlyDictionary<string, string> Attributes);
 
     public static async Task<OtlpReceiver> StartAsync()
     {
         var port = LoopbackPorts.Free();
-        var builder = WebApplication.CreateSlimBuilder();
+        // No configuration file watching: file watchers (inotify instances) are a scarce per-user resource when suites run side by side.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         var app = builder.Build();
@@ -79,7 +81,11 @@ internal sealed class OtlpReceiver : IAsyncDisposable
                         Convert.ToHexStringLower(Fields(span, 1).FirstOrDefault() ?? []),
                         Convert.ToHexStringLower(Fields(span, 2).FirstOrDefault() ?? []),
                         Convert.ToHexStringLower(Fields(span, 4).FirstOrDefault() ?? []),
-                        Encoding.UTF8.GetString(Fields(span, 5).FirstOrDefault() ?? []));
+                        Encoding.UTF8.GetString(Fields(span, 5).FirstOrDefault() ?? []),
+                        Fields(span, 9)
+                            .Select(kv => (Key: Fields(kv, 1).FirstOrDefault(), Value: Fields(kv, 2).FirstOrDefault() is { } any ? Fields(any, 1).FirstOrDefault() : null))
+                            .Where(kv => kv.Key is not null && kv.Value is not null)
+                            .ToDictionary(kv => Encoding.UTF8.GetString(kv.Key!), kv => Encoding.UTF8.GetString(kv.Value!)));
                 }
             }
         }
