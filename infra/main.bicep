@@ -67,6 +67,13 @@ param jobTimeoutMinutes int = 15
 @maxValue(1440)
 param jobMaxMinutes int = 60
 
+@description('NOTIFY_URL: where signed job events are sent (docs/notifications.md). Empty: no notifications. Set together with notifySecret.')
+param notifyUrl string = ''
+
+@secure()
+@description('NOTIFY_SECRET: the Standard Webhooks secret the events are signed with (whsec_ followed by base64). Stored in Key Vault. Set together with notifyUrl.')
+param notifySecret string = ''
+
 @description('Most instances the Function App may scale out to.')
 @minValue(1)
 @maxValue(1000)
@@ -129,8 +136,8 @@ module storage 'modules/storage.bicep' = {
     name: names.storage
     deploymentContainerName: deploymentContainerName
     // The names in functions/Provisioner.Functions/Storage/StorageNames.cs.
-    tableNames: ['jobs', 'agents', 'idempotency', 'inflight']
-    queueNames: ['provisioning-jobs', 'provisioning-jobs-poison']
+    tableNames: ['jobs', 'agents', 'idempotency', 'inflight', 'notifydeadletters']
+    queueNames: ['provisioning-jobs', 'provisioning-jobs-poison', 'notifications', 'notifications-poison']
   }
 }
 
@@ -144,6 +151,7 @@ module keyVault 'modules/keyvault.bicep' = {
     callbackSecret: githubCallbackSecret
     previousCallbackSecret: githubCallbackSecretPrevious
     githubToken: githubToken
+    notifySecret: notifySecret
   }
 }
 
@@ -199,6 +207,8 @@ module functionApp 'modules/functionapp.bicep' = {
     dispatchStartMinutes: dispatchStartMinutes
     jobTimeoutMinutes: jobTimeoutMinutes
     jobMaxMinutes: jobMaxMinutes
+    notifyUrl: notifyUrl
+    notifySecretUri: keyVault.outputs.notifySecretUri
   }
   // The first start must find its storage and secret roles in place, or it fails to read both.
   dependsOn: [storage, rbac]

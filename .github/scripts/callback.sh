@@ -27,6 +27,8 @@
 #   CALLBACK_MAX_ATTEMPTS      tries per callback (default 8 for claim/running/failed, 3 otherwise)
 #   CALLBACK_RETRY_BASE_SECONDS, CALLBACK_RETRY_MAX_SECONDS   back-off (default 2 and 30)
 #   CALLBACK_TIMEOUT_SECONDS   time limit of one attempt (default 20)
+#   TRACEPARENT      the traceparent input: sent back as the traceparent header, so the
+#                    callbacks join the job's trace (ignored unless it is a W3C traceparent)
 #
 # Exit status: 0 delivered (2xx); 3 refused with 409 (another run holds the job, or the job
 # already ended: the run must stop); 1 not delivered; 2 wrong usage. The claim and the final
@@ -212,6 +214,11 @@ give_up() {
   exit 0
 }
 
+trace_header=()
+if [[ "${TRACEPARENT:-}" =~ ^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$ ]]; then
+  trace_header=(-H "traceparent: $TRACEPARENT")
+fi
+
 for ((attempt = 1; ; attempt++)); do
   : >"$work/answer"
   : >"$work/headers"
@@ -223,6 +230,7 @@ for ((attempt = 1; ; attempt++)); do
     -H "webhook-id: $webhook_id" \
     -H "webhook-timestamp: $ts" \
     -H "webhook-signature: v1,$(signature "$webhook_id" "$ts" "$work/body")" \
+    "${trace_header[@]}" \
     --data-binary "@$work/body" 2>"$work/curl-error")" || true
   [ -n "$code" ] || code=000
 

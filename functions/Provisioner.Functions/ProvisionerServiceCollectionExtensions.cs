@@ -10,10 +10,12 @@ using Provisioner.Functions.CreateJob;
 using Provisioner.Functions.Dispatch;
 using Provisioner.Functions.Health;
 using Provisioner.Functions.Http;
+using Provisioner.Functions.Notifications;
 using Provisioner.Functions.ReceiveCallback;
 using Provisioner.Functions.Simulator;
 using Provisioner.Functions.Status;
 using Provisioner.Functions.Storage;
+using Provisioner.Functions.Telemetry;
 using Provisioner.Functions.TimeOuts;
 
 namespace Provisioner.Functions;
@@ -51,7 +53,22 @@ public static class ProvisionerServiceCollectionExtensions
 
         services.AddSettings<TimeoutOptions, TimeoutOptionsValidator>(configuration);
         services.AddSingleton<TimeoutSweeper>();
+
+        AddNotifications(services, configuration);
+        services.AddProvisionerTelemetry(configuration);
         return services;
+    }
+
+    private static void AddNotifications(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSettings<NotifyOptions, NotifyOptionsValidator>(configuration);
+        services.AddSingleton<NotificationOutbox>();
+        services.AddSingleton<NotificationDelivery>();
+
+        // No redirects: a signed event goes to the configured URL only. No request logging: the URL may carry a token.
+        services.AddHttpClient(NotificationDelivery.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            .RemoveAllLoggers();
     }
 
     private static void AddDispatch(IServiceCollection services, IConfiguration configuration)

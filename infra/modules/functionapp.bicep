@@ -68,6 +68,12 @@ param jobTimeoutMinutes int
 @description('JOB_MAX_MINUTES.')
 param jobMaxMinutes int
 
+@description('NOTIFY_URL: the notification receiver; empty sends nothing.')
+param notifyUrl string = ''
+
+@description('Key Vault secret URI of NOTIFY_SECRET; empty leaves the setting empty.')
+param notifySecretUri string = ''
+
 @description('Most instances the app may scale out to.')
 @minValue(1)
 @maxValue(1000)
@@ -172,6 +178,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     DISPATCH_START_MINUTES: string(dispatchStartMinutes)
     JOB_TIMEOUT_MINUTES: string(jobTimeoutMinutes)
     JOB_MAX_MINUTES: string(jobMaxMinutes)
+    NOTIFY_URL: notifyUrl
+    NOTIFY_SECRET: empty(notifySecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${notifySecretUri})'
   }
 }
 

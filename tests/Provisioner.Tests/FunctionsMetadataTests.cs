@@ -52,6 +52,8 @@ public sealed class FunctionsMetadataTests
     [Theory]
     [InlineData("DispatchJob", "provisioning-jobs")]
     [InlineData("FailPoisonedDispatch", "provisioning-jobs-poison")]
+    [InlineData("DeliverNotification", "notifications")]
+    [InlineData("DeadLetterPoisonedNotification", "notifications-poison")]
     public void Metadata_ListsTheQueueFunctions(string name, string queue)
     {
         var function = Assert.Single(Functions(), f => f.GetProperty("name").GetString() == name);

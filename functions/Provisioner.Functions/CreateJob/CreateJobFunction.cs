@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Http;
+using Provisioner.Functions.Telemetry;
 
 namespace Provisioner.Functions.CreateJob;
 
@@ -10,9 +11,9 @@ public sealed class CreateJobFunction(CreateJobHandler handler, StorageGuard gua
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "jobs")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        guard.RunAsync(
+        TracedRequest.RunAsync("create job", request, null, () => guard.RunAsync(
             "CreateJob",
             () => handler.HandleAsync(request, cancellationToken),
             "The job store cannot be reached right now. Retry after the time in Retry-After; send the same Idempotency-Key so a retry cannot create a second job.",
-            cancellationToken);
+            cancellationToken));
 }

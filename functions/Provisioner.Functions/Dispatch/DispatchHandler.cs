@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Storage;
+using Provisioner.Functions.Telemetry;
 
 namespace Provisioner.Functions.Dispatch;
 
@@ -20,12 +21,13 @@ public sealed partial class DispatchHandler(
 {
     public async Task HandleAsync(string message, CancellationToken cancellationToken)
     {
-        if (!DispatchMessage.TryParse(message, out var jobId))
+        if (!DispatchMessage.TryParse(message, out var jobId, out var traceparent))
         {
             LogUnreadable(logger);
             return;
         }
 
+        using var activity = ProvisionerTelemetry.Start("dispatch job", System.Diagnostics.ActivityKind.Consumer, traceparent, jobId);
         var job = await store.FindAsync(jobId, cancellationToken);
         if (job is null)
         {
@@ -39,8 +41,20 @@ public sealed partial class DispatchHandler(
             return;
         }
 
-        var inputs = new WorkflowInputs(jobId, job.AgentId, job.Region, options.Value.CallbackUrl);
-        switch (await dispatcher.DispatchAsync(inputs, cancellationToken))
+        var inputs = new WorkflowInputs(jobId, job.AgentId, job.Region, options.Value.CallbackUrl, ProvisionerTelemetry.CurrentTraceparent());
+        DispatchOutcome outcome;
+        try
+        {
+            outcome = await dispatcher.DispatchAsync(inputs, cancellationToken);
+        }
+        catch (Exception)
+        {
+            ProvisionerTelemetry.DispatchAttempt("error");
+            throw;
+        }
+
+        ProvisionerTelemetry.DispatchAttempt(outcome is DispatchOutcome.Dispatched ? "dispatched" : "rejected");
+        switch (outcome)
         {
             case DispatchOutcome.Dispatched dispatched:
                 var now = time.GetUtcNow();

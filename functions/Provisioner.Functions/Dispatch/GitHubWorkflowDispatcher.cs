@@ -28,16 +28,20 @@ public sealed partial class GitHubWorkflowDispatcher(
         var path = new Uri(
             $"repos/{Uri.EscapeDataString(settings.Owner!)}/{Uri.EscapeDataString(settings.Repo!)}/actions/workflows/{Uri.EscapeDataString(settings.Workflow)}/dispatches",
             UriKind.Relative);
-        var request = new DispatchRequest(
-            settings.Ref,
-            new Dictionary<string, object>
-            {
-                ["job_id"] = inputs.JobId.ToString("D"),
-                ["agent_id"] = inputs.AgentId,
-                ["region"] = inputs.Region,
-                ["callback_url"] = inputs.CallbackUrl.AbsoluteUri,
-            },
-            settings.ReturnRunDetails ? true : null);
+        var workflowInputs = new Dictionary<string, object>
+        {
+            ["job_id"] = inputs.JobId.ToString("D"),
+            ["agent_id"] = inputs.AgentId,
+            ["region"] = inputs.Region,
+            ["callback_url"] = inputs.CallbackUrl.AbsoluteUri,
+        };
+        if (inputs.Traceparent is { } traceparent)
+        {
+            // Only when traced: a workflow at a ref that does not declare the input still accepts the dispatch otherwise.
+            workflowInputs["traceparent"] = traceparent;
+        }
+
+        var request = new DispatchRequest(settings.Ref, workflowInputs, settings.ReturnRunDetails ? true : null);
 
         try
         {
@@ -53,7 +57,7 @@ public sealed partial class GitHubWorkflowDispatcher(
         catch (ApiException e) when (GitHubResilience.IsPermanent(e))
         {
             var message = Explain(e, settings);
-            LogRejected(logger, inputs.JobId, (int)e.StatusCode, message);
+            LogRejected(logger, inputs.JobId, (int)e.StatusCode, message, e);
             return new DispatchOutcome.Rejected(message);
         }
     }
@@ -80,5 +84,5 @@ public sealed partial class GitHubWorkflowDispatcher(
     private static partial void LogDispatched(ILogger logger, Guid jobId, string repository, string workflow, string? runId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: GitHub refused the dispatch ({StatusCode}): {Message}")]
-    private static partial void LogRejected(ILogger logger, Guid jobId, int statusCode, string message);
+    private static partial void LogRejected(ILogger logger, Guid jobId, int statusCode, string message, Exception exception);
 }

@@ -132,6 +132,11 @@ public sealed partial class SimulatedWorkflow(
                 request.Headers.Add(name, value);
             }
 
+            if (inputs.Traceparent is { } traceparent)
+            {
+                request.Headers.TryAddWithoutValidation("traceparent", traceparent); // as callback.sh sends it back
+            }
+
             try
             {
                 using var response = await _http.SendAsync(request, cancellationToken);
@@ -151,14 +156,18 @@ public sealed partial class SimulatedWorkflow(
                     return true;
                 }
             }
-            catch (HttpRequestException) when (attempt < 5)
+            catch (HttpRequestException e) when (attempt < 5)
             {
                 // The backend may be restarting: retry as the workflow's curl --retry would.
+                LogCallbackRetry(logger, inputs.JobId, attempt, e);
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), time, cancellationToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: simulated callback attempt {Attempt} got no answer; trying again")]
+    private static partial void LogCallbackRetry(ILogger logger, Guid jobId, int attempt, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: simulated workflow run {RunId} started (fails at: {FailAt})")]
     private static partial void LogStarted(ILogger logger, Guid jobId, string runId, string failAt);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Provisioner.Functions.Telemetry;
 
 namespace Provisioner.Functions.Storage;
 
@@ -10,7 +11,10 @@ public sealed class DispatchQueueWriter(StorageClients storage)
 {
     public async Task EnqueueAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        var message = JsonSerializer.Serialize(new DispatchMessage(jobId), DispatchMessage.JsonOptions);
+        // The dispatch continues the trace from here: create → queue → dispatch.
+        using var activity = ProvisionerTelemetry.Start("enqueue dispatch", System.Diagnostics.ActivityKind.Producer, null, jobId);
+        System.Diagnostics.Activity.Current?.Parent?.SetTag("provisioner.job_id", jobId.ToString("D"));
+        var message = JsonSerializer.Serialize(new DispatchMessage(jobId, ProvisionerTelemetry.CurrentTraceparent()), DispatchMessage.JsonOptions);
         await storage.DispatchQueue.SendMessageAsync(message, cancellationToken);
     }
 }

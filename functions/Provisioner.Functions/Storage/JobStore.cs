@@ -1,6 +1,8 @@
 using Azure;
 using Azure.Data.Tables;
 using Provisioner.Functions.Jobs;
+using Provisioner.Functions.Notifications;
+using Provisioner.Functions.Telemetry;
 
 namespace Provisioner.Functions.Storage;
 
@@ -8,8 +10,10 @@ namespace Provisioner.Functions.Storage;
 /// Jobs and their callbacks, one partition per job in the <c>jobs</c> table. Every operation
 /// is a fixed number of point reads and writes, whatever the number of jobs: nothing scans.
 /// The job row is written only under the ETag it was read with (<see cref="ConflictRetry"/>).
+/// The notifications a change raises (<see cref="JobEvents"/>) are written in the same
+/// transaction as the change, then put on the queue (<see cref="NotificationOutbox"/>).
 /// </summary>
-public sealed class JobStore(StorageClients storage)
+public sealed class JobStore(StorageClients storage, NotificationOutbox notifications)
 {
     public async Task<Job?> FindAsync(Guid jobId, CancellationToken cancellationToken) =>
         (await ReadAsync(jobId, cancellationToken))?.Job;
@@ -73,14 +77,18 @@ public sealed class JobStore(StorageClients storage)
                         ? new RecordResult.Recorded(unchanged.Job, Changed: false)
                         : new RecordResult.Duplicate());
                 case CallbackOutcome.Accepted changed:
+                    var events = notifications.For(stored.Job, changed.Job);
                     TableTransactionAction[] actions =
                     [
                         new(TableTransactionActionType.Add, CallbackEntity.From(record, applied: true)),
                         new(TableTransactionActionType.UpdateReplace, JobEntity.From(changed.Job), stored.ETag),
+                        .. events.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)),
                     ];
                     try
                     {
                         await storage.Jobs.SubmitTransactionAsync(actions, cancellationToken);
+                        ProvisionerTelemetry.JobChanged(stored.Job, changed.Job);
+                        await notifications.EnqueueWrittenAsync(events, cancellationToken);
                         return Round<RecordResult>.Done(new RecordResult.Recorded(changed.Job, Changed: true));
                     }
                     catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is null or 0)
@@ -118,9 +126,24 @@ public sealed class JobStore(StorageClients storage)
                 return Round<Job?>.Done(stored.Job);
             }
 
+            var events = notifications.For(stored.Job, next);
             try
             {
-                await storage.Jobs.UpdateEntityAsync(JobEntity.From(next), stored.ETag, TableUpdateMode.Replace, cancellationToken);
+                if (events.Count == 0)
+                {
+                    await storage.Jobs.UpdateEntityAsync(JobEntity.From(next), stored.ETag, TableUpdateMode.Replace, cancellationToken);
+                    ProvisionerTelemetry.JobChanged(stored.Job, next);
+                    return Round<Job?>.Done(next);
+                }
+
+                await storage.Jobs.SubmitTransactionAsync(
+                    [
+                        new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobEntity.From(next), stored.ETag),
+                        .. events.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)),
+                    ],
+                    cancellationToken);
+                ProvisionerTelemetry.JobChanged(stored.Job, next);
+                await notifications.EnqueueWrittenAsync(events, cancellationToken);
                 return Round<Job?>.Done(next);
             }
             catch (RequestFailedException e) when (e.Status == 412)

@@ -30,6 +30,9 @@ public sealed class StorageClients
         InFlight = tables.GetTableClient(StorageNames.InFlightTable);
         DispatchQueue = queues.GetQueueClient(StorageNames.DispatchQueue);
         DispatchPoisonQueue = queues.GetQueueClient(StorageNames.DispatchPoisonQueue);
+        NotifyDeadLetters = tables.GetTableClient(StorageNames.NotifyDeadLettersTable);
+        NotifyQueue = queues.GetQueueClient(StorageNames.NotifyQueue);
+        NotifyPoisonQueue = queues.GetQueueClient(StorageNames.NotifyPoisonQueue);
     }
 
     public TableClient Jobs { get; }
@@ -38,6 +41,9 @@ public sealed class StorageClients
     public TableClient InFlight { get; }
     public QueueClient DispatchQueue { get; }
     public QueueClient DispatchPoisonQueue { get; }
+    public TableClient NotifyDeadLetters { get; }
+    public QueueClient NotifyQueue { get; }
+    public QueueClient NotifyPoisonQueue { get; }
 
     /// <summary>Any queue of the account, with the app's message encoding (host.json's).</summary>
     public QueueClient Queue(string name) => _queues.GetQueueClient(name);

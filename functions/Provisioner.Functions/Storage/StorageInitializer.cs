@@ -24,7 +24,10 @@ public sealed partial class StorageInitializer(StorageClients storage, TimeProvi
                     storage.Idempotency.CreateIfNotExistsAsync(cancellationToken),
                     storage.InFlight.CreateIfNotExistsAsync(cancellationToken),
                     storage.DispatchQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                    storage.DispatchPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+                    storage.DispatchPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+                    storage.NotifyDeadLetters.CreateIfNotExistsAsync(cancellationToken),
+                    storage.NotifyQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+                    storage.NotifyPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
                 return;
             }
             catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken) && time.GetUtcNow() < deadline)

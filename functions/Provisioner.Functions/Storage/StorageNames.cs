@@ -16,4 +16,11 @@ public static class StorageNames
 
     public const string DispatchQueue = "provisioning-jobs";
     public const string DispatchPoisonQueue = DispatchQueue + "-poison";
+
+    /// <summary>Notifications to deliver: each message points at an outbox row in its job's partition.</summary>
+    public const string NotifyQueue = "notifications";
+    public const string NotifyPoisonQueue = NotifyQueue + "-poison";
+
+    /// <summary>Notifications that were not delivered, kept for an operator to read and replay.</summary>
+    public const string NotifyDeadLettersTable = "notifydeadletters";
 }

@@ -30,16 +30,26 @@ public static class Deadlines
             return null;
         }
 
-        var phase = job.DispatchedAt is { } dispatched && !job.RunReported
-            ? (Reason: FailureReason.DispatchNotStarted, Due: dispatched + limits.DispatchStart)
-            : (Reason: FailureReason.Silent, Due: job.UpdatedAt + limits.Silence);
-        var total = (Reason: FailureReason.TooLong, Due: job.CreatedAt + limits.Total);
-
         // OrderBy is stable: on a tie the phase's deadline, listed first, stays first.
-        (FailureReason Reason, DateTimeOffset Due)[] deadlines = [phase, total];
-        var passed = deadlines.Where(d => now > d.Due).OrderBy(d => d.Due).ToList();
-        (FailureReason Reason, DateTimeOffset Due)? first = passed.Count == 0 ? null : passed[0];
+        var passed = Watching(job, limits).Where(d => now > d.Due).OrderBy(d => d.Due).ToList();
+        (FailureReason Reason, DateTimeOffset Due, TimeSpan Limit)? first = passed.Count == 0 ? null : passed[0];
         return first is { } missed ? new MissedDeadline(missed.Reason, missed.Due, Message(job, missed.Reason, limits)) : null;
+    }
+
+    /// <summary>The two deadlines that watch a job in flight now (its phase's first), each with the limit it applies; none for a job that has ended.</summary>
+    public static IReadOnlyList<(FailureReason Reason, DateTimeOffset Due, TimeSpan Limit)> Watching(Job job, DeadlineLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(limits);
+        if (job.IsTerminal)
+        {
+            return [];
+        }
+
+        var phase = job.DispatchedAt is { } dispatched && !job.RunReported
+            ? (Reason: FailureReason.DispatchNotStarted, Due: dispatched + limits.DispatchStart, Limit: limits.DispatchStart)
+            : (Reason: FailureReason.Silent, Due: job.UpdatedAt + limits.Silence, Limit: limits.Silence);
+        return [phase, (FailureReason.TooLong, job.CreatedAt + limits.Total, limits.Total)];
     }
 
     private static string Message(Job job, FailureReason reason, DeadlineLimits limits) => reason switch

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Provisioner.Functions.Jobs;
+using Provisioner.Functions.Notifications;
 using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.TimeOuts;
@@ -10,12 +11,16 @@ namespace Provisioner.Functions.TimeOuts;
 /// only the in-flight index (one partition) and one point read per entry, so its cost follows
 /// the jobs in flight, not every job ever created. A job's last sign of life is its
 /// <c>updated_at</c>: creation, dispatch, and every callback or heartbeat that changed it.
+/// It also keeps notifications from being lost (<see cref="NotificationOutbox"/>): it raises
+/// <c>job.stalled</c> near a deadline, enqueues events a crash left off the queue, lets a job go
+/// only once its events are on the queue, and replays the dead letters an operator marked.
 /// </summary>
-public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight, IOptions<TimeoutOptions> options, TimeProvider time, ILogger<TimeoutSweeper> logger)
+public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight, IOptions<TimeoutOptions> options, TimeProvider time, ILogger<TimeoutSweeper> logger, NotificationOutbox notifications)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
         var limits = options.Value.Limits;
+        await notifications.ReplayRequestedAsync(cancellationToken);
         int watched = 0, timedOut = 0, released = 0;
         await foreach (var entry in inFlight.WatchedAsync(cancellationToken))
         {
@@ -46,6 +51,12 @@ public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight
                     timedOut++;
                     LogTimedOut(logger, jobId, failure.Reason?.Code(), failure.StepIndex);
                 }
+            }
+
+            await notifications.WarnIfNearDeadlineAsync(job, now, limits, cancellationToken);
+            if (await notifications.FlushAsync(jobId, now, cancellationToken))
+            {
+                continue; // an event of this job is not on the queue yet: keep watching until it is
             }
 
             if (job.IsTerminal)

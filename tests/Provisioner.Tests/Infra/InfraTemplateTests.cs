@@ -91,10 +91,10 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
 
         var parameters = infra.Module("storage").Parameters;
         Assert.Equal(
-            new[] { StorageNames.JobsTable, StorageNames.AgentsTable, StorageNames.IdempotencyTable, StorageNames.InFlightTable }.Order(),
+            new[] { StorageNames.JobsTable, StorageNames.AgentsTable, StorageNames.IdempotencyTable, StorageNames.InFlightTable, StorageNames.NotifyDeadLettersTable }.Order(),
             parameters.GetProperty("tableNames").GetProperty("value").EnumerateArray().Select(n => n.GetString()).Order());
         Assert.Equal(
-            new[] { StorageNames.DispatchQueue, StorageNames.DispatchPoisonQueue }.Order(),
+            new[] { StorageNames.DispatchQueue, StorageNames.DispatchPoisonQueue, StorageNames.NotifyQueue, StorageNames.NotifyPoisonQueue }.Order(),
             parameters.GetProperty("queueNames").GetProperty("value").EnumerateArray().Select(n => n.GetString()).Order());
     }
 
@@ -170,6 +170,7 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
     [InlineData("GITHUB_CALLBACK_SECRET", "callbackSecretUri", "github-callback-secret")]
     [InlineData("GITHUB_CALLBACK_SECRET_PREVIOUS", "previousCallbackSecretUri", "github-callback-secret-previous")]
     [InlineData("GITHUB_TOKEN", "githubTokenUri", "github-token")]
+    [InlineData("NOTIFY_SECRET", "notifySecretUri", "notify-secret")]
     public void Secrets_ReachTheApp_AsKeyVaultReferences(string setting, string uriParameter, string secretName)
     {
         Assert.Contains($"format('{KeyVaultReference}{{0}})', parameters('{uriParameter}'))", Setting(setting), StringComparison.Ordinal);
@@ -185,6 +186,7 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
     [InlineData("githubCallbackSecret")]
     [InlineData("githubCallbackSecretPrevious")]
     [InlineData("githubToken")]
+    [InlineData("notifySecret")]
     public void SecretParameters_AreSecure_AndGoToKeyVaultOnly(string parameter)
     {
         Assert.Equal("securestring", infra.Main.GetProperty("parameters").GetProperty(parameter).GetProperty("type").GetString());

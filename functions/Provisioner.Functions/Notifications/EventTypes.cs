@@ -1,0 +1,14 @@
+namespace Provisioner.Functions.Notifications;
+
+/// <summary>The <c>type</c> of an outgoing notification (docs/notifications.md).</summary>
+public static class EventTypes
+{
+    public const string JobRunning = "job.running";
+    public const string JobFailed = "job.failed";
+    public const string JobCancelled = "job.cancelled";
+    public const string JobStalled = "job.stalled";
+    public const string AgentUnhealthy = "agent.unhealthy";
+    public const string AgentRecovered = "agent.recovered";
+
+    public static IReadOnlyList<string> All { get; } = [JobRunning, JobFailed, JobCancelled, JobStalled, AgentUnhealthy, AgentRecovered];
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Provisioner.Functions.Notifications;
+
+/// <summary>
+/// The body of a <c>notifications</c> message: which outbox row to deliver and which attempt
+/// this is. The event itself stays in the row, so every attempt signs the same body.
+/// </summary>
+public sealed record NotificationMessage(
+    [property: JsonPropertyName("job_id")] Guid JobId,
+    [property: JsonPropertyName("event")] string Event,
+    [property: JsonPropertyName("attempt")] int Attempt)
+{
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web);
+
+    public string Serialize() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static NotificationMessage? TryParse(string? message)
+    {
+        if (string.IsNullOrWhiteSpace(message))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<NotificationMessage>(message, JsonOptions) is { } parsed
+                && parsed.JobId != Guid.Empty
+                && parsed.Event?.StartsWith(OutboxEntity.RowPrefix, StringComparison.Ordinal) == true
+                && parsed.Attempt >= 1
+                ? parsed
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.Net;
+using Provisioner.Tests.Infrastructure;
+using Provisioner.Tests.Notifications;
+
+namespace Provisioner.Tests.Stress;
+
+/// <summary>The log-secrecy suite for notifications: the signing secret, the signatures and a token in the receiver's URL never reach the logs.</summary>
+[Collection(SharedAzurite.Name)]
+public sealed class NotificationSecrecyTests(Azurite azurite)
+{
+    [Fact]
+    public async Task Logs_NeverContainTheNotifySecret_ItsSignatures_OrTheUrlsToken()
+    {
+        var secret = WebhookReceiver.NewSecret();
+        const string token = "url-token-that-must-not-leak";
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var calls = 0;
+        receiver.Answer = _ => Interlocked.Increment(ref calls) switch
+        {
+            1 => (500, null),
+            _ => (200, null),
+        };
+        var settings = NotifyTesting.Settings(receiver, secret);
+        settings["NOTIFY_URL"] = receiver.Url + "?token=" + token;
+        await using var runner = await Runner.StartAsync(azurite, settings);
+        var job = await runner.NewJobAsync();
+        await NotifyTesting.RunningAsync(runner, job);
+        var failed = await runner.NewJobAsync();
+        await NotifyTesting.FailedAsync(runner, failed);
+        await Eventually.WaitAsync(() => Task.FromResult(receiver.Received.Count), n => n >= 3, what: "a failed attempt and two deliveries");
+
+        var lines = runner.Logs.Lines.ToList();
+        Assert.Contains(lines, l => l.Contains("delivered on attempt 2", StringComparison.Ordinal));
+        var key = secret["whsec_".Length..];
+        foreach (var line in lines)
+        {
+            Assert.DoesNotContain(key, line, StringComparison.Ordinal);
+            Assert.DoesNotContain(token, line, StringComparison.Ordinal);
+            foreach (var delivery in receiver.Received)
+            {
+                Assert.DoesNotContain(delivery.Signature![3..], line, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await runner.GetJobAsync(job)).Response.StatusCode);
+    }
+}
