@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Octokit;
 using Polly;
+using Provisioner.Functions.AgentHealth;
 using Provisioner.Functions.Configuration;
 using Provisioner.Functions.CreateJob;
 using Provisioner.Functions.Dispatch;
@@ -51,6 +52,8 @@ public static class ProvisionerServiceCollectionExtensions
 
         services.AddSettings<TimeoutOptions, TimeoutOptionsValidator>(configuration);
         services.AddSingleton<TimeoutSweeper>();
+
+        services.AddAgentHealth(configuration);
         return services;
     }
 
