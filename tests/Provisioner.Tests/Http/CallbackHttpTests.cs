@@ -45,7 +45,9 @@ public sealed class CallbackHttpTests(Azurite azurite) : IAsyncLifetime
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
-        Assert.Equal("{\"received\":true}", text);
+
+        // A claim's answer also carries the job's agent key (docs/agent-health.md).
+        Assert.Matches("""^\{"received":true(,"agent_key":"ak1_[0-9a-f]{32}_[A-Za-z0-9_-]{43}")?\}$""", text);
     }
 
     [Fact]

@@ -54,6 +54,7 @@ public sealed class Runner : IAsyncDisposable
         ["AzureWebJobs.DispatchJob.Disabled"] = "true",
         ["AzureWebJobs.FailPoisonedDispatch.Disabled"] = "true",
         ["AzureWebJobs.FailStuckJobs.Disabled"] = "true",
+        ["AzureWebJobs.SweepAgentHealth.Disabled"] = "true",
     };
 
     private static string? ExternalBaseUrl => Environment.GetEnvironmentVariable(BaseUrlVariable) is { Length: > 0 } url ? url : null;
