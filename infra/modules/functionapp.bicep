@@ -68,6 +68,12 @@ param jobTimeoutMinutes int
 @description('JOB_MAX_MINUTES.')
 param jobMaxMinutes int
 
+@description('Key Vault secret URI of AGENT_KEY_SECRET.')
+param agentKeySecretUri string
+
+@description('HEALTH_SILENCE_MINUTES.')
+param healthSilenceMinutes int
+
 @description('Most instances the app may scale out to.')
 @minValue(1)
 @maxValue(1000)
@@ -172,6 +178,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     DISPATCH_START_MINUTES: string(dispatchStartMinutes)
     JOB_TIMEOUT_MINUTES: string(jobTimeoutMinutes)
     JOB_MAX_MINUTES: string(jobMaxMinutes)
+    AGENT_KEY_SECRET: '@Microsoft.KeyVault(SecretUri=${agentKeySecretUri})'
+    HEALTH_SILENCE_MINUTES: string(healthSilenceMinutes)
   }
 }
 

@@ -27,6 +27,10 @@ param previousCallbackSecret string
 @description('Value of GITHUB_TOKEN; empty stores nothing (the app then runs the simulated workflow).')
 param githubToken string
 
+@secure()
+@description('Value of AGENT_KEY_SECRET.')
+param agentKeySecret string
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -72,9 +76,19 @@ resource githubTokenEntry 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!
   }
 }
 
+resource agentKeySecretEntry 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'agent-key-secret'
+  properties: {
+    value: agentKeySecret
+    contentType: 'text/plain'
+  }
+}
+
 output name string = vault.name
 output id string = vault.id
 // Secret URIs name a secret; they grant nothing without a role on the vault.
 output callbackSecretUri string = callbackSecretEntry.properties.secretUriWithVersion
 output previousCallbackSecretUri string = previousCallbackSecretEntry.?properties.secretUriWithVersion ?? ''
 output githubTokenUri string = githubTokenEntry.?properties.secretUriWithVersion ?? ''
+output agentKeySecretUri string = agentKeySecretEntry.properties.secretUriWithVersion

@@ -170,6 +170,7 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
     [InlineData("GITHUB_CALLBACK_SECRET", "callbackSecretUri", "github-callback-secret")]
     [InlineData("GITHUB_CALLBACK_SECRET_PREVIOUS", "previousCallbackSecretUri", "github-callback-secret-previous")]
     [InlineData("GITHUB_TOKEN", "githubTokenUri", "github-token")]
+    [InlineData("AGENT_KEY_SECRET", "agentKeySecretUri", "agent-key-secret")]
     public void Secrets_ReachTheApp_AsKeyVaultReferences(string setting, string uriParameter, string secretName)
     {
         Assert.Contains($"format('{KeyVaultReference}{{0}})', parameters('{uriParameter}'))", Setting(setting), StringComparison.Ordinal);
@@ -185,6 +186,7 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
     [InlineData("githubCallbackSecret")]
     [InlineData("githubCallbackSecretPrevious")]
     [InlineData("githubToken")]
+    [InlineData("agentKeySecret")]
     public void SecretParameters_AreSecure_AndGoToKeyVaultOnly(string parameter)
     {
         Assert.Equal("securestring", infra.Main.GetProperty("parameters").GetProperty(parameter).GetProperty("type").GetString());
