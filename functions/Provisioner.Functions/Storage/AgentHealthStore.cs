@@ -80,6 +80,19 @@ public sealed class AgentHealthStore(StorageClients storage)
         }
     }
 
+    /// <summary>Takes an agent's row out of the index, unless it changed since it was read.</summary>
+    public async Task TryRemoveAsync(string agentId, ETag etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await storage.AgentHealth.DeleteEntityAsync(AgentHealthEntity.Partition, agentId, etag, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Gone already, or a newer job's report replaced it: not ours to remove.
+        }
+    }
+
     public static string Name(HealthState state) => state.ToString().ToLowerInvariant();
 
     private static AgentHealthEntity Fresh(string agentId, Guid jobId) => new() { RowKey = agentId, JobId = jobId };

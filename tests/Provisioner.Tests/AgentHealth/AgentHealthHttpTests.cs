@@ -207,11 +207,13 @@ public sealed class AgentHealthHttpTests : IAsyncLifetime
         // A running job whose index row is gone: the jobs table still says it runs, the sweeper cannot know.
         await _runner.Table("agenthealth").DeleteEntityAsync("agents", droppedAgent);
 
-        // An index row whose job was never in the jobs table: only a sweeper reading the index sees it.
+        // An index row whose job was never in the jobs table (its agent's row names it): only a sweeper reading the index sees it.
         var ghost = Runner.NewAgentId();
+        var ghostJob = Guid.NewGuid();
+        await _runner.Table("agents").AddEntityAsync(new TableEntity(ghost, "agent") { ["ActiveJobId"] = ghostJob, ["NewestJobId"] = ghostJob });
         await _runner.Table("agenthealth").AddEntityAsync(new TableEntity("agents", ghost)
         {
-            ["JobId"] = Guid.NewGuid(),
+            ["JobId"] = ghostJob,
             ["RunningAt"] = _time.GetUtcNow(),
         });
 
@@ -221,6 +223,22 @@ public sealed class AgentHealthHttpTests : IAsyncLifetime
         Assert.DoesNotContain(changes, c => c.AgentId == droppedAgent || c.JobId == dropped);
         Assert.All(changes, c => Assert.Equal(HealthState.Unreachable, c.To));
         Assert.Contains(changes, c => c.JobId == indexed);
+    }
+
+    [Fact]
+    public async Task Sweeper_JobSupersededByANewerJob_LeavesTheIndexWithoutAnEvent()
+    {
+        var sweeper = _runner.Services.GetRequiredService<AgentHealthSweeper>();
+        var (_, agent, key) = await RunningJobAsync();
+        await AssertStatusAsync(HttpStatusCode.NoContent, await ReportAsync(agent, key, Ok));
+        Assert.Single(await sweeper.SweepAsync(CancellationToken.None));
+
+        // A newer job of the agent: the old server's reports are refused from now on, and its silence is no alarm.
+        await _runner.NewJobAsync(agent);
+        _time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Empty(await sweeper.SweepAsync(CancellationToken.None));
+        Assert.Equal(0, await HealthRowsAsync(agent));
+        Assert.False((await _runner.Table("agenthealth").GetEntityIfExistsAsync<TableEntity>("agents", agent)).HasValue);
     }
 
     [Fact]
