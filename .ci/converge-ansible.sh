@@ -361,7 +361,8 @@ checks() {  # checks CONFIGURE_LOG
   # shellcheck disable=SC2016 # expanded on the machine
   check "the health reporter ran as the agent's user and backed off from the unreachable backend" \
     on_agent 'systemctl start agent-health.service; journalctl -u agent-health.service --no-pager | grep -q "next report in" && test "$(stat -c %U /var/lib/agent-health)" = agent'
-  check "no unit has failed" expect 0 on_agent 'systemctl list-units --state=failed --no-legend | wc -l'
+  # Names, not a count: a failure says which unit.
+  check "no unit has failed" expect "" on_agent "systemctl list-units --state=failed --no-legend --plain | awk '{print \$1}'"
 }
 
 # --- full mode -----------------------------------------------------------------------------------
