@@ -215,6 +215,10 @@ export ANSIBLE_SSH_CONTROL_PATH_DIR="$work/cp"
 ssh-keygen -q -t ed25519 -N "" -C converge-operator -f "$work/operator" >/dev/null
 ADMIN_SSH_KEYS="$(cat "$work/operator.pub")"
 export ADMIN_SSH_KEYS
+# The claim's agent key, where callback.sh leaves it (0600), and a backend address that nobody
+# answers: the health reporter must back off quietly (no failed unit) while it is unreachable.
+export AGENT_KEY_FILE="$work/agent-key" CALLBACK_URL=http://127.0.0.1:9/api/webhooks/github
+(umask 077 && printf 'ak1_%s_%s' "$(openssl rand -hex 16)" "$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=')" >"$AGENT_KEY_FILE")
 # The one variable the workflows never set: no cloud-init datasource here (docs/converge.md).
 skips=(-e provision_cloud_init=false)
 
@@ -348,7 +352,17 @@ checks() {  # checks CONFIGURE_LOG
     expect $'/opt/agent root:root 755\n/opt/agent/bin root:root 755\n/opt/agent/bin/agent root:root 755\n/etc/agent root:agent 750\n/etc/agent/agent.env root:root 600\n/var/lib/agent agent:agent 750\n/etc/systemd/system/agent.service root:root 644\n/etc/ssh/sshd_config.d/10-provisioner.conf root:root 644\n/etc/apt/apt.conf.d/20auto-upgrades root:root 644' \
     on_agent 'stat -c "%n %U:%G %a" /opt/agent /opt/agent/bin /opt/agent/bin/agent /etc/agent /etc/agent/agent.env /var/lib/agent /etc/systemd/system/agent.service /etc/ssh/sshd_config.d/10-provisioner.conf /etc/apt/apt.conf.d/20auto-upgrades'
   check "the agent's user has no login shell" expect /usr/sbin/nologin on_agent 'getent passwd agent | cut -d: -f7'
-  check "no unit has failed" expect 0 on_agent 'systemctl list-units --state=failed --no-legend | wc -l'
+  check "the agent key is the agent's user's only, in a directory only it and root enter" \
+    expect $'/etc/agent-health root:agent 750\n/etc/agent-health/agent-key agent:agent 400' \
+    on_agent 'stat -c "%n %U:%G %a" /etc/agent-health /etc/agent-health/agent-key'
+  check "the agent key on the server is the claim's" on_agent "test \"\$(cat /etc/agent-health/agent-key)\" = '$(cat "$AGENT_KEY_FILE")'"
+  check "the health reporter's timer is active and enabled" \
+    expect $'active\nenabled' on_agent 'systemctl is-active agent-health.timer; systemctl is-enabled agent-health.timer'
+  # shellcheck disable=SC2016 # expanded on the machine
+  check "the health reporter ran as the agent's user and backed off from the unreachable backend" \
+    on_agent 'systemctl start agent-health.service; journalctl -u agent-health.service --no-pager | grep -q "next report in" && test "$(stat -c %U /var/lib/agent-health)" = agent'
+  # Names, not a count: a failure says which unit.
+  check "no unit has failed" expect "" on_agent "systemctl list-units --state=failed --no-legend --plain | awk '{print \$1}'"
 }
 
 # --- full mode -----------------------------------------------------------------------------------
@@ -412,6 +426,8 @@ check "the sealed image has an empty machine id" test ! -s "$copy/etc/machine-id
 check "the sealed image has no package cache" bash -c "! ls '$copy'/var/cache/apt/archives/*.deb >/dev/null 2>&1"
 check "the sealed image has the agent installed but not configured" \
   bash -c "test -x '$copy/opt/agent/bin/agent' && test -f '$copy/etc/systemd/system/agent.service' && test ! -e '$copy/etc/agent/agent.env'"
+check "the sealed image carries the health reporter, without a key and not enabled" \
+  bash -c "test -x '$copy/usr/local/lib/agent-health/agent-health-report.py' && test -f '$copy/etc/systemd/system/agent-health.timer' && test ! -e '$copy/etc/agent-health/agent-key' && test ! -e '$copy/etc/systemd/system/timers.target.wants/agent-health.timer'"
 
 say "snapshot mode: a server from the image"
 new_run converge-snapshot agent-converge

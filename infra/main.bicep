@@ -31,6 +31,16 @@ param githubCallbackSecret string
 param githubCallbackSecretPrevious string = ''
 
 @secure()
+@minLength(16)
+@description('AGENT_KEY_SECRET: the secret each agent\'s health-report key is derived from (whsec_ followed by base64 of 32 random bytes, e.g. whsec_$(openssl rand -base64 32)); changing it revokes every agent key. Stored in Key Vault.')
+param agentKeySecret string
+
+@description('HEALTH_SILENCE_MINUTES: minutes without a health report after which a running agent is shown unreachable.')
+@minValue(1)
+@maxValue(1440)
+param healthSilenceMinutes int = 5
+
+@secure()
 @description('GITHUB_TOKEN: a token with Actions read and write on the workflow\'s repository. Empty: jobs run the simulated workflow. Stored in Key Vault.')
 param githubToken string = ''
 
@@ -136,7 +146,7 @@ module storage 'modules/storage.bicep' = {
     name: names.storage
     deploymentContainerName: deploymentContainerName
     // The names in functions/Provisioner.Functions/Storage/StorageNames.cs.
-    tableNames: ['jobs', 'agents', 'idempotency', 'inflight', 'notifydeadletters']
+    tableNames: ['jobs', 'agents', 'idempotency', 'inflight', 'notifydeadletters', 'agenthealth']
     queueNames: ['provisioning-jobs', 'provisioning-jobs-poison', 'notifications', 'notifications-poison']
   }
 }
@@ -152,6 +162,7 @@ module keyVault 'modules/keyvault.bicep' = {
     previousCallbackSecret: githubCallbackSecretPrevious
     githubToken: githubToken
     notifySecret: notifySecret
+    agentKeySecret: agentKeySecret
   }
 }
 
@@ -195,6 +206,8 @@ module functionApp 'modules/functionapp.bicep' = {
     callbackSecretUri: keyVault.outputs.callbackSecretUri
     previousCallbackSecretUri: keyVault.outputs.previousCallbackSecretUri
     githubTokenUri: keyVault.outputs.githubTokenUri
+    agentKeySecretUri: keyVault.outputs.agentKeySecretUri
+    healthSilenceMinutes: healthSilenceMinutes
     allowedOrigin: staticWebApp.outputs.origin
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

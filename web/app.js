@@ -1,6 +1,8 @@
 // The status page: creates a job or follows one, polling the status endpoint politely
 // (one request in flight, If-None-Match, Retry-After, back-off when the API is away).
 
+import { HEALTH_POLL_SECONDS, healthText, keepPolling, renderHealth, tickHealth } from './health.js';
+
 const DEFAULT_POLL_SECONDS = 2;
 const MAX_BACKOFF_SECONDS = 30;
 const TERMINAL = new Set(['running', 'failed']);
@@ -49,7 +51,7 @@ function localTime(iso) {
   return iso ? new Date(iso).toLocaleString() : '';
 }
 
-/** Polls one status URL until the job is running or failed. */
+/** Polls one status URL until the job failed, or is running with no health to follow. */
 class Poller {
   constructor(url, handlers) {
     this.url = url;
@@ -86,8 +88,8 @@ class Poller {
         this.etag = response.headers.get('ETag');
         const document = await response.json();
         this.handlers.onDocument(document);
-        if (TERMINAL.has(document.status)) this.stop();
-        delaySeconds = retryAfter ?? DEFAULT_POLL_SECONDS;
+        if (!keepPolling(document)) this.stop();
+        delaySeconds = retryAfter ?? (document.status === 'running' ? HEALTH_POLL_SECONDS : DEFAULT_POLL_SECONDS);
       } else if (response.status >= 500 || response.status === 429) {
         throw Object.assign(new Error(`the API answered ${response.status}`), { retryAfter });
       } else {
@@ -136,6 +138,7 @@ class JobView {
     this.renderSteps(document);
     this.renderServer(document.server);
     this.renderRunLink(document.workflow_run_url);
+    renderHealth(document.health);
     this.tick();
     this.announce(document);
   }
@@ -205,6 +208,7 @@ class JobView {
     if (active && active.dataset.started) {
       active.textContent = duration(since(active.dataset.started));
     }
+    tickHealth(document.health);
   }
 
   /** Tells screen readers what changed: the step now in progress, or how it ended. */
@@ -212,7 +216,8 @@ class JobView {
     const active = document.steps.find((s) => s.state === 'active');
     const failed = document.steps.find((s) => s.state === 'error');
     let message;
-    if (document.status === 'running') message = `Provisioning complete: agent ${document.agent_id} is running.`;
+    if (document.status === 'running' && document.health && document.health.state !== 'unknown') message = `Agent ${document.agent_id} is running. Health: ${healthText(document.health)}.`;
+    else if (document.status === 'running') message = `Provisioning complete: agent ${document.agent_id} is running.`;
     else if (document.status === 'failed') message = `Provisioning failed at ${failed?.label ?? 'an unknown step'}: ${document.error?.message ?? ''}`;
     else if (active) message = `${active.label} in progress.`;
     if (message && message !== this.announced) {

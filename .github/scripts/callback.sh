@@ -29,6 +29,7 @@
 #   CALLBACK_TIMEOUT_SECONDS   time limit of one attempt (default 20)
 #   TRACEPARENT      the traceparent input: sent back as the traceparent header, so the
 #                    callbacks join the job's trace (ignored unless it is a W3C traceparent)
+#   AGENT_KEY_FILE   where the claim keeps the agent_key its answer carries (mode 0600); see keep_agent_key
 #
 # Exit status: 0 delivered (2xx); 3 refused with 409 (another run holds the job, or the job
 # already ended: the run must stop); 1 not delivered; 2 wrong usage. The claim and the final
@@ -206,6 +207,34 @@ backoff() {
     'BEGIN { d = base * 2 ^ (n - 1); if (d > cap) d = cap; printf "%.3f", d / 2 + d / 2 * r / 32767 }'
 }
 
+# The claim's answer carries the job's agent key: the server's own credential for its health
+# reports (docs/agent-health.md). It is masked in the run's log before anything else happens and
+# written, never printed, to AGENT_KEY_FILE (0600), where the configure step's Ansible reads it.
+keep_agent_key() {  # keep_agent_key ANSWER_FILE
+  local key
+  key="$(jq -r 'if type == "object" then .agent_key // empty else empty end' "$1" 2>/dev/null)" || key=""
+  if [ -z "$key" ]; then
+    log "the claim's answer carries no agent_key: the agent will not report its health"
+    return 0
+  fi
+  if [ "${GITHUB_ACTIONS:-}" = true ]; then
+    echo "::add-mask::$key"
+  fi
+  if ! [[ "$key" =~ ^[A-Za-z0-9_-]{1,200}$ ]]; then
+    log "the claim's agent_key is not shaped like a key; not kept"
+    return 0
+  fi
+  if [ -n "${AGENT_KEY_FILE:-}" ]; then
+    (
+      umask 077
+      rm -f "$AGENT_KEY_FILE.tmp"
+      printf '%s' "$key" >"$AGENT_KEY_FILE.tmp"
+      mv -f "$AGENT_KEY_FILE.tmp" "$AGENT_KEY_FILE"
+    )
+    log "the agent key is kept in AGENT_KEY_FILE for the configure step"
+  fi
+}
+
 give_up() {
   if [ "$fatal" = true ]; then
     exit "$1"
@@ -237,6 +266,9 @@ for ((attempt = 1; ; attempt++)); do
   case "$code" in
     2??)
       log "$kind delivered for job $JOB_ID ($code)"
+      if [ "$kind" = claim ]; then
+        keep_agent_key "$work/answer"
+      fi
       exit 0
       ;;
     409)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Octokit;
 using Polly;
+using Provisioner.Functions.AgentHealth;
 using Provisioner.Functions.Configuration;
 using Provisioner.Functions.CreateJob;
 using Provisioner.Functions.Dispatch;
@@ -56,6 +57,7 @@ public static class ProvisionerServiceCollectionExtensions
 
         AddNotifications(services, configuration);
         services.AddProvisionerTelemetry(configuration);
+        services.AddAgentHealth(configuration);
         return services;
     }
 
@@ -64,6 +66,9 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSettings<NotifyOptions, NotifyOptionsValidator>(configuration);
         services.AddSingleton<NotificationOutbox>();
         services.AddSingleton<NotificationDelivery>();
+
+        // Registered before AddAgentHealth, whose no-op default is only a TryAdd.
+        services.AddSingleton<AgentHealth.IAgentHealthEvents, AgentHealthNotifications>();
 
         // No redirects: a signed event goes to the configured URL only. No request logging: the URL may carry a token.
         services.AddHttpClient(NotificationDelivery.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)

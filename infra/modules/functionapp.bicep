@@ -73,6 +73,11 @@ param notifyUrl string = ''
 
 @description('Key Vault secret URI of NOTIFY_SECRET; empty leaves the setting empty.')
 param notifySecretUri string = ''
+@description('Key Vault secret URI of AGENT_KEY_SECRET.')
+param agentKeySecretUri string
+
+@description('HEALTH_SILENCE_MINUTES.')
+param healthSilenceMinutes int
 
 @description('Most instances the app may scale out to.')
 @minValue(1)
@@ -180,6 +185,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     JOB_MAX_MINUTES: string(jobMaxMinutes)
     NOTIFY_URL: notifyUrl
     NOTIFY_SECRET: empty(notifySecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${notifySecretUri})'
+    AGENT_KEY_SECRET: '@Microsoft.KeyVault(SecretUri=${agentKeySecretUri})'
+    HEALTH_SILENCE_MINUTES: string(healthSilenceMinutes)
   }
 }
 

@@ -30,6 +30,8 @@ param githubToken string
 @secure()
 @description('Value of NOTIFY_SECRET; empty stores nothing (no notifications).')
 param notifySecret string = ''
+@description('Value of AGENT_KEY_SECRET.')
+param agentKeySecret string
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -85,6 +87,15 @@ resource notifySecretEntry 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (
   }
 }
 
+resource agentKeySecretEntry 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'agent-key-secret'
+  properties: {
+    value: agentKeySecret
+    contentType: 'text/plain'
+  }
+}
+
 output name string = vault.name
 output id string = vault.id
 // Secret URIs name a secret; they grant nothing without a role on the vault.
@@ -92,3 +103,4 @@ output callbackSecretUri string = callbackSecretEntry.properties.secretUriWithVe
 output previousCallbackSecretUri string = previousCallbackSecretEntry.?properties.secretUriWithVersion ?? ''
 output githubTokenUri string = githubTokenEntry.?properties.secretUriWithVersion ?? ''
 output notifySecretUri string = notifySecretEntry.?properties.secretUriWithVersion ?? ''
+output agentKeySecretUri string = agentKeySecretEntry.properties.secretUriWithVersion

@@ -1,3 +1,4 @@
+using Provisioner.Functions.AgentHealth;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -185,15 +186,22 @@ public sealed partial class NotificationOutbox(
         return replayed;
     }
 
-    public static string Body(string type, Job job, DateTimeOffset at) =>
-        JsonSerializer.Serialize(new EventBody(type, at, StatusDocument.From(job)), Json.Options);
+    public static string Body(string type, Job job, DateTimeOffset at, HealthView? health = null) =>
+        JsonSerializer.Serialize(new EventBody(type, at, StatusDocument.From(job, health)), Json.Options);
 
     internal IAsyncEnumerable<OutboxEntity> Outbox(Guid jobId, CancellationToken cancellationToken) =>
         storage.Jobs.QueryAsync<OutboxEntity>(
             TableClient.CreateQueryFilter($"PartitionKey eq {JobEntity.Key(jobId)} and RowKey ge {OutboxEntity.RowPrefix} and RowKey lt {OutboxEntity.RowEnd}"),
             cancellationToken: cancellationToken);
 
-    private async Task<bool> PublishAsync(string type, Job job, string? key, CancellationToken cancellationToken)
+    /// <summary>
+    /// As <see cref="PublishAsync(string, Guid, string?, CancellationToken)"/> for a job already read,
+    /// with the agent's health in the document (<c>agent.unhealthy</c>, <c>agent.recovered</c>).
+    /// </summary>
+    public Task<bool> PublishAsync(string type, Job job, string? key, HealthView? health, CancellationToken cancellationToken) =>
+        Enabled ? PublishAsync(type, job, key, cancellationToken, health) : Task.FromResult(false);
+
+    private async Task<bool> PublishAsync(string type, Job job, string? key, CancellationToken cancellationToken, HealthView? health = null)
     {
         var now = time.GetUtcNow();
         if (job.IsTerminal)
@@ -203,7 +211,7 @@ public sealed partial class NotificationOutbox(
             await inFlight.WatchAsync(job.JobId, now, cancellationToken);
         }
 
-        var row = OutboxEntity.Create(job.JobId, type, key, Body(type, job, now), now);
+        var row = OutboxEntity.Create(job.JobId, type, key, Body(type, job, now, health), now);
         try
         {
             await storage.Jobs.AddEntityAsync(row, cancellationToken);

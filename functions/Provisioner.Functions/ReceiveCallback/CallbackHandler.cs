@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Provisioner.Functions.AgentHealth;
 using Provisioner.Functions.Dispatch;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Jobs;
@@ -18,12 +19,11 @@ public sealed partial class CallbackHandler(
     CallbackSignatureVerifier verifier,
     JobStore store,
     IOptions<DispatchOptions> dispatch,
+    ClaimFollowUp followUp,
     TimeProvider time,
     ILogger<CallbackHandler> logger)
 {
     public const int MaxBodyBytes = 64 * 1024;
-
-    private static readonly IResult Received = TypedResults.Json(new Dictionary<string, bool> { ["received"] = true });
 
     public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -77,10 +77,10 @@ public sealed partial class CallbackHandler(
                 return Problems.Conflict(refused.Reason + ".", new Dictionary<string, object?> { ["job_id"] = callback.JobId });
             case RecordResult.Duplicate:
                 LogDuplicate(logger, callback.JobId, record.Kind);
-                return Received;
+                return await followUp.AcknowledgeAsync(callback, null, cancellationToken);
             case RecordResult.Recorded recorded:
                 LogRecorded(logger, callback.JobId, record.Kind, recorded.Changed, recorded.Job.Status);
-                return Received;
+                return await followUp.AcknowledgeAsync(callback, recorded.Job, cancellationToken);
             default:
                 throw new InvalidOperationException("unknown record result");
         }

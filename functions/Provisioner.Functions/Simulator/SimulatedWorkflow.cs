@@ -67,7 +67,8 @@ public sealed partial class SimulatedWorkflow(
         var failAt = options.Value.FailAt?.Trim().ToLowerInvariant();
         try
         {
-            if (!await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", workflow_run_id = runId }, cancellationToken))
+            string? agentKey = null;
+            if (!await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", workflow_run_id = runId }, cancellationToken, answer => agentKey = AgentKeyOf(answer)))
             {
                 return;
             }
@@ -96,6 +97,10 @@ public sealed partial class SimulatedWorkflow(
             var host = (inputs.JobId.GetHashCode() & 0x7f) + 10;
             await SendAsync(inputs, new { job_id = inputs.JobId, status = "running", server_id = "sim-" + runId[4..], server_ip = $"203.0.113.{host}", tailscale_ip = $"100.64.0.{host}", used_snapshot = false }, cancellationToken);
             LogFinished(logger, inputs.JobId, runId);
+            if (agentKey is not null)
+            {
+                await new SimulatedAgent(_http, time, logger).ReportAsync(inputs, agentKey, options.Value.Health, options.Value.HealthInterval, cancellationToken);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -118,7 +123,7 @@ public sealed partial class SimulatedWorkflow(
     private Task PauseAsync(CancellationToken cancellationToken) => Task.Delay(options.Value.StepDelay, time, cancellationToken);
 
     /// <summary>Sends one signed callback; false when the backend refused the run (409), which ends it.</summary>
-    private async Task<bool> SendAsync(WorkflowInputs inputs, object payload, CancellationToken cancellationToken)
+    private async Task<bool> SendAsync(WorkflowInputs inputs, object payload, CancellationToken cancellationToken, Action<byte[]>? onAnswer = null)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(payload);
         var webhookId = "msg_" + Guid.NewGuid().ToString("N");
@@ -146,6 +151,11 @@ public sealed partial class SimulatedWorkflow(
                     return false;
                 }
 
+                if (response.IsSuccessStatusCode && onAnswer is not null)
+                {
+                    onAnswer(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+                }
+
                 if (response.IsSuccessStatusCode || (int)response.StatusCode < 500 || attempt >= 5)
                 {
                     if (!response.IsSuccessStatusCode)
@@ -168,6 +178,19 @@ public sealed partial class SimulatedWorkflow(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: simulated callback attempt {Attempt} got no answer; trying again")]
     private static partial void LogCallbackRetry(ILogger logger, Guid jobId, int attempt, Exception exception);
+    /// <summary>The agent_key of a claim's answer, as the workflow's callback.sh reads it; null when there is none.</summary>
+    private static string? AgentKeyOf(byte[] answer)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(answer);
+            return document.RootElement.TryGetProperty("agent_key", out var key) && key.ValueKind == JsonValueKind.String ? key.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: simulated workflow run {RunId} started (fails at: {FailAt})")]
     private static partial void LogStarted(ILogger logger, Guid jobId, string runId, string failAt);

@@ -7,6 +7,7 @@ public sealed class SimulatorOptions
 {
     public const string StepDelaySetting = "SIMULATOR_STEP_DELAY_MS";
     public const string FailAtSetting = "SIMULATOR_FAIL_AT";
+    public const string HealthSetting = "SIMULATOR_HEALTH";
 
     /// <summary>The pause between two callbacks in milliseconds; the default walks a job to Running in about six seconds.</summary>
     [ConfigurationKeyName(StepDelaySetting)]
@@ -19,4 +20,11 @@ public sealed class SimulatorOptions
     public string? FailAt { get; set; }
 
     public bool Fails => !string.IsNullOrWhiteSpace(FailAt);
+
+    /// <summary>What the simulated agent reports once running: <c>ok</c> (the default), <c>degraded</c>, or <c>silent</c> (no reports: it becomes unreachable).</summary>
+    [ConfigurationKeyName(HealthSetting)]
+    public string? Health { get; set; }
+
+    /// <summary>How often the simulated agent reports: just over the backend's 10-second floor, so the page moves quickly (the real agent reports every 60 s).</summary>
+    public TimeSpan HealthInterval { get; } = TimeSpan.FromSeconds(12);
 }

@@ -19,6 +19,11 @@ public sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOption
             failures.Add($"{SimulatorOptions.FailAtSetting} must be empty, provision, install or configure, not \"{options.FailAt}\".");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.Health) && options.Health is not ("ok" or "degraded" or "silent"))
+        {
+            failures.Add($"{SimulatorOptions.HealthSetting} must be empty, ok, degraded or silent, not \"{options.Health}\".");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

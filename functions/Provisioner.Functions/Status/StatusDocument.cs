@@ -1,3 +1,4 @@
+using Provisioner.Functions.AgentHealth;
 using Provisioner.Functions.Jobs;
 
 namespace Provisioner.Functions.Status;
@@ -16,7 +17,8 @@ public sealed record StatusDocument(
     string? WorkflowRunUrl,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? LastHeartbeatAt)
+    DateTimeOffset? LastHeartbeatAt,
+    HealthView? Health = null)
 {
     public sealed record ServerView(string? Id, string? Ip, string? TailscaleIp);
 
@@ -25,7 +27,9 @@ public sealed record StatusDocument(
     /// <param name="Reason">Why, as a code (<see cref="FailureReasons"/>); null for a backend failure stored before reasons were kept.</param>
     public sealed record ErrorView(string Message, string FailedStep, string StepId, string? Reason);
 
-    public static StatusDocument From(Job job)
+    /// <param name="job">The job.</param>
+    /// <param name="health">The agent's health while the job is running (docs/agent-health.md); null otherwise.</param>
+    public static StatusDocument From(Job job, HealthView? health = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         var failure = job.Failure;
@@ -43,6 +47,7 @@ public sealed record StatusDocument(
             job.WorkflowRunUrl,
             job.CreatedAt,
             job.UpdatedAt,
-            job.LastHeartbeatAt);
+            job.LastHeartbeatAt,
+            health);
     }
 }

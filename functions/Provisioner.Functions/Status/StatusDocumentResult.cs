@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using Provisioner.Functions.AgentHealth;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Jobs;
 
@@ -17,15 +18,20 @@ public sealed class StatusDocumentResult : IResult
     /// <summary>How often a page should poll a job in flight; the simulated workflow moves every second or two.</summary>
     public const int PollSeconds = 2;
 
+    /// <summary>How often a page should poll a running job, for its agent's health; agents report once a minute.</summary>
+    public const int HealthPollSeconds = 15;
+
     private readonly byte[] _body;
     private readonly int _statusCode;
     private readonly bool _terminal;
+    private readonly bool _watchHealth;
     private readonly string? _location;
 
-    public StatusDocumentResult(Job job, int statusCode = StatusCodes.Status200OK, string? location = null)
+    public StatusDocumentResult(Job job, int statusCode = StatusCodes.Status200OK, string? location = null, HealthView? health = null)
     {
         ArgumentNullException.ThrowIfNull(job);
-        _body = JsonSerializer.SerializeToUtf8Bytes(StatusDocument.From(job), Json.Options);
+        _body = JsonSerializer.SerializeToUtf8Bytes(StatusDocument.From(job, health), Json.Options);
+        _watchHealth = health is not null;
         _statusCode = statusCode;
         _terminal = job.IsTerminal;
         _location = location;
@@ -47,6 +53,10 @@ public sealed class StatusDocumentResult : IResult
         if (!_terminal)
         {
             response.Headers.RetryAfter = PollSeconds.ToString(CultureInfo.InvariantCulture);
+        }
+        else if (_watchHealth)
+        {
+            response.Headers.RetryAfter = HealthPollSeconds.ToString(CultureInfo.InvariantCulture);
         }
 
         if (_location is not null)

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Provisioner.Functions.AgentHealth;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Storage;
@@ -6,7 +7,7 @@ using Provisioner.Functions.Storage;
 namespace Provisioner.Functions.Status;
 
 /// <summary>Serves status documents: by job id, or for an agent's newest job.</summary>
-public sealed class StatusHandler(JobStore jobs, AgentStore agents)
+public sealed class StatusHandler(JobStore jobs, AgentStore agents, AgentHealthReader health)
 {
     public async Task<IResult> ForJobAsync(string jobId, CancellationToken cancellationToken)
     {
@@ -18,7 +19,7 @@ public sealed class StatusHandler(JobStore jobs, AgentStore agents)
         var job = await jobs.FindAsync(id, cancellationToken);
         return job is null
             ? Problems.NotFound($"There is no job {id}.")
-            : new StatusDocumentResult(job);
+            : new StatusDocumentResult(job, health: await health.ForAsync(job, cancellationToken));
     }
 
     public async Task<IResult> ForAgentAsync(string agentId, CancellationToken cancellationToken)
@@ -32,7 +33,7 @@ public sealed class StatusHandler(JobStore jobs, AgentStore agents)
         var job = newest is { } id ? await jobs.FindAsync(id, cancellationToken) : null;
         return job is null
             ? Problems.NotFound($"Agent {agentId} has no provisioning job. Create one with POST /api/jobs.")
-            : new StatusDocumentResult(job);
+            : new StatusDocumentResult(job, health: await health.ForAsync(job, cancellationToken));
     }
 
     private static string Quote(string value) => "\"" + (value.Length > 80 ? value[..80] + "…" : value) + "\"";

@@ -28,6 +28,7 @@ public sealed class StorageClients
         Agents = tables.GetTableClient(StorageNames.AgentsTable);
         Idempotency = tables.GetTableClient(StorageNames.IdempotencyTable);
         InFlight = tables.GetTableClient(StorageNames.InFlightTable);
+        AgentHealth = tables.GetTableClient(StorageNames.AgentHealthTable);
         DispatchQueue = queues.GetQueueClient(StorageNames.DispatchQueue);
         DispatchPoisonQueue = queues.GetQueueClient(StorageNames.DispatchPoisonQueue);
         NotifyDeadLetters = tables.GetTableClient(StorageNames.NotifyDeadLettersTable);
@@ -39,6 +40,7 @@ public sealed class StorageClients
     public TableClient Agents { get; }
     public TableClient Idempotency { get; }
     public TableClient InFlight { get; }
+    public TableClient AgentHealth { get; }
     public QueueClient DispatchQueue { get; }
     public QueueClient DispatchPoisonQueue { get; }
     public TableClient NotifyDeadLetters { get; }

@@ -14,6 +14,9 @@ public static class StorageNames
     /// <summary>The jobs the time-out timer watches (see <see cref="InFlightEntity"/>).</summary>
     public const string InFlightTable = "inflight";
 
+    /// <summary>The running agents and their last health reports (see <see cref="AgentHealthEntity"/>).</summary>
+    public const string AgentHealthTable = "agenthealth";
+
     public const string DispatchQueue = "provisioning-jobs";
     public const string DispatchPoisonQueue = DispatchQueue + "-poison";
 

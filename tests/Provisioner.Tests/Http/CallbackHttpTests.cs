@@ -45,7 +45,9 @@ public sealed class CallbackHttpTests(Azurite azurite) : IAsyncLifetime
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
-        Assert.Equal("{\"received\":true}", text);
+
+        // A claim's answer also carries the job's agent key (docs/agent-health.md).
+        Assert.Matches("""^\{"received":true(,"agent_key":"ak1_[0-9a-f]{32}_[A-Za-z0-9_-]{43}")?\}$""", text);
     }
 
     [Fact]
@@ -91,8 +93,9 @@ public sealed class CallbackHttpTests(Azurite azurite) : IAsyncLifetime
         });
         Assert.Equal(6, await CallbackRowsAsync(job));
 
+        // Running: no longer in flight, but polled slowly for the agent's health.
         var (response, _) = await _runner.GetJobAsync(job);
-        Assert.Empty(response.Headers.RetryAfter?.ToString() ?? "");
+        Assert.Equal(TimeSpan.FromSeconds(Provisioner.Functions.Status.StatusDocumentResult.HealthPollSeconds), response.Headers.RetryAfter?.Delta);
     }
 
     [Fact]

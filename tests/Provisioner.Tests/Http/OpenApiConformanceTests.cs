@@ -113,6 +113,30 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/health", "/api/health")).StatusCode);
     }
 
+    [Fact]
+    public async Task AgentHealth_EveryAnswer_MatchesTheDocument()
+    {
+        var agent = Runner.NewAgentId();
+        var job = await _runner.NewJobAsync(agent);
+        var claim = await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"workflow_run_id\":\"601\"}}");
+        var key = (await Runner.ReadJsonAsync(claim)).GetProperty("agent_key").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"running\",\"server_id\":\"6\",\"server_ip\":\"203.0.113.6\",\"tailscale_ip\":\"100.64.0.6\"}}")).StatusCode);
+        Assert.Equal("unknown", (await Runner.ReadJsonAsync(await SendAsync(HttpMethod.Get, $"/api/jobs/{job}", "/api/jobs/{jobId}"))).GetProperty("health").GetProperty("state").GetString());
+
+        const string Template = "/api/agents/{agentId}/health";
+        Task<HttpResponseMessage> ReportAsync(string body, string bearer) =>
+            SendAsync(HttpMethod.Post, $"/api/agents/{agent}/health", Template, new StringContent(body, Encoding.UTF8, "application/json"), ("Authorization", "Bearer " + bearer));
+        const string Report = "{\"status\":\"ok\",\"checks\":{\"disk\":{\"status\":\"ok\",\"message\":\"64% free\"}},\"version\":\"1\"}";
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ReportAsync(Report, key[..37] + new string('A', 43))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ReportAsync("{\"status\":\"fine\",\"checks\":{}}", key)).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await ReportAsync("{\"pad\":\"" + new string('x', 17 * 1024) + "\"}", key)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ReportAsync(Report, key)).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await ReportAsync(Report, key)).StatusCode);
+
+        var running = await SendAsync(HttpMethod.Get, $"/api/agents/{agent}/provisioning", "/api/agents/{agentId}/provisioning");
+        Assert.Equal("healthy", (await Runner.ReadJsonAsync(running)).GetProperty("health").GetProperty("state").GetString());
+    }
+
     private Task<HttpResponseMessage> CallbackAsync(string body)
     {
         var bytes = Encoding.UTF8.GetBytes(body);

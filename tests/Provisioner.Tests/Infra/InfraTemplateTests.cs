@@ -91,7 +91,7 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
 
         var parameters = infra.Module("storage").Parameters;
         Assert.Equal(
-            new[] { StorageNames.JobsTable, StorageNames.AgentsTable, StorageNames.IdempotencyTable, StorageNames.InFlightTable, StorageNames.NotifyDeadLettersTable }.Order(),
+            new[] { StorageNames.JobsTable, StorageNames.AgentsTable, StorageNames.IdempotencyTable, StorageNames.InFlightTable, StorageNames.NotifyDeadLettersTable, StorageNames.AgentHealthTable }.Order(),
             parameters.GetProperty("tableNames").GetProperty("value").EnumerateArray().Select(n => n.GetString()).Order());
         Assert.Equal(
             new[] { StorageNames.DispatchQueue, StorageNames.DispatchPoisonQueue, StorageNames.NotifyQueue, StorageNames.NotifyPoisonQueue }.Order(),
@@ -171,6 +171,7 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
     [InlineData("GITHUB_CALLBACK_SECRET_PREVIOUS", "previousCallbackSecretUri", "github-callback-secret-previous")]
     [InlineData("GITHUB_TOKEN", "githubTokenUri", "github-token")]
     [InlineData("NOTIFY_SECRET", "notifySecretUri", "notify-secret")]
+    [InlineData("AGENT_KEY_SECRET", "agentKeySecretUri", "agent-key-secret")]
     public void Secrets_ReachTheApp_AsKeyVaultReferences(string setting, string uriParameter, string secretName)
     {
         Assert.Contains($"format('{KeyVaultReference}{{0}})', parameters('{uriParameter}'))", Setting(setting), StringComparison.Ordinal);
@@ -187,6 +188,7 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
     [InlineData("githubCallbackSecretPrevious")]
     [InlineData("githubToken")]
     [InlineData("notifySecret")]
+    [InlineData("agentKeySecret")]
     public void SecretParameters_AreSecure_AndGoToKeyVaultOnly(string parameter)
     {
         Assert.Equal("securestring", infra.Main.GetProperty("parameters").GetProperty(parameter).GetProperty("type").GetString());

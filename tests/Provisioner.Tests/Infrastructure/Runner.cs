@@ -56,6 +56,7 @@ public sealed class Runner : IAsyncDisposable
         ["AzureWebJobs.FailStuckJobs.Disabled"] = "true",
         ["AzureWebJobs.DeliverNotification.Disabled"] = "true",
         ["AzureWebJobs.DeadLetterPoisonedNotification.Disabled"] = "true",
+        ["AzureWebJobs.SweepAgentHealth.Disabled"] = "true",
     };
 
     private static string? ExternalBaseUrl => Environment.GetEnvironmentVariable(BaseUrlVariable) is { Length: > 0 } url ? url : null;

@@ -70,6 +70,59 @@ public sealed class SecurityTests(Azurite azurite)
         }
     }
 
+    [Fact]
+    public async Task Logs_NeverContainAnAgentKeyOrItsSecret()
+    {
+        const string AgentSecret = "whsec_QWdlbnRLZXlTZWNyZXRUaGF0TXVzdE5vdExlYWsxMjM0NTY=";
+        await using var runner = await Runner.StartAsync(azurite, new Dictionary<string, string?> { ["AGENT_KEY_SECRET"] = AgentSecret });
+        var agent = Runner.NewAgentId();
+        var job = await runner.NewJobAsync(agent);
+        var claim = $"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"workflow_run_id\":\"8\"}}";
+        var key = (await Runner.ReadJsonAsync(await runner.SendStandardAsync(claim))).GetProperty("agent_key").GetString()!;
+        Assert.Equal(key, (await Runner.ReadJsonAsync(await runner.SendStandardAsync(claim))).GetProperty("agent_key").GetString());
+        await runner.SendStandardAsync($"{{\"job_id\":\"{job}\",\"status\":\"running\",\"server_id\":\"1\",\"server_ip\":\"203.0.113.1\",\"tailscale_ip\":\"100.64.0.1\"}}");
+
+        var forged = key[..37] + new string('Q', 43);
+        async Task ReportAsync(string route, string bearer, string body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/agents/{route}/health") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.TryAddWithoutValidation("Authorization", bearer);
+            await runner.Client.SendAsync(request);
+        }
+
+        const string Report = "{\"status\":\"ok\",\"checks\":{\"service\":{\"status\":\"ok\"}}}";
+        await ReportAsync(agent, "Bearer " + key, Report);
+        await ReportAsync(agent, "Bearer " + key, Report); // too soon
+        await ReportAsync(agent, "Bearer " + key, "{\"status\":\"bad\"}");
+        await ReportAsync(agent, "Bearer " + forged, Report);
+        await ReportAsync(agent, key, Report); // no scheme
+        await ReportAsync(Runner.NewAgentId(), "Bearer " + key, Report);
+
+        var lines = runner.Logs.Lines.ToList();
+        Assert.Contains(lines, l => l.Contains("Health report for agent", StringComparison.Ordinal) && l.Contains("refused", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"Health report for job {job}", StringComparison.Ordinal));
+        foreach (var line in lines)
+        {
+            Assert.DoesNotContain(AgentSecret, line, StringComparison.Ordinal);
+            Assert.DoesNotContain(AgentSecret["whsec_".Length..], line, StringComparison.Ordinal);
+            Assert.DoesNotContain(key[37..], line, StringComparison.Ordinal);
+            Assert.DoesNotContain(forged[37..], line, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>An agent key is checked the way signatures are: made again and compared in constant time, never with an early-exit comparison.</summary>
+    [Fact]
+    public void AgentKeys_AreComparedInConstantTimeOnly()
+    {
+        var verify = typeof(Provisioner.Functions.AgentHealth.AgentKeys).GetMethod(nameof(Provisioner.Functions.AgentHealth.AgentKeys.Verify))!;
+        var calls = CalledMethods(verify).ToList();
+        Assert.Contains(calls, c => c.DeclaringType == typeof(CryptographicOperations) && c.Name == nameof(CryptographicOperations.FixedTimeEquals));
+        Assert.DoesNotContain(calls, c =>
+            (c.DeclaringType == typeof(string) && c.Name is "Equals" or "op_Equality" or "CompareOrdinal" or "Compare")
+            || (c.DeclaringType == typeof(MemoryExtensions) && c.Name is "SequenceEqual" or "SequenceCompareTo")
+            || (c.DeclaringType == typeof(Enumerable) && c.Name == "SequenceEqual"));
+    }
+
     /// <summary>
     /// Reads the verifier's compiled code: every comparison of MACs goes through
     /// <see cref="CryptographicOperations.FixedTimeEquals"/>, and nothing in it compares

@@ -150,7 +150,7 @@ public sealed class WorkflowOnARunnerTests
     [Fact]
     public async Task HealthCheck_StandInWhereAReleaseIsConfigured_Fails()
     {
-        var tasks = WorkflowYaml.Tasks(WorkflowYaml.Load("ansible", "roles", "agent_health", "tasks", "main.yml"));
+        var tasks = WorkflowYaml.Tasks(WorkflowYaml.Load("ansible", "roles", "agent_health", "tasks", "check.yml"));
         var assert = tasks.Single(t => t.ContainsKey("ansible.builtin.assert"))["ansible.builtin.assert"]!;
         var conditions = assert["that"]!.AsArray().Select(c => (string?)c).Where(c => c!.Contains("agent_health_release_sha256", StringComparison.Ordinal)).ToArray();
         Assert.NotEmpty(conditions);

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Provisioner.Functions.Storage;
+
+namespace Provisioner.Functions.AgentHealth;
+
+/// <summary>
+/// Notices state changes nobody reports (an agent going silent) by reading the index of running
+/// agents, one partition, and never the jobs table (a change costs one point read of the
+/// agent's row, to see whether a newer job took over). A change is recorded on the agent's row
+/// under the ETag it was read with, then handed to <see cref="IAgentHealthEvents"/>. The state
+/// the page shows does not wait for this: it is computed whenever it is read.
+/// </summary>
+public sealed partial class AgentHealthSweeper(
+    AgentHealthStore store,
+    AgentStore agents,
+    IAgentHealthEvents events,
+    IOptions<AgentHealthOptions> options,
+    TimeProvider time,
+    ILogger<AgentHealthSweeper> logger)
+{
+    /// <summary>Returns the changes recorded in this sweep.</summary>
+    public async Task<IReadOnlyList<AgentHealthChange>> SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var changes = new List<AgentHealthChange>();
+        await foreach (var (record, etag) in store.ListAsync(cancellationToken))
+        {
+            // Reports can come before the job is running; only a running job has a health to watch.
+            if (record.RunningAt is null)
+            {
+                continue;
+            }
+
+            var state = HealthProjection.StateOf(record.RunningAt, record.LastReportAt, record.LastReport?.Status, now, options.Value.Silence);
+            var was = record.RecordedState ?? HealthState.Unknown;
+            if (state == was)
+            {
+                continue;
+            }
+
+            // A change is where a job that has ended shows: a newer job of the agent took over (and
+            // revoked this one's key). Its row leaves the index instead of raising an alarm.
+            if (await agents.FindNewestJobIdAsync(record.AgentId, cancellationToken) != record.JobId)
+            {
+                await store.TryRemoveAsync(record.AgentId, etag, cancellationToken);
+                LogRemoved(logger, record.JobId, record.AgentId);
+                continue;
+            }
+
+            if (!await store.TryRecordStateAsync(record.AgentId, etag, state, cancellationToken))
+            {
+                continue;
+            }
+
+            var change = new AgentHealthChange(record.AgentId, record.JobId, was, state, now);
+            LogChanged(logger, record.JobId, record.AgentId, was, state);
+            await events.StateChangedAsync(change, cancellationToken);
+            changes.Add(change);
+        }
+
+        return changes;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} (agent {AgentId}): a newer job of the agent took over; its health is no longer watched")]
+    private static partial void LogRemoved(ILogger logger, Guid jobId, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} (agent {AgentId}): health {From} -> {To}")]
+    private static partial void LogChanged(ILogger logger, Guid jobId, string agentId, HealthState from, HealthState to);
+}

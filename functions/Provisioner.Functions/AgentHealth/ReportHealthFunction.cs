@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Provisioner.Functions.Http;
+
+namespace Provisioner.Functions.AgentHealth;
+
+public sealed class ReportHealthFunction(ReportHealthHandler handler, StorageGuard guard)
+{
+    [Function("ReportAgentHealth")]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "agents/{agentId}/health")] HttpRequest request,
+        string agentId,
+        CancellationToken cancellationToken) =>
+        guard.RunAsync(
+            "ReportAgentHealth",
+            () => handler.HandleAsync(request, agentId, cancellationToken),
+            "The health store cannot be reached right now; the report was not kept. Send the next one as usual.",
+            cancellationToken);
+}

@@ -1,0 +1,11 @@
+using Microsoft.Azure.Functions.Worker;
+
+namespace Provisioner.Functions.AgentHealth;
+
+public sealed class SweepAgentHealthFunction(AgentHealthSweeper sweeper)
+{
+    /// <summary>Every minute, like the time-out sweep: a silent agent is noticed within a minute of its silence limit.</summary>
+    [Function("SweepAgentHealth")]
+    public Task RunAsync([TimerTrigger("30 */1 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        sweeper.SweepAsync(cancellationToken);
+}
