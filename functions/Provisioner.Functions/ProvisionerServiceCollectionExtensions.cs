@@ -11,6 +11,7 @@ using Provisioner.Functions.Dispatch;
 using Provisioner.Functions.Health;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.ReceiveCallback;
+using Provisioner.Functions.Reconcile;
 using Provisioner.Functions.Simulator;
 using Provisioner.Functions.Status;
 using Provisioner.Functions.Storage;
@@ -51,6 +52,11 @@ public static class ProvisionerServiceCollectionExtensions
 
         services.AddSettings<TimeoutOptions, TimeoutOptionsValidator>(configuration);
         services.AddSingleton<TimeoutSweeper>();
+
+        // Reconciliation with GitHub (docs/reconcile.md); IWorkflowRuns exists only with a token (AddDispatch).
+        services.AddSettings<ReconcileOptions, ReconcileOptionsValidator>(configuration);
+        services.AddSingleton<ReconcileStateStore>();
+        services.AddSingleton<RunReconciler>();
         return services;
     }
 
@@ -85,5 +91,6 @@ public static class ProvisionerServiceCollectionExtensions
                 context.ServiceProvider.GetRequiredService<IOptions<DispatchOptions>>().Value,
                 context.ServiceProvider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IWorkflowDispatcher, GitHubWorkflowDispatcher>();
+        services.AddSingleton<IWorkflowRuns, GitHubRuns>();
     }
 }

@@ -16,14 +16,16 @@ public sealed record StatusDocument(
     string? WorkflowRunUrl,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? LastHeartbeatAt)
+    DateTimeOffset? LastHeartbeatAt,
+    string? WaitingFor = null)
 {
     public sealed record ServerView(string? Id, string? Ip, string? TailscaleIp);
 
     /// <param name="FailedStep">The step the workflow named (<c>failed_step</c>, else <c>step</c>), or the projected step id when it named none.</param>
     /// <param name="StepId">The projected step that shows the error.</param>
     /// <param name="Reason">Why, as a code (<see cref="FailureReasons"/>); null for a backend failure stored before reasons were kept.</param>
-    public sealed record ErrorView(string Message, string FailedStep, string StepId, string? Reason);
+    /// <param name="LogUrl">The failing GitHub Actions job's log, when GitHub told the backend (docs/reconcile.md); otherwise null.</param>
+    public sealed record ErrorView(string Message, string FailedStep, string StepId, string? Reason, string? LogUrl);
 
     public static StatusDocument From(Job job)
     {
@@ -38,11 +40,13 @@ public sealed record StatusDocument(
             StepProjection.CurrentStep(job),
             StepProjection.Project(job),
             job.Server is { IsEmpty: false } s ? new ServerView(s.Id, s.Ip, s.TailscaleIp) : null,
-            failure is null ? null : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code()),
+            failure is null ? null : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code(), failure.LogUrl),
             job.WorkflowRunId,
             job.WorkflowRunUrl,
             job.CreatedAt,
             job.UpdatedAt,
-            job.LastHeartbeatAt);
+            job.LastHeartbeatAt,
+            // Only while no run has reported: once one has, it has a runner.
+            job.IsTerminal || job.RunReported ? null : job.WaitingFor);
     }
 }

@@ -30,7 +30,11 @@ public static class Deadlines
             return null;
         }
 
-        var phase = job.DispatchedAt is { } dispatched && !job.RunReported
+        // GitHub saying the run is in progress (reconciliation) is a sign of life: the run has
+        // started, and its silence counts from the later of that and the last callback.
+        var phase = job.RunAliveAt is { } alive
+            ? (Reason: FailureReason.Silent, Due: (alive > job.UpdatedAt ? alive : job.UpdatedAt) + limits.Silence)
+            : job.DispatchedAt is { } dispatched && !job.RunReported
             ? (Reason: FailureReason.DispatchNotStarted, Due: dispatched + limits.DispatchStart)
             : (Reason: FailureReason.Silent, Due: job.UpdatedAt + limits.Silence);
         var total = (Reason: FailureReason.TooLong, Due: job.CreatedAt + limits.Total);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Provisioner.Functions.Jobs;
+using Provisioner.Functions.Reconcile;
 using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.TimeOuts;
@@ -11,12 +12,14 @@ namespace Provisioner.Functions.TimeOuts;
 /// the jobs in flight, not every job ever created. A job's last sign of life is its
 /// <c>updated_at</c>: creation, dispatch, and every callback or heartbeat that changed it.
 /// </summary>
-public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight, IOptions<TimeoutOptions> options, TimeProvider time, ILogger<TimeoutSweeper> logger)
+/// Before a deadline fails a job, and once it has been silent a while, GitHub is asked about
+/// its run (<see cref="RunReconciler"/>), whose answer may fail it sooner and with a better reason.
+public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight, IOptions<TimeoutOptions> options, TimeProvider time, ILogger<TimeoutSweeper> logger, RunReconciler reconciler)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
         var limits = options.Value.Limits;
-        int watched = 0, timedOut = 0, released = 0;
+        int watched = 0, timedOut = 0, released = 0, reconciled = 0, notModified = 0, failedByGitHub = 0;
         await foreach (var entry in inFlight.WatchedAsync(cancellationToken))
         {
             watched++;
@@ -32,6 +35,16 @@ public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight
                 }
 
                 continue;
+            }
+
+            if (reconciler.IsDue(job, now, limits))
+            {
+                var answer = await reconciler.ReconcileAsync(job, cancellationToken);
+                job = answer.Job;
+                reconciled += answer.Verdict == ReconcileVerdict.Skipped ? 0 : 1;
+                notModified += answer.NotModified ? 1 : 0;
+                failedByGitHub += answer.Verdict == ReconcileVerdict.Failed ? 1 : 0;
+                now = time.GetUtcNow();
             }
 
             if (Deadlines.Missed(job, now, limits) is not null)
@@ -55,7 +68,7 @@ public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight
             }
         }
 
-        return new SweepResult(watched, timedOut, released);
+        return new SweepResult(watched, timedOut, released, reconciled, notModified, failedByGitHub);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: missed a deadline ({Reason}), failed on step {StepIndex}")]
