@@ -57,6 +57,9 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSettings<ReconcileOptions, ReconcileOptionsValidator>(configuration);
         services.AddSingleton<ReconcileStateStore>();
         services.AddSingleton<RunReconciler>();
+
+        // Step timings and the estimate (docs/step-timing.md).
+        services.AddSingleton<Timing.StepTimings>();
         return services;
     }
 

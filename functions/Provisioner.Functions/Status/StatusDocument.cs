@@ -17,7 +17,8 @@ public sealed record StatusDocument(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? LastHeartbeatAt,
-    string? WaitingFor = null)
+    string? WaitingFor = null,
+    DateTimeOffset? EstimatedCompletionAt = null)
 {
     public sealed record ServerView(string? Id, string? Ip, string? TailscaleIp);
 
@@ -27,9 +28,11 @@ public sealed record StatusDocument(
     /// <param name="LogUrl">The failing GitHub Actions job's log, when GitHub told the backend (docs/reconcile.md); otherwise null.</param>
     public sealed record ErrorView(string Message, string FailedStep, string StepId, string? Reason, string? LogUrl);
 
-    public static StatusDocument From(Job job)
+    /// <param name="estimate">What earlier runs say about this one (docs/step-timing.md); none: no expected durations, no estimate.</param>
+    public static StatusDocument From(Job job, Timing.JobEstimate? estimate = null)
     {
         ArgumentNullException.ThrowIfNull(job);
+        var eta = estimate ?? Timing.JobEstimate.None;
         var failure = job.Failure;
         var failedStepId = failure is null ? null : StepNames.Steps[failure.StepIndex].Id;
         return new StatusDocument(
@@ -38,7 +41,7 @@ public sealed record StatusDocument(
             job.Region,
             job.Status.ToString().ToLowerInvariant(),
             StepProjection.CurrentStep(job),
-            StepProjection.Project(job),
+            StepProjection.Project(job).Select((step, i) => step with { ExpectedSeconds = eta.ExpectedSeconds[i], Slow = eta.Slow[i] }).ToList(),
             job.Server is { IsEmpty: false } s ? new ServerView(s.Id, s.Ip, s.TailscaleIp) : null,
             failure is null ? null : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code(), failure.LogUrl),
             job.WorkflowRunId,
@@ -47,6 +50,7 @@ public sealed record StatusDocument(
             job.UpdatedAt,
             job.LastHeartbeatAt,
             // Only while no run has reported: once one has, it has a runner.
-            job.IsTerminal || job.RunReported ? null : job.WaitingFor);
+            job.IsTerminal || job.RunReported ? null : job.WaitingFor,
+            eta.CompletionAt);
     }
 }

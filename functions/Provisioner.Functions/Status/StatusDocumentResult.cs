@@ -22,10 +22,10 @@ public sealed class StatusDocumentResult : IResult
     private readonly bool _terminal;
     private readonly string? _location;
 
-    public StatusDocumentResult(Job job, int statusCode = StatusCodes.Status200OK, string? location = null)
+    public StatusDocumentResult(Job job, int statusCode = StatusCodes.Status200OK, string? location = null, Timing.JobEstimate? estimate = null)
     {
         ArgumentNullException.ThrowIfNull(job);
-        _body = JsonSerializer.SerializeToUtf8Bytes(StatusDocument.From(job), Json.Options);
+        _body = JsonSerializer.SerializeToUtf8Bytes(StatusDocument.From(job, estimate), Json.Options);
         _statusCode = statusCode;
         _terminal = job.IsTerminal;
         _location = location;

@@ -6,7 +6,7 @@ using Provisioner.Functions.Storage;
 namespace Provisioner.Functions.Status;
 
 /// <summary>Serves status documents: by job id, or for an agent's newest job.</summary>
-public sealed class StatusHandler(JobStore jobs, AgentStore agents)
+public sealed class StatusHandler(JobStore jobs, AgentStore agents, Timing.StepTimings timings, TimeProvider time)
 {
     public async Task<IResult> ForJobAsync(string jobId, CancellationToken cancellationToken)
     {
@@ -18,7 +18,7 @@ public sealed class StatusHandler(JobStore jobs, AgentStore agents)
         var job = await jobs.FindAsync(id, cancellationToken);
         return job is null
             ? Problems.NotFound($"There is no job {id}.")
-            : new StatusDocumentResult(job);
+            : await DocumentAsync(job, cancellationToken);
     }
 
     public async Task<IResult> ForAgentAsync(string agentId, CancellationToken cancellationToken)
@@ -32,7 +32,19 @@ public sealed class StatusHandler(JobStore jobs, AgentStore agents)
         var job = newest is { } id ? await jobs.FindAsync(id, cancellationToken) : null;
         return job is null
             ? Problems.NotFound($"Agent {agentId} has no provisioning job. Create one with POST /api/jobs.")
-            : new StatusDocumentResult(job);
+            : await DocumentAsync(job, cancellationToken);
+    }
+
+    /// <summary>A job in flight also gets what earlier runs of its region and install mode say (one more point read); an ended one does not.</summary>
+    private async Task<StatusDocumentResult> DocumentAsync(Job job, CancellationToken cancellationToken)
+    {
+        if (job.IsTerminal)
+        {
+            return new StatusDocumentResult(job);
+        }
+
+        var window = await timings.ReadAsync(job.Region, Timing.InstallModes.Of(job), cancellationToken);
+        return new StatusDocumentResult(job, estimate: Timing.Eta.Estimate(job, window, time.GetUtcNow()));
     }
 
     private static string Quote(string value) => "\"" + (value.Length > 80 ? value[..80] + "…" : value) + "\"";

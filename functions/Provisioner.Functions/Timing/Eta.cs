@@ -1,0 +1,50 @@
+using Provisioner.Functions.Jobs;
+
+namespace Provisioner.Functions.Timing;
+
+/// <summary>
+/// The estimate for a job in flight, a pure function of the job, the window of its region and
+/// install mode, and the time (docs/step-timing.md):
+/// <list type="bullet">
+/// <item>a step's expected seconds: the median over the window (null when the window is empty);</item>
+/// <item>a step is slow when it took, or has been running for, more than
+/// <see cref="SlowFactor"/> times its expected seconds;</item>
+/// <item>the completion: from <see cref="StepWindow.RunsForEstimate"/> runs on, the active step's
+/// expected end (or now, when it is over its time already) plus the expected seconds of
+/// every step after it.</item>
+/// </list>
+/// A job that has ended gets <see cref="JobEstimate.None"/>.
+/// </summary>
+public static class Eta
+{
+    public const double SlowFactor = 2;
+
+    public static JobEstimate Estimate(Job job, StepWindow window, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(window);
+        if (job.IsTerminal || window.Samples.Count == 0)
+        {
+            return JobEstimate.None;
+        }
+
+        var steps = StepProjection.Project(job);
+        var expected = Enumerable.Range(0, steps.Count).Select(window.Median).ToArray();
+        var slow = steps.Select((step, i) => expected[i] is { } usual && step.StartedAt is { } start
+            && ((step.CompletedAt ?? now) - start).TotalSeconds > SlowFactor * Math.Max(usual, 1)).ToArray();
+
+        DateTimeOffset? completion = null;
+        var active = JobTransitions.ActiveStep(job);
+        if (window.Samples.Count >= StepWindow.RunsForEstimate && steps[active].StartedAt is { } activeStart)
+        {
+            var activeEnd = activeStart.AddSeconds(expected[active]!.Value);
+            var from = activeEnd > now ? activeEnd : now;
+            var rest = expected.Skip(active + 1).Sum(e => e!.Value);
+            completion = TruncateToSeconds(from.AddSeconds(rest));
+        }
+
+        return new JobEstimate(expected.Select(e => e is { } v ? (int?)(int)Math.Round(v) : null).ToArray(), slow, completion);
+    }
+
+    private static DateTimeOffset TruncateToSeconds(DateTimeOffset at) => new(at.Ticks - (at.Ticks % TimeSpan.TicksPerSecond), at.Offset);
+}
