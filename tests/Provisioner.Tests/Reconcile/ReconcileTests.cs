@@ -321,6 +321,21 @@ public sealed class ReconcileTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sweep_GitHubRefusingTheToken_ChangesNothingAndLogsWhyWithoutTheToken()
+    {
+        var job = await DispatchedJobAsync("9007");
+        _github.Route = null;
+        _github.Default = new FakeGitHub.Answer(401, "{\"message\":\"Bad credentials\"}");
+        _time.Advance(TimeSpan.FromSeconds(40));
+
+        var result = await SweepAsync();
+        Assert.Equal(0, result.Reconciled);
+        Assert.Equal("queued", (await StatusAsync(job)).GetProperty("status").GetString());
+        Assert.Contains(_runner.Logs.Lines, l => l.Contains(job.ToString(), StringComparison.Ordinal) && l.Contains("GITHUB_TOKEN", StringComparison.Ordinal));
+        Assert.DoesNotContain(_runner.Logs.Lines, l => l.Contains("ghp_reconcile_token", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Simulator_WithoutAGitHubToken_DoesNotReconcile()
     {
         await using var runner = await Runner.StartAsync(_azurite, time: _time);
