@@ -19,7 +19,8 @@ public sealed class CreateJobEnqueueFailureTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _azurite.InitializeAsync();
-        var builder = WebApplication.CreateSlimBuilder();
+        // No config reload: a file watcher per fake would spend the user's inotify instances (128), shared by every test host.
+        var builder = WebApplication.CreateSlimBuilder(["--hostBuilder:reloadConfigOnChange=false"]);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         _queues = builder.Build();
