@@ -299,7 +299,8 @@ function renderEstimate(iso) {
   fact.hidden = !Number.isFinite(at);
   if (fact.hidden) return;
   const left = at - Date.now();
-  $('eta').textContent = left < 60_000 ? 'less than a minute left' : `about ${Math.round(left / 60_000)} min left`;
+  $('eta').textContent = left <= 0 ? 'longer than usual'
+    : left < 60_000 ? 'less than a minute left' : `about ${Math.round(left / 60_000)} min left`;
   $('eta').title = `Expected at ${localTime(iso)}, from the durations of recent runs`;
 }
 

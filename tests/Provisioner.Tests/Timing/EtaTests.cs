@@ -41,15 +41,23 @@ public sealed class EtaTests
     }
 
     [Fact]
-    public void Estimate_LateStep_CountsFromNowAndIsSlowPastTwiceItsTime()
+    public void Estimate_LateStep_KeepsTheSameEstimateAndIsSlowPastTwiceItsTimeAndAMinute()
     {
         var late = Eta.Estimate(Installing(), Window(5), T0.AddSeconds(70 + 150));
-        Assert.Equal(T0.AddSeconds(70 + 150 + 55), late.CompletionAt);
+        Assert.Equal(T0.AddSeconds(70 + 100 + 50 + 5), late.CompletionAt); // the clock does not move it
         Assert.False(late.Slow[2]);
 
         var slow = Eta.Estimate(Installing(), Window(5), T0.AddSeconds(70 + 201));
         Assert.True(slow.Slow[2]);
         Assert.False(slow.Slow[1]);
+    }
+
+    [Fact]
+    public void Estimate_ShortStep_IsNotSlowWithinAMinuteOfItsTime()
+    {
+        var window = Enumerable.Range(0, 5).Aggregate(StepWindow.Empty, (w, _) => w.Add(new StepSample(Guid.NewGuid(), [1, 2, 2, 2, 1])));
+        Assert.False(Eta.Estimate(Installing(), window, T0.AddSeconds(70 + 50)).Slow[2]);
+        Assert.True(Eta.Estimate(Installing(), window, T0.AddSeconds(70 + 63)).Slow[2]);
     }
 
     [Fact]
