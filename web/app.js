@@ -9,6 +9,21 @@ const TERMINAL = new Set(['running', 'failed']);
 const STATE_TEXT = { pending: 'Pending', active: 'In progress', completed: 'Completed', error: 'Failed' };
 const STATUS_TEXT = { queued: 'Queued', provisioning: 'Provisioning', running: 'Running', failed: 'Failed' };
 
+// What error.reason means, for a person (the message says the details).
+const REASON_TEXT = {
+  workflow: 'The workflow reported a failure',
+  dispatch_failed: 'The workflow could not be started',
+  dispatch_not_started: 'The workflow run never started',
+  silent: 'The workflow stopped reporting',
+  too_long: 'Provisioning took too long',
+  github_failed: 'The GitHub workflow run failed',
+  github_cancelled: 'The GitHub workflow run was cancelled',
+  github_timed_out: 'The GitHub workflow run timed out',
+  github_run_missing: 'GitHub has no workflow run for this job',
+  cancel_unconfirmed: 'The cancellation was not confirmed',
+};
+const WAITING_TEXT = { runner: 'Waiting for a GitHub runner' };
+
 const $ = (id) => document.getElementById(id);
 
 /** The API's base URL: config.json's apiBaseUrl, or this page's own origin when it is empty or missing. */
@@ -139,6 +154,7 @@ class JobView {
     this.renderServer(document.server);
     this.renderRunLink(document.workflow_run_url);
     renderHealth(document.health);
+    renderWaiting(document);
     this.tick();
     this.announce(document);
   }
@@ -166,6 +182,7 @@ class JobView {
       time.dataset.started = step.started_at ?? '';
       time.title = step.started_at ? `Started ${localTime(step.started_at)}` : '';
       time.textContent = step.completed_at ? duration(Date.parse(step.completed_at) - Date.parse(step.started_at)) : '';
+      renderStepTiming(item, step);
 
       let error = item.querySelector('.step-error');
       if (step.state === 'error' && document.error) {
@@ -174,7 +191,7 @@ class JobView {
           error.className = 'step-error';
           item.append(error);
         }
-        error.textContent = `${document.error.message} (failed step: ${document.error.failed_step})`;
+        renderError(error, document.error);
       } else if (error) {
         error.remove();
       }
@@ -209,6 +226,7 @@ class JobView {
       active.textContent = duration(since(active.dataset.started));
     }
     tickHealth(document.health);
+    renderEstimate(terminal ? null : document.estimated_completion_at);
   }
 
   /** Tells screen readers what changed: the step now in progress, or how it ended. */
@@ -225,6 +243,70 @@ class JobView {
       $('announcer').textContent = message;
     }
   }
+}
+
+/** The usual duration of a step ("usually 2 min") and the slow marker, from expected_seconds and slow. */
+function renderStepTiming(item, step) {
+  let usual = item.querySelector('.step-usual');
+  if (!usual) {
+    usual = window.document.createElement('span');
+    usual.className = 'step-usual';
+    item.querySelector('.step-label').after(usual);
+  }
+  const expected = Number.isFinite(step.expected_seconds) && step.state !== 'pending' ? step.expected_seconds : null;
+  usual.textContent = expected === null ? '' : `usually ${duration(expected * 1000)}`;
+  item.dataset.slow = step.slow ? 'true' : 'false';
+  let slow = item.querySelector('.step-slow');
+  if (step.slow && !slow) {
+    slow = window.document.createElement('span');
+    slow.className = 'step-slow';
+    slow.textContent = 'Slow';
+    slow.title = 'This step is taking more than twice its usual time.';
+    usual.after(slow);
+  } else if (!step.slow && slow) {
+    slow.remove();
+  }
+}
+
+/** The error on its step: the reason in words, the message, the failed step, the log when GitHub gave one. */
+function renderError(element, error) {
+  element.textContent = '';
+  const reason = REASON_TEXT[error.reason];
+  if (reason) {
+    const strong = window.document.createElement('strong');
+    strong.className = 'error-reason';
+    strong.dataset.reason = error.reason;
+    strong.textContent = `${reason}. `;
+    element.append(strong);
+  }
+  element.append(`${error.message} (failed step: ${error.failed_step})`);
+  if (typeof error.log_url === 'string' && /^https?:\/\//i.test(error.log_url)) {
+    const link = window.document.createElement('a');
+    link.className = 'error-log';
+    link.href = error.log_url;
+    link.rel = 'noopener noreferrer';
+    link.target = '_blank';
+    link.textContent = 'View the log';
+    element.append(' ', link);
+  }
+}
+
+function renderWaiting(document) {
+  const text = WAITING_TEXT[document.waiting_for] ?? null;
+  $('waiting').hidden = !text;
+  $('waiting').textContent = text ?? '';
+}
+
+/** "about N min left" from estimated_completion_at, counting down between polls. */
+function renderEstimate(iso) {
+  const fact = $('eta-fact');
+  const at = iso ? Date.parse(iso) : NaN;
+  fact.hidden = !Number.isFinite(at);
+  if (fact.hidden) return;
+  const left = at - Date.now();
+  $('eta').textContent = left <= 0 ? 'longer than usual'
+    : left < 60_000 ? 'less than a minute left' : `about ${Math.round(left / 60_000)} min left`;
+  $('eta').title = `Expected at ${localTime(iso)}, from the durations of recent runs`;
 }
 
 function showNotice(delaySeconds) {

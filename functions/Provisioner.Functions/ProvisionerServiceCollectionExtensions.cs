@@ -13,6 +13,7 @@ using Provisioner.Functions.Health;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Notifications;
 using Provisioner.Functions.ReceiveCallback;
+using Provisioner.Functions.Reconcile;
 using Provisioner.Functions.Simulator;
 using Provisioner.Functions.Status;
 using Provisioner.Functions.Storage;
@@ -58,6 +59,13 @@ public static class ProvisionerServiceCollectionExtensions
         AddNotifications(services, configuration);
         services.AddProvisionerTelemetry(configuration);
         services.AddAgentHealth(configuration);
+        // Reconciliation with GitHub (docs/reconcile.md); IWorkflowRuns exists only with a token (AddDispatch).
+        services.AddSettings<ReconcileOptions, ReconcileOptionsValidator>(configuration);
+        services.AddSingleton<ReconcileStateStore>();
+        services.AddSingleton<RunReconciler>();
+
+        // Step timings and the estimate (docs/step-timing.md).
+        services.AddSingleton<Timing.StepTimings>();
         return services;
     }
 
@@ -107,5 +115,6 @@ public static class ProvisionerServiceCollectionExtensions
                 context.ServiceProvider.GetRequiredService<IOptions<DispatchOptions>>().Value,
                 context.ServiceProvider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IWorkflowDispatcher, GitHubWorkflowDispatcher>();
+        services.AddSingleton<IWorkflowRuns, GitHubRuns>();
     }
 }

@@ -32,7 +32,14 @@ public static partial class LocalRunnerApp
     {
         var arguments = RunnerArguments.Parse(args);
         var root = appRoot is null ? AppRoot.Locate() : AppRoot.At(appRoot);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = root.Path });
+        // No configuration reload: the Functions host reads its settings once at start, and a
+        // watcher on the content root (the repository, node_modules included) costs an inotify
+        // watch per folder, which parallel test runners exhaust.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = root.Path,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
 
         // Lowest first: local.settings.json, then environment variables (already added by the
         // builder), then explicit overrides.

@@ -30,6 +30,8 @@ param githubToken string
 @secure()
 @description('Value of NOTIFY_SECRET; empty stores nothing (no notifications).')
 param notifySecret string = ''
+
+@secure()
 @description('Value of AGENT_KEY_SECRET.')
 param agentKeySecret string
 

@@ -40,7 +40,7 @@ public static class GitHubResilience
 
     public static bool IsTransient(Exception exception, CancellationToken cancellationToken) => exception switch
     {
-        SecondaryRateLimitExceededException or RateLimitExceededException or AbuseException => true,
+        SecondaryRateLimitExceededException or RateLimitExceededException or AbuseException or Reconcile.GitHubRateLimitedException => true,
         ApiException api => (int)api.StatusCode >= 500 || api.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout,
         HttpRequestException or TimeoutRejectedException or TimeoutException or IOException => true,
         OperationCanceledException => !cancellationToken.IsCancellationRequested,
@@ -62,6 +62,11 @@ public static class GitHubResilience
         {
             var untilReset = limit.Reset - time.GetUtcNow();
             return untilReset > TimeSpan.Zero ? untilReset : TimeSpan.FromSeconds(1);
+        }
+
+        if (exception is Reconcile.GitHubRateLimitedException readLimit)
+        {
+            return readLimit.RetryAfter;
         }
 
         if (exception is AbuseException { RetryAfterSeconds: { } abuseSeconds })

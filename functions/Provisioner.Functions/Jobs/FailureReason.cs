@@ -20,4 +20,16 @@ public enum FailureReason
 
     /// <summary>Still in flight <c>JOB_MAX_MINUTES</c> after it was created.</summary>
     TooLong,
+
+    /// <summary>GitHub says the run completed with <c>failure</c> (or another conclusion that is not a success), or succeeded without the run reporting <c>running</c>.</summary>
+    GitHubFailed,
+
+    /// <summary>GitHub says the run was cancelled.</summary>
+    GitHubCancelled,
+
+    /// <summary>GitHub says the run hit its time limit.</summary>
+    GitHubTimedOut,
+
+    /// <summary>GitHub has no run for the job: the dispatch started none, or it was deleted.</summary>
+    GitHubRunMissing,
 }

@@ -12,6 +12,10 @@ public static class FailureReasons
         [FailureReason.DispatchNotStarted] = "dispatch_not_started",
         [FailureReason.Silent] = "silent",
         [FailureReason.TooLong] = "too_long",
+        [FailureReason.GitHubFailed] = "github_failed",
+        [FailureReason.GitHubCancelled] = "github_cancelled",
+        [FailureReason.GitHubTimedOut] = "github_timed_out",
+        [FailureReason.GitHubRunMissing] = "github_run_missing",
     };
 
     public static IReadOnlyCollection<string> AllCodes => Codes.Values;

@@ -29,6 +29,12 @@ public sealed record Job
     public bool? UsedSnapshot { get; init; }
     public string? Mode { get; init; }
 
+    /// <summary>What the run is waiting for, as GitHub last said (<c>runner</c>); null when not waiting or not known (docs/reconcile.md).</summary>
+    public string? WaitingFor { get; init; }
+
+    /// <summary>When GitHub last said the run is in progress: it defers the silence deadline, never the total one (docs/reconcile.md).</summary>
+    public DateTimeOffset? RunAliveAt { get; init; }
+
     public JobStatus Status =>
         Failure is not null ? JobStatus.Failed
         : RunningAt is not null ? JobStatus.Running

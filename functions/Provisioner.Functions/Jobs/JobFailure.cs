@@ -14,4 +14,5 @@ namespace Provisioner.Functions.Jobs;
 /// Why, as a code (<see cref="FailureReasons"/>): <see cref="FailureReason.Workflow"/> when the
 /// workflow reported it. Null only for a failure the backend recorded before reasons were kept.
 /// </param>
-public sealed record JobFailure(DateTimeOffset At, string Message, string? ReportedStep, int StepIndex, bool ByWorkflow, bool StepNamed, FailureReason? Reason);
+/// <param name="LogUrl">The log of the GitHub Actions job that failed, when the backend learnt it from GitHub (reconciliation).</param>
+public sealed record JobFailure(DateTimeOffset At, string Message, string? ReportedStep, int StepIndex, bool ByWorkflow, bool StepNamed, FailureReason? Reason, string? LogUrl = null);

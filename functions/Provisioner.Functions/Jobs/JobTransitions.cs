@@ -53,7 +53,14 @@ public static class JobTransitions
     }
 
     /// <summary>Fails a job that is not yet terminal (dispatch failure, a deadline passed) for <paramref name="reason"/>; a terminal job is returned unchanged.</summary>
-    public static Job Fail(Job job, FailureReason reason, string message, string? reportedStep, DateTimeOffset at)
+    public static Job Fail(Job job, FailureReason reason, string message, string? reportedStep, DateTimeOffset at) =>
+        Fail(job, reason, message, reportedStep, at, stepIndex: null, logUrl: null);
+
+    /// <summary>
+    /// As above, on <paramref name="stepIndex"/> when the reported step names none we know (GitHub
+    /// said which step failed: docs/reconcile.md), with the failing job's log when known.
+    /// </summary>
+    public static Job Fail(Job job, FailureReason reason, string message, string? reportedStep, DateTimeOffset at, int? stepIndex, string? logUrl)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (reason == FailureReason.Workflow)
@@ -66,10 +73,10 @@ public static class JobTransitions
             return job;
         }
 
-        var named = StepNames.StepOfFailure(reportedStep);
+        var named = StepNames.StepOfFailure(reportedStep) ?? stepIndex;
         return job with
         {
-            Failure = new JobFailure(at, Truncate(message), reportedStep, named ?? ActiveStep(job), ByWorkflow: false, StepNamed: named is not null, reason),
+            Failure = new JobFailure(at, Truncate(message), reportedStep, named ?? ActiveStep(job), ByWorkflow: false, StepNamed: named is not null, reason, logUrl),
             UpdatedAt = Later(job.UpdatedAt, at),
         };
     }

@@ -21,7 +21,8 @@ public sealed partial class CallbackHandler(
     IOptions<DispatchOptions> dispatch,
     ClaimFollowUp followUp,
     TimeProvider time,
-    ILogger<CallbackHandler> logger)
+    ILogger<CallbackHandler> logger,
+    Timing.StepTimings timings)
 {
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -80,6 +81,12 @@ public sealed partial class CallbackHandler(
                 return await followUp.AcknowledgeAsync(callback, null, cancellationToken);
             case RecordResult.Recorded recorded:
                 LogRecorded(logger, callback.JobId, record.Kind, recorded.Changed, recorded.Job.Status);
+                if (recorded.Changed && recorded.Job.Status == JobStatus.Running)
+                {
+                    // Best effort and once per job (docs/step-timing.md): the callback stands whatever happens here.
+                    await timings.RecordAsync(recorded.Job, cancellationToken);
+                }
+
                 return await followUp.AcknowledgeAsync(callback, recorded.Job, cancellationToken);
             default:
                 throw new InvalidOperationException("unknown record result");

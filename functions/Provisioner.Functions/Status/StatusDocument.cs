@@ -18,20 +18,25 @@ public sealed record StatusDocument(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? LastHeartbeatAt,
-    HealthView? Health = null)
+    HealthView? Health = null,
+    string? WaitingFor = null,
+    DateTimeOffset? EstimatedCompletionAt = null)
 {
     public sealed record ServerView(string? Id, string? Ip, string? TailscaleIp);
 
     /// <param name="FailedStep">The step the workflow named (<c>failed_step</c>, else <c>step</c>), or the projected step id when it named none.</param>
     /// <param name="StepId">The projected step that shows the error.</param>
     /// <param name="Reason">Why, as a code (<see cref="FailureReasons"/>); null for a backend failure stored before reasons were kept.</param>
-    public sealed record ErrorView(string Message, string FailedStep, string StepId, string? Reason);
+    /// <param name="LogUrl">The failing GitHub Actions job's log, when GitHub told the backend (docs/reconcile.md); otherwise null.</param>
+    public sealed record ErrorView(string Message, string FailedStep, string StepId, string? Reason, string? LogUrl);
 
     /// <param name="job">The job.</param>
     /// <param name="health">The agent's health while the job is running (docs/agent-health.md); null otherwise.</param>
-    public static StatusDocument From(Job job, HealthView? health = null)
+    /// <param name="estimate">What earlier runs say about this one (docs/step-timing.md); none: no expected durations, no estimate.</param>
+    public static StatusDocument From(Job job, HealthView? health = null, Timing.JobEstimate? estimate = null)
     {
         ArgumentNullException.ThrowIfNull(job);
+        var eta = estimate ?? Timing.JobEstimate.None;
         var failure = job.Failure;
         var failedStepId = failure is null ? null : StepNames.Steps[failure.StepIndex].Id;
         return new StatusDocument(
@@ -40,14 +45,17 @@ public sealed record StatusDocument(
             job.Region,
             job.Status.ToString().ToLowerInvariant(),
             StepProjection.CurrentStep(job),
-            StepProjection.Project(job),
+            StepProjection.Project(job).Select((step, i) => step with { ExpectedSeconds = eta.ExpectedSeconds[i], Slow = eta.Slow[i] }).ToList(),
             job.Server is { IsEmpty: false } s ? new ServerView(s.Id, s.Ip, s.TailscaleIp) : null,
-            failure is null ? null : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code()),
+            failure is null ? null : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code(), failure.LogUrl),
             job.WorkflowRunId,
             job.WorkflowRunUrl,
             job.CreatedAt,
             job.UpdatedAt,
             job.LastHeartbeatAt,
-            health);
+            health,
+            // Only while no run has reported: once one has, it has a runner.
+            job.IsTerminal || job.RunReported ? null : job.WaitingFor,
+            eta.CompletionAt);
     }
 }

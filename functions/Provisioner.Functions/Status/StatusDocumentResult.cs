@@ -27,10 +27,10 @@ public sealed class StatusDocumentResult : IResult
     private readonly bool _watchHealth;
     private readonly string? _location;
 
-    public StatusDocumentResult(Job job, int statusCode = StatusCodes.Status200OK, string? location = null, HealthView? health = null)
+    public StatusDocumentResult(Job job, int statusCode = StatusCodes.Status200OK, string? location = null, HealthView? health = null, Timing.JobEstimate? estimate = null)
     {
         ArgumentNullException.ThrowIfNull(job);
-        _body = JsonSerializer.SerializeToUtf8Bytes(StatusDocument.From(job, health), Json.Options);
+        _body = JsonSerializer.SerializeToUtf8Bytes(StatusDocument.From(job, health, estimate), Json.Options);
         _watchHealth = health is not null;
         _statusCode = statusCode;
         _terminal = job.IsTerminal;

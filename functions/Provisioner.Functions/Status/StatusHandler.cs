@@ -7,7 +7,7 @@ using Provisioner.Functions.Storage;
 namespace Provisioner.Functions.Status;
 
 /// <summary>Serves status documents: by job id, or for an agent's newest job.</summary>
-public sealed class StatusHandler(JobStore jobs, AgentStore agents, AgentHealthReader health)
+public sealed class StatusHandler(JobStore jobs, AgentStore agents, AgentHealthReader health, Timing.StepTimings timings, TimeProvider time)
 {
     public async Task<IResult> ForJobAsync(string jobId, CancellationToken cancellationToken)
     {
@@ -19,7 +19,7 @@ public sealed class StatusHandler(JobStore jobs, AgentStore agents, AgentHealthR
         var job = await jobs.FindAsync(id, cancellationToken);
         return job is null
             ? Problems.NotFound($"There is no job {id}.")
-            : new StatusDocumentResult(job, health: await health.ForAsync(job, cancellationToken));
+            : await DocumentAsync(job, cancellationToken);
     }
 
     public async Task<IResult> ForAgentAsync(string agentId, CancellationToken cancellationToken)
@@ -33,7 +33,23 @@ public sealed class StatusHandler(JobStore jobs, AgentStore agents, AgentHealthR
         var job = newest is { } id ? await jobs.FindAsync(id, cancellationToken) : null;
         return job is null
             ? Problems.NotFound($"Agent {agentId} has no provisioning job. Create one with POST /api/jobs.")
-            : new StatusDocumentResult(job, health: await health.ForAsync(job, cancellationToken));
+            : await DocumentAsync(job, cancellationToken);
+    }
+
+    /// <summary>
+    /// A running job also gets its agent's health (docs/agent-health.md); a job in flight, what
+    /// earlier runs of its region and install mode say (one more point read each); an ended one neither.
+    /// </summary>
+    private async Task<StatusDocumentResult> DocumentAsync(Job job, CancellationToken cancellationToken)
+    {
+        var agentHealth = await health.ForAsync(job, cancellationToken);
+        if (job.IsTerminal)
+        {
+            return new StatusDocumentResult(job, health: agentHealth);
+        }
+
+        var window = await timings.ReadAsync(job.Region, Timing.InstallModes.Of(job), cancellationToken);
+        return new StatusDocumentResult(job, health: agentHealth, estimate: Timing.Eta.Estimate(job, window, time.GetUtcNow()));
     }
 
     private static string Quote(string value) => "\"" + (value.Length > 80 ? value[..80] + "…" : value) + "\"";

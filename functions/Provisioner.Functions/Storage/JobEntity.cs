@@ -45,6 +45,9 @@ public sealed class JobEntity : ITableEntity
     public string? WorkflowRunUrl { get; set; }
     public bool? UsedSnapshot { get; set; }
     public string? Mode { get; set; }
+    public string? FailureLogUrl { get; set; }
+    public string? WaitingFor { get; set; }
+    public DateTimeOffset? RunAliveAt { get; set; }
 
     public static JobEntity From(Job job, ETag etag = default)
     {
@@ -79,6 +82,9 @@ public sealed class JobEntity : ITableEntity
             WorkflowRunUrl = job.WorkflowRunUrl,
             UsedSnapshot = job.UsedSnapshot,
             Mode = job.Mode,
+            FailureLogUrl = job.Failure?.LogUrl,
+            WaitingFor = job.WaitingFor,
+            RunAliveAt = job.RunAliveAt,
         };
     }
 
@@ -96,12 +102,14 @@ public sealed class JobEntity : ITableEntity
         AnsibleCompleteAt = AnsibleCompleteAt,
         RunningAt = RunningAt,
         LastHeartbeatAt = LastHeartbeatAt,
-        Failure = FailedAt is { } at ? new JobFailure(at, ErrorMessage ?? "", ReportedFailedStep, FailedStepIndex ?? 0, FailedByWorkflow ?? false, FailedStepNamed ?? StepNames.StepOfFailure(ReportedFailedStep) is not null, Reason()) : null,
+        Failure = FailedAt is { } at ? new JobFailure(at, ErrorMessage ?? "", ReportedFailedStep, FailedStepIndex ?? 0, FailedByWorkflow ?? false, FailedStepNamed ?? StepNames.StepOfFailure(ReportedFailedStep) is not null, Reason(), FailureLogUrl) : null,
         Server = ServerId is null && ServerIp is null && TailscaleIp is null ? null : new ServerInfo(ServerId, ServerIp, TailscaleIp),
         WorkflowRunId = WorkflowRunId,
         WorkflowRunUrl = WorkflowRunUrl,
         UsedSnapshot = UsedSnapshot,
         Mode = Mode,
+        WaitingFor = WaitingFor,
+        RunAliveAt = RunAliveAt,
     };
 
     private Jobs.FailureReason? Reason() =>

@@ -46,7 +46,11 @@ public static class Deadlines
             return [];
         }
 
-        var phase = job.DispatchedAt is { } dispatched && !job.RunReported
+        // GitHub saying the run is in progress (reconciliation) is a sign of life: the run has
+        // started, and its silence counts from the later of that and the last callback.
+        var phase = job.RunAliveAt is not null
+            ? (Reason: FailureReason.Silent, Due: LastSignOfLife(job) + limits.Silence, Limit: limits.Silence)
+            : job.DispatchedAt is { } dispatched && !job.RunReported
             ? (Reason: FailureReason.DispatchNotStarted, Due: dispatched + limits.DispatchStart, Limit: limits.DispatchStart)
             : (Reason: FailureReason.Silent, Due: job.UpdatedAt + limits.Silence, Limit: limits.Silence);
         return [phase, (FailureReason.TooLong, job.CreatedAt + limits.Total, limits.Total)];
@@ -57,11 +61,13 @@ public static class Deadlines
         FailureReason.DispatchNotStarted =>
             $"The workflow run did not start: the job was dispatched at {Time(job.DispatchedAt!.Value)} and no run reported within {Minutes(limits.DispatchStart)} minutes, the limit {TimeoutOptions.DispatchStartSetting} sets. Check that GitHub Actions has a runner for the workflow and that the run was not cancelled or left queued (raise {TimeoutOptions.DispatchStartSetting} if runs wait longer for a runner); create the job again to retry.",
         FailureReason.Silent =>
-            $"Timed out: no callback or heartbeat from the workflow for {Minutes(limits.Silence)} minutes, the limit {TimeoutOptions.SilenceSetting} sets, while {Doing(job)} (last sign of life at {Time(job.UpdatedAt)}). Check the workflow run; create the job again to retry.",
+            $"Timed out: no callback or heartbeat from the workflow for {Minutes(limits.Silence)} minutes, the limit {TimeoutOptions.SilenceSetting} sets, while {Doing(job)} (last sign of life at {Time(LastSignOfLife(job))}{(job.RunAliveAt is null ? "" : ", GitHub's word that the run was in progress included")}). Check the workflow run; create the job again to retry.",
         FailureReason.TooLong =>
             $"Took too long: the job was still {Doing(job)} {Minutes(limits.Total)} minutes after it was created, the limit {TimeoutOptions.MaxSetting} sets (last sign of life at {Time(job.UpdatedAt)}). Check the workflow run for a step that hangs or repeats (raise {TimeoutOptions.MaxSetting} if provisioning really takes longer); create the job again to retry.",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "not a deadline"),
     };
+
+    private static DateTimeOffset LastSignOfLife(Job job) => job.RunAliveAt is { } alive && alive > job.UpdatedAt ? alive : job.UpdatedAt;
 
     private static string Doing(Job job) =>
         job.RunReported ? "provisioning"

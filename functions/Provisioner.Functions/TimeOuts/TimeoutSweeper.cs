@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Notifications;
+using Provisioner.Functions.Reconcile;
 using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.TimeOuts;
@@ -15,13 +16,16 @@ namespace Provisioner.Functions.TimeOuts;
 /// <c>job.stalled</c> near a deadline, enqueues events a crash left off the queue, lets a job go
 /// only once its events are on the queue, and replays the dead letters an operator marked.
 /// </summary>
-public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight, IOptions<TimeoutOptions> options, TimeProvider time, ILogger<TimeoutSweeper> logger, NotificationOutbox notifications)
+/// Before a deadline fails a job, and once it has been silent a while, GitHub is asked about
+/// its run (<see cref="RunReconciler"/>), whose answer may fail it sooner and with a better reason;
+/// a run GitHub says is waiting for a runner raises <c>job.stalled</c> once.
+public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight, IOptions<TimeoutOptions> options, TimeProvider time, ILogger<TimeoutSweeper> logger, NotificationOutbox notifications, RunReconciler reconciler)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
         var limits = options.Value.Limits;
         await notifications.ReplayRequestedAsync(cancellationToken);
-        int watched = 0, timedOut = 0, released = 0;
+        int watched = 0, timedOut = 0, released = 0, reconciled = 0, notModified = 0, failedByGitHub = 0;
         await foreach (var entry in inFlight.WatchedAsync(cancellationToken))
         {
             watched++;
@@ -37,6 +41,20 @@ public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight
                 }
 
                 continue;
+            }
+
+            if (reconciler.IsDue(job, now, limits))
+            {
+                var answer = await reconciler.ReconcileAsync(job, cancellationToken);
+                job = answer.Job;
+                reconciled += answer.Verdict == ReconcileVerdict.Skipped ? 0 : 1;
+                notModified += answer.NotModified ? 1 : 0;
+                failedByGitHub += answer.Verdict == ReconcileVerdict.Failed ? 1 : 0;
+                now = time.GetUtcNow();
+                if (!job.IsTerminal && job.WaitingFor == RunReconciler.Runner)
+                {
+                    await notifications.PublishAsync(EventTypes.JobStalled, job, RunReconciler.Runner, null, cancellationToken);
+                }
             }
 
             if (Deadlines.Missed(job, now, limits) is not null)
@@ -66,7 +84,7 @@ public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight
             }
         }
 
-        return new SweepResult(watched, timedOut, released);
+        return new SweepResult(watched, timedOut, released, reconciled, notModified, failedByGitHub);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: missed a deadline ({Reason}), failed on step {StepIndex}")]

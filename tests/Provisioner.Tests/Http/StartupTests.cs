@@ -44,6 +44,9 @@ public sealed class StartupTests(Azurite azurite)
     [InlineData("GITHUB_RETURN_RUN_DETAILS", "yes")]
     [InlineData("GITHUB_API_URL", "api.github.com")]
     [InlineData("PUBLIC_BASE_URL", "localhost:7071")]
+    [InlineData("RECONCILE_AFTER_MINUTES", "0")]
+    [InlineData("RECONCILE_AFTER_MINUTES", "1441")]
+    [InlineData("RECONCILE_AFTER_MINUTES", "later")]
     public async Task Start_WithAMalformedSetting_StopsNamingIt(string setting, string value)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Runner.StartAsync(azurite, new Dictionary<string, string?> { [setting] = value }));
@@ -85,6 +88,7 @@ public sealed class StartupTests(Azurite azurite)
     [InlineData("SIMULATOR_STEP_DELAY_MS", "0")]
     [InlineData("GITHUB_API_URL", "https://ghe.example.com/api/v3")]
     [InlineData("PUBLIC_BASE_URL", "https://provisioner.example.org/app")]
+    [InlineData("RECONCILE_AFTER_MINUTES", "0.25")]
     public async Task Start_WithAnUnusualButValidSetting_Starts(string setting, string value)
     {
         await using var runner = await Runner.StartAsync(azurite, new Dictionary<string, string?> { [setting] = value });

@@ -7,7 +7,9 @@ namespace Provisioner.Tests.Infrastructure;
 
 /// <summary>
 /// A stand-in for the GitHub REST API, served over real HTTP on loopback: it records every
-/// request and answers from a script (then with the default answer).
+/// request and answers from a script, then from <see cref="Route"/> when set, then with the
+/// default answer. An answer with an <c>ETag</c> header is a <c>304</c> (counted in
+/// <see cref="NotModifiedServed"/>) when the request's <c>If-None-Match</c> names that ETag.
 /// </summary>
 public sealed class FakeGitHub : IAsyncDisposable
 {
@@ -18,7 +20,15 @@ public sealed class FakeGitHub : IAsyncDisposable
 
     public sealed record Answer(int Status, string? Body = null, IReadOnlyDictionary<string, string>? Headers = null);
 
-    public sealed record Request(string Method, string Path, string? Authorization, string Body);
+    public sealed record Request(string Method, string Path, string? Authorization, string Body, string Query = "", string? IfNoneMatch = null);
+
+    /// <summary>Answers what the script does not (null: the default answer).</summary>
+    public Func<Request, Answer?>? Route { get; set; }
+
+    /// <summary>How many conditional requests were answered <c>304 Not Modified</c>.</summary>
+    public int NotModifiedServed => _notModified;
+
+    private int _notModified;
 
     public ConcurrentQueue<Request> Requests { get; } = new();
 
@@ -29,7 +39,8 @@ public sealed class FakeGitHub : IAsyncDisposable
 
     public static async Task<FakeGitHub> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No config reload: a file watcher per fake would spend the user's inotify instances (128), shared by every test host.
+        var builder = WebApplication.CreateSlimBuilder(["--hostBuilder:reloadConfigOnChange=false"]);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
@@ -64,8 +75,18 @@ public sealed class FakeGitHub : IAsyncDisposable
     {
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync();
-        Requests.Enqueue(new Request(context.Request.Method, context.Request.Path.Value ?? "", context.Request.Headers.Authorization.ToString(), body));
-        var answer = _script.TryDequeue(out var scripted) ? scripted : Default;
+        var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
+        var request = new Request(context.Request.Method, context.Request.Path.Value ?? "", context.Request.Headers.Authorization.ToString(), body, context.Request.QueryString.Value ?? "", ifNoneMatch.Length == 0 ? null : ifNoneMatch);
+        Requests.Enqueue(request);
+        var answer = _script.TryDequeue(out var scripted) ? scripted : Route?.Invoke(request) ?? Default;
+        if (answer.Headers is { } etagged && etagged.TryGetValue("ETag", out var etag) && etag == request.IfNoneMatch)
+        {
+            Interlocked.Increment(ref _notModified);
+            context.Response.StatusCode = StatusCodes.Status304NotModified;
+            context.Response.Headers.ETag = etag;
+            return;
+        }
+
         context.Response.StatusCode = answer.Status;
         foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
         {

@@ -25,6 +25,8 @@ public sealed class DeadlinesTests
         "claimed, heartbeats every 10 minutes up to 50" => Beating(every: 10, until: 50),
         "running" => Apply(Dispatched(1), Provisioning(), Running()),
         "failed by the workflow" => Apply(Dispatched(1), Provisioning(), Failed("install")),
+        "dispatched at 1, GitHub said in progress at 20" => Dispatched(1) with { RunAliveAt = At(20) },
+        "dispatched at 1, GitHub said in progress at 55" => Dispatched(1) with { RunAliveAt = At(55) },
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -48,6 +50,12 @@ public sealed class DeadlinesTests
         { "dispatched at 1, claimed at 2", 12, Limits, null },
         { "dispatched at 1", 16.5, Limits with { DispatchStart = TimeSpan.FromMinutes(20) }, null },
         { "dispatched at 1", 21.5, Limits with { DispatchStart = TimeSpan.FromMinutes(20) }, "dispatch_not_started" },
+
+        // GitHub saying the run is in progress (reconciliation): the run has started, so silence
+        // counts from that word instead of the dispatch deadline; never past the total.
+        { "dispatched at 1, GitHub said in progress at 20", 34, Limits, null },
+        { "dispatched at 1, GitHub said in progress at 20", 35.5, Limits, "silent" },
+        { "dispatched at 1, GitHub said in progress at 55", 60.5, Limits, "too_long" },
 
         // Precedence: the deadline that fell due first, as a sweeper on time would have seen it.
         { "dispatched at 1", 120, Limits, "dispatch_not_started" },

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Azure;
+using Microsoft.Extensions.Logging;
+using Provisioner.Functions.Jobs;
+using Provisioner.Functions.Storage;
+
+namespace Provisioner.Functions.Timing;
+
+/// <summary>Keeps and reads the windows of step durations per region and install mode (<see cref="StepWindow"/>).</summary>
+public sealed partial class StepTimings(StorageClients storage, ILogger<StepTimings> logger)
+{
+    private static readonly JsonSerializerOptions Wire = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public async Task<StepWindow> ReadAsync(string region, string mode, CancellationToken cancellationToken) =>
+        (await ReadEntityAsync(region, mode, cancellationToken)).Window;
+
+    /// <summary>
+    /// Adds a job that reached running to its window, once (the window knows the jobs it holds),
+    /// under the row's ETag. Best effort: the job's callback has been applied already and must
+    /// not fail because a statistic could not be written, so a failure is logged, not thrown.
+    /// </summary>
+    public async Task RecordAsync(Job job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (StepWindow.SampleOf(job) is not { } sample)
+        {
+            return;
+        }
+
+        var mode = InstallModes.Of(job);
+        try
+        {
+            await ConflictRetry.RunAsync($"record the step timings of job {job.JobId}", async () =>
+            {
+                var (window, etag) = await ReadEntityAsync(job.Region, mode, cancellationToken);
+                if (window.Holds(job.JobId))
+                {
+                    return Round<bool>.Done(false);
+                }
+
+                var entity = new StepTimingEntity
+                {
+                    PartitionKey = StepTimingEntity.PartitionPrefix + job.Region,
+                    RowKey = mode,
+                    Window = JsonSerializer.Serialize(window.Add(sample).Samples.Select(s => new SampleJson(s.JobId, s.Seconds)), Wire),
+                };
+                try
+                {
+                    if (etag is { } known)
+                    {
+                        await storage.Jobs.UpdateEntityAsync(entity, known, Azure.Data.Tables.TableUpdateMode.Replace, cancellationToken);
+                    }
+                    else
+                    {
+                        await storage.Jobs.AddEntityAsync(entity, cancellationToken);
+                    }
+
+                    return Round<bool>.Done(true);
+                }
+                catch (RequestFailedException e) when (e.Status is 409 or 412)
+                {
+                    return Round<bool>.Conflict;
+                }
+            });
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogNotRecorded(logger, job.JobId, e);
+        }
+    }
+
+    private async Task<(StepWindow Window, ETag? ETag)> ReadEntityAsync(string region, string mode, CancellationToken cancellationToken)
+    {
+        var response = await storage.Jobs.GetEntityIfExistsAsync<StepTimingEntity>(StepTimingEntity.PartitionPrefix + region, mode, cancellationToken: cancellationToken);
+        if (!response.HasValue)
+        {
+            return (StepWindow.Empty, null);
+        }
+
+        var samples = JsonSerializer.Deserialize<List<SampleJson>>(response.Value!.Window, Wire) ?? [];
+        return (new StepWindow(samples.Where(s => s.Seconds is { Count: 5 }).Select(s => new StepSample(s.JobId, s.Seconds)).ToList()), response.Value.ETag);
+    }
+
+    private sealed record SampleJson(Guid JobId, IReadOnlyList<double> Seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its step timings could not be recorded; estimates go without them")]
+    private static partial void LogNotRecorded(ILogger logger, Guid jobId, Exception exception);
+}
