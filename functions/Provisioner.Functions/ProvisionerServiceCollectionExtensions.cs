@@ -10,6 +10,7 @@ using Provisioner.Functions.CreateJob;
 using Provisioner.Functions.Dispatch;
 using Provisioner.Functions.Health;
 using Provisioner.Functions.Http;
+using Provisioner.Functions.Identity;
 using Provisioner.Functions.ReceiveCallback;
 using Provisioner.Functions.Simulator;
 using Provisioner.Functions.Status;
@@ -51,6 +52,8 @@ public static class ProvisionerServiceCollectionExtensions
 
         services.AddSettings<TimeoutOptions, TimeoutOptionsValidator>(configuration);
         services.AddSingleton<TimeoutSweeper>();
+
+        services.AddIdentity(configuration);
         return services;
     }
 

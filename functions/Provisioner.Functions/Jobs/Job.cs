@@ -29,6 +29,9 @@ public sealed record Job
     public bool? UsedSnapshot { get; init; }
     public string? Mode { get; init; }
 
+    /// <summary>Who created the job; null when it was created without sign-in.</summary>
+    public Creator? CreatedBy { get; init; }
+
     public JobStatus Status =>
         Failure is not null ? JobStatus.Failed
         : RunningAt is not null ? JobStatus.Running

@@ -16,9 +16,13 @@ public sealed record StatusDocument(
     string? WorkflowRunUrl,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? LastHeartbeatAt)
+    DateTimeOffset? LastHeartbeatAt,
+    StatusDocument.CreatorView? CreatedBy)
 {
     public sealed record ServerView(string? Id, string? Ip, string? TailscaleIp);
+
+    /// <summary>Who created the job (the token's object id and name); null when it was created without sign-in.</summary>
+    public sealed record CreatorView(string Id, string? Name);
 
     /// <param name="FailedStep">The step the workflow named (<c>failed_step</c>, else <c>step</c>), or the projected step id when it named none.</param>
     /// <param name="StepId">The projected step that shows the error.</param>
@@ -43,6 +47,7 @@ public sealed record StatusDocument(
             job.WorkflowRunUrl,
             job.CreatedAt,
             job.UpdatedAt,
-            job.LastHeartbeatAt);
+            job.LastHeartbeatAt,
+            job.CreatedBy is { } c ? new CreatorView(c.Id, c.Name) : null);
     }
 }

@@ -45,6 +45,8 @@ public sealed class JobEntity : ITableEntity
     public string? WorkflowRunUrl { get; set; }
     public bool? UsedSnapshot { get; set; }
     public string? Mode { get; set; }
+    public string? CreatedById { get; set; }
+    public string? CreatedByName { get; set; }
 
     public static JobEntity From(Job job, ETag etag = default)
     {
@@ -79,6 +81,8 @@ public sealed class JobEntity : ITableEntity
             WorkflowRunUrl = job.WorkflowRunUrl,
             UsedSnapshot = job.UsedSnapshot,
             Mode = job.Mode,
+            CreatedById = job.CreatedBy?.Id,
+            CreatedByName = job.CreatedBy?.Name,
         };
     }
 
@@ -102,6 +106,7 @@ public sealed class JobEntity : ITableEntity
         WorkflowRunUrl = WorkflowRunUrl,
         UsedSnapshot = UsedSnapshot,
         Mode = Mode,
+        CreatedBy = CreatedById is null ? null : new Creator(CreatedById, CreatedByName),
     };
 
     private Jobs.FailureReason? Reason() =>
