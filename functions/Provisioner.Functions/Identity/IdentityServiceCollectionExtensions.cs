@@ -13,6 +13,10 @@ public static class IdentityServiceCollectionExtensions
         services.AddSingleton<PeopleTokens>();
         services.AddSingleton<RequestAccess>();
         services.AddHostedService<AuthStartupWarning>();
+
+        services.AddSettings<GitHubOidcOptions, GitHubOidcOptionsValidator>(configuration);
+        services.AddSingleton<GitHubActionsTokens>();
+        services.AddSingleton<ReceiveCallback.CallbackAuthenticator>();
         return services;
     }
 }
