@@ -56,6 +56,15 @@ param githubRef string
 @description('GITHUB_API_URL: the GitHub API base.')
 param githubApiUrl string
 
+@description('AUTH_AUTHORITY: the Entra ID v2.0 issuer of people\'s tokens.')
+param authAuthority string
+
+@description('AUTH_AUDIENCE: the API\'s client id (and app ID URI), comma-separated.')
+param authAudience string
+
+@description('CALLBACK_AUTH: hmac, oidc or any.')
+param callbackAuth string
+
 @description('CALLBACK_ALLOW_LEGACY_SIGNATURE.')
 param allowLegacySignature bool
 
@@ -172,6 +181,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     DISPATCH_START_MINUTES: string(dispatchStartMinutes)
     JOB_TIMEOUT_MINUTES: string(jobTimeoutMinutes)
     JOB_MAX_MINUTES: string(jobMaxMinutes)
+    // People sign in with Entra ID: in Azure the app refuses to start with AUTH_MODE=disabled.
+    AUTH_MODE: 'entra'
+    AUTH_AUTHORITY: authAuthority
+    AUTH_AUDIENCE: authAudience
+    CALLBACK_AUTH: callbackAuth
   }
 }
 
