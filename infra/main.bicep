@@ -242,5 +242,5 @@ output API_BASE_URL string = '${functionApp.outputs.uri}/api'
 output WEB_URL string = staticWebApp.outputs.origin
 // The page's sign-in (infra/hooks/write-web-config.sh writes them into web/config.json).
 output WEB_AUTH_CLIENT_ID string = authWebClientId
-output WEB_AUTH_AUTHORITY string = authAuthority
+output WEB_AUTH_AUTHORITY string = '${environment().authentication.loginEndpoint}${authTenantId}'
 output WEB_AUTH_SCOPE string = '${empty(authApiAppIdUri) ? 'api://${authApiClientId}' : authApiAppIdUri}/access_as_user'
