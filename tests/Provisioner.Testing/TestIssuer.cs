@@ -57,7 +57,8 @@ public sealed class TestIssuer : IAsyncDisposable
 
     public static async Task<TestIssuer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No configuration files are watched: each watcher is an inotify instance, and a machine has few.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
