@@ -158,6 +158,12 @@ public sealed class PeopleAuthHttpTests(Azurite azurite) : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.True(_issuer.KeySetFetches > fetchesBefore, "the unknown key id made the app fetch the key set again");
+
+        // Unknown key ids cannot make the app fetch the keys on every request: once per interval.
+        var fetchesAfterRollover = _issuer.KeySetFetches;
+        _issuer.RotateKeys(keepOld: false);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await runner.CreateAsync(Operator())).StatusCode);
+        Assert.Equal(fetchesAfterRollover, _issuer.KeySetFetches);
     }
 
     [Fact]
