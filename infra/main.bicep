@@ -62,6 +62,23 @@ param githubApiUrl string = 'https://api.github.com/'
 @description('CALLBACK_ALLOW_LEGACY_SIGNATURE: false accepts Standard Webhooks signatures only.')
 param allowLegacySignature bool = true
 
+@description('The Entra ID tenant of the two app registrations (the API and the status page); AUTH_AUTHORITY is its v2.0 issuer. Default: the deployment\'s tenant.')
+param authTenantId string = subscription().tenantId
+
+@minLength(1)
+@description('The API app registration\'s client id (README, "Signing in"): the audience of people\'s access tokens (AUTH_AUDIENCE). The app runs with AUTH_MODE=entra.')
+param authApiClientId string
+
+@description('The API\'s app ID URI (api://...), accepted as an audience beside the client id and used for the page\'s scope. Empty: api://{authApiClientId}.')
+param authApiAppIdUri string = ''
+
+@description('The status page\'s app registration (single-page application) client id, written into web/config.json when the page is deployed. Empty: the page does not sign in.')
+param authWebClientId string = ''
+
+@description('CALLBACK_AUTH: what proves a callback: hmac (the shared secret\'s signature), oidc (the run\'s GitHub Actions ID token) or any (either, for the switch-over; docs/callbacks.md).')
+@allowed(['hmac', 'oidc', 'any'])
+param callbackAuth string = 'hmac'
+
 @description('DISPATCH_START_MINUTES: how long a dispatched job may wait for its run to report before it is failed.')
 @minValue(1)
 @maxValue(1440)
@@ -95,6 +112,11 @@ param instanceMemoryMB int = 2048
 
 @description('Object id of the person or pipeline deploying (azd sets AZURE_PRINCIPAL_ID). Gets data access to the storage account and the vault, for inspecting tables and rotating secrets; empty grants nothing.')
 param principalId string = ''
+
+// The v2.0 issuer of the tenant: what people's tokens name as iss, and where the page signs in.
+var authAuthority = '${environment().authentication.loginEndpoint}${authTenantId}/v2.0'
+// v2 tokens carry the client id as aud; the app ID URI is accepted too, when there is one.
+var authAudience = empty(authApiAppIdUri) ? authApiClientId : '${authApiClientId},${authApiAppIdUri}'
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -222,6 +244,9 @@ module functionApp 'modules/functionapp.bicep' = {
     jobMaxMinutes: jobMaxMinutes
     notifyUrl: notifyUrl
     notifySecretUri: keyVault.outputs.notifySecretUri
+    authAuthority: authAuthority
+    authAudience: authAudience
+    callbackAuth: callbackAuth
   }
   // The first start must find its storage and secret roles in place, or it fails to read both.
   dependsOn: [storage, rbac]
@@ -238,3 +263,7 @@ output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsN
 output AZURE_LOG_ANALYTICS_NAME string = monitoring.outputs.logAnalyticsName
 output API_BASE_URL string = '${functionApp.outputs.uri}/api'
 output WEB_URL string = staticWebApp.outputs.origin
+// The page's sign-in (infra/hooks/write-web-config.sh writes them into web/config.json).
+output WEB_AUTH_CLIENT_ID string = authWebClientId
+output WEB_AUTH_AUTHORITY string = '${environment().authentication.loginEndpoint}${authTenantId}'
+output WEB_AUTH_SCOPE string = '${empty(authApiAppIdUri) ? 'api://${authApiClientId}' : authApiAppIdUri}/access_as_user'

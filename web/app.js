@@ -2,6 +2,7 @@
 // (one request in flight, If-None-Match, Retry-After, back-off when the API is away).
 
 import { HEALTH_POLL_SECONDS, healthText, keepPolling, renderHealth, tickHealth } from './health.js';
+import { createAuth, refusalText, showAccount } from './auth.js';
 
 const DEFAULT_POLL_SECONDS = 2;
 const MAX_BACKOFF_SECONDS = 30;
@@ -25,6 +26,9 @@ const REASON_TEXT = {
 const WAITING_TEXT = { runner: 'Waiting for a GitHub runner' };
 
 const $ = (id) => document.getElementById(id);
+
+// Who is signed in (auth.js); without sign-in configured it adds no headers.
+let auth = { enabled: false, account: null, headers: async () => ({}) };
 
 /** The API's base URL: config.json's apiBaseUrl, or this page's own origin when it is empty or missing. */
 async function loadApiBase() {
@@ -92,7 +96,7 @@ class Poller {
     this.inFlight = true;
     let delaySeconds = DEFAULT_POLL_SECONDS;
     try {
-      const headers = { Accept: 'application/json' };
+      const headers = { Accept: 'application/json', ...(await auth.headers()) };
       if (this.etag) headers['If-None-Match'] = this.etag;
       // no-store: the page does its own revalidation, so a 304 reaches it as a 304.
       const response = await fetch(this.url, { headers, cache: 'no-store' });
@@ -109,7 +113,7 @@ class Poller {
         throw Object.assign(new Error(`the API answered ${response.status}`), { retryAfter });
       } else {
         const problem = await response.json().catch(() => ({}));
-        this.handlers.onGone(response.status, problem.detail ?? `The API answered ${response.status}.`);
+        this.handlers.onGone(response.status, refusalText(response.status, problem.detail ?? `The API answered ${response.status}.`));
         this.stop();
       }
       this.failures = 0;
@@ -328,6 +332,7 @@ function follow(url) {
     onGone: (status, detail) => {
       $('job').hidden = true;
       $('missing').hidden = false;
+      $('missing-title').textContent = status === 401 || status === 403 ? 'Not allowed' : 'Not found';
       $('missing-text').textContent = detail;
     },
   });
@@ -360,7 +365,7 @@ function setupForm(api) {
     try {
       const response = await fetch(`${api}/api/jobs`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID() },
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID(), ...(await auth.headers()) },
         body: JSON.stringify({ agent_id: $('agent-id').value, region: $('region').value }),
       });
       const body = await response.json().catch(() => ({}));
@@ -370,7 +375,7 @@ function setupForm(api) {
         follow(`${api}/api/jobs/${encodeURIComponent(body.job_id)}`).view.show(body);
         return;
       }
-      error.textContent = body.detail ?? `The API answered ${response.status}.`;
+      error.textContent = refusalText(response.status, body.detail ?? `The API answered ${response.status}.`);
       if (response.status === 409 && body.job_id) {
         const link = document.createElement('a');
         link.href = `?job_id=${encodeURIComponent(body.job_id)}`;
@@ -389,6 +394,14 @@ function setupForm(api) {
 
 async function main() {
   const api = await loadApiBase();
+  auth = await createAuth();
+  showAccount(auth, $('account'));
+  if (auth.enabled && !auth.account) {
+    $('signed-out').hidden = false;
+    $('signed-out-button').addEventListener('click', () => auth.signIn());
+    return;
+  }
+
   const params = new URLSearchParams(location.search);
   const jobId = params.get('job_id');
   const agentId = params.get('agent_id');

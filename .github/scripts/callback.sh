@@ -21,7 +21,12 @@
 # Environment (what a run gives it; see docs/workflow.md):
 #   CALLBACK_URL     the callback_url input (PUBLIC_BASE_URL/api/webhooks/github)
 #   JOB_ID           the job_id input
-#   CALLBACK_SECRET  the GH_CALLBACK_SECRET repository secret (whsec_ + base64, see key_hex below)
+#   CALLBACK_SECRET  the GH_CALLBACK_SECRET repository secret (whsec_ + base64, see key_hex below);
+#                    optional when the run can get an ID token (below): then it signs as well
+#   ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN   set by Actions with id-token: write;
+#                    each attempt then asks for the run's ID token and sends it as Authorization: Bearer
+#   CALLBACK_OIDC_AUDIENCE     the token's audience (default: CALLBACK_URL without api/webhooks/github,
+#                    which is the backend's PUBLIC_BASE_URL, its default GITHUB_OIDC_AUDIENCE)
 #   GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, GITHUB_SERVER_URL, GITHUB_REPOSITORY   set by Actions
 #   PROVISION_RUN_ID the id the run claimed under, when the workflow gives it (see run_id below)
 #   CALLBACK_MAX_ATTEMPTS      tries per callback (default 8 for claim/running/failed, 3 otherwise)
@@ -45,7 +50,16 @@ usage() { log "$*"; exit "$EXIT_USAGE"; }
 kind="${1:-}"
 [ $# -gt 0 ] && shift
 
-[ -n "${CALLBACK_SECRET:-}" ] || usage "CALLBACK_SECRET is not set (the GH_CALLBACK_SECRET repository secret)"
+# A run proves itself with its GitHub Actions ID token when the job may ask for one
+# (id-token: write), and with the shared secret's signature when the secret is set: both while
+# a deployment moves from the secret to tokens (CALLBACK_AUTH=any), so there is no flag day.
+use_token=false
+if [ -n "${ACTIONS_ID_TOKEN_REQUEST_URL:-}" ] && [ -n "${ACTIONS_ID_TOKEN_REQUEST_TOKEN:-}" ]; then
+  use_token=true
+fi
+if [ -z "${CALLBACK_SECRET:-}" ] && { [ "$use_token" = false ] || [ "$kind" = sign ]; }; then
+  usage "CALLBACK_SECRET is not set (the GH_CALLBACK_SECRET repository secret), and the job cannot ask for an ID token (permissions: id-token: write)"
+fi
 
 # The HMAC key of Standard Webhooks, as the spec and its reference libraries derive it, and as
 # the backend does: a secret that starts with whsec_ is base64 of the key (the padding may be
@@ -69,8 +83,11 @@ key_hex() {
     printf '%s' "$secret" | od -An -v -tx1 | tr -d ' \n'
   fi
 }
-key_hex="$(key_hex "$CALLBACK_SECRET")"
-[ -n "$key_hex" ] || usage "CALLBACK_SECRET gives an empty key"
+key_hex=""
+if [ -n "${CALLBACK_SECRET:-}" ]; then
+  key_hex="$(key_hex "$CALLBACK_SECRET")"
+  [ -n "$key_hex" ] || usage "CALLBACK_SECRET gives an empty key"
+fi
 
 # Standard Webhooks v1: base64 of HMAC-SHA256(key, "id.timestamp.body"), over the body's bytes.
 # openssl takes the key on its command line only; a GitHub-hosted runner is a single-tenant VM.
@@ -195,6 +212,26 @@ jq -ncj "${jq_args[@]}" \
   '$ARGS.named | if .status == "failed" and (has("step") | not) then . + {step: .failed_step} else . end' \
   >"$work/body"
 
+# The token's audience: this app's public address, as the backend expects it by default.
+audience="${CALLBACK_OIDC_AUDIENCE:-${CALLBACK_URL%api/webhooks/github}}"
+
+# The run's ID token for $audience, into $work/auth as a curl header line (so it is on no
+# command line). Masked first, so the runner never prints it. Each attempt asks again: a token
+# lives minutes and a callback's retries can outlast one.
+id_token() {
+  local answer token
+  answer="$(curl -sS --fail --connect-timeout 10 --max-time "$attempt_timeout" \
+    -H "@$work/request-auth" \
+    "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=$(jq -rn --arg a "$audience" '$a | @uri')" 2>"$work/token-error")" || return 1
+  token="$(printf '%s' "$answer" | jq -r '.value // empty' 2>/dev/null)" || return 1
+  [ -n "$token" ] || return 1
+  [ "${GITHUB_ACTIONS:-}" = true ] && printf '::add-mask::%s\n' "$token"
+  printf 'Authorization: Bearer %s\n' "$token" >"$work/auth"
+}
+if [ "$use_token" = true ]; then
+  (umask 077 && printf 'Authorization: bearer %s\n' "$ACTIONS_ID_TOKEN_REQUEST_TOKEN" >"$work/request-auth")
+fi
+
 # One id for every attempt of this callback: a retry of one that did arrive is acknowledged
 # and applied once. The timestamp is fresh on each attempt (the backend allows 5 minutes).
 webhook_id="msg_$(openssl rand -hex 16)"
@@ -252,15 +289,31 @@ for ((attempt = 1; ; attempt++)); do
   : >"$work/answer"
   : >"$work/headers"
   ts="$(date +%s)"
-  code="$(curl -sS -o "$work/answer" -D "$work/headers" -w '%{http_code}' \
-    --connect-timeout 10 --max-time "$attempt_timeout" \
-    -X POST "$CALLBACK_URL" \
-    -H 'Content-Type: application/json' \
-    -H "webhook-id: $webhook_id" \
-    -H "webhook-timestamp: $ts" \
-    -H "webhook-signature: v1,$(signature "$webhook_id" "$ts" "$work/body")" \
-    "${trace_header[@]}" \
-    --data-binary "@$work/body" 2>"$work/curl-error")" || true
+  proof=(-H "webhook-id: $webhook_id")
+  if [ -n "$key_hex" ]; then
+    proof+=(-H "webhook-timestamp: $ts" -H "webhook-signature: v1,$(signature "$webhook_id" "$ts" "$work/body")")
+  fi
+  code=""
+  if [ "$use_token" = true ]; then
+    (umask 077 && : >"$work/auth")
+    if id_token; then
+      proof+=(-H "@$work/auth")
+    elif [ -z "$key_hex" ]; then
+      code=000
+      printf 'no ID token from ACTIONS_ID_TOKEN_REQUEST_URL: %s' "$(head -c 300 "$work/token-error")" >"$work/curl-error"
+    else
+      log "no ID token this attempt; sending the signature alone"
+    fi
+  fi
+  if [ -z "$code" ]; then
+    code="$(curl -sS -o "$work/answer" -D "$work/headers" -w '%{http_code}' \
+      --connect-timeout 10 --max-time "$attempt_timeout" \
+      -X POST "$CALLBACK_URL" \
+      -H 'Content-Type: application/json' \
+      "${proof[@]}" \
+      "${trace_header[@]}" \
+      --data-binary "@$work/body" 2>"$work/curl-error")" || true
+  fi
   [ -n "$code" ] || code=000
 
   case "$code" in

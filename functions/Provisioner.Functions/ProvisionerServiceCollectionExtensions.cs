@@ -12,6 +12,7 @@ using Provisioner.Functions.Dispatch;
 using Provisioner.Functions.Health;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Notifications;
+using Provisioner.Functions.Identity;
 using Provisioner.Functions.ReceiveCallback;
 using Provisioner.Functions.Reconcile;
 using Provisioner.Functions.Simulator;
@@ -66,6 +67,7 @@ public static class ProvisionerServiceCollectionExtensions
 
         // Step timings and the estimate (docs/step-timing.md).
         services.AddSingleton<Timing.StepTimings>();
+        services.AddIdentity(configuration);
         return services;
     }
 

@@ -56,6 +56,15 @@ param githubRef string
 @description('GITHUB_API_URL: the GitHub API base.')
 param githubApiUrl string
 
+@description('AUTH_AUTHORITY: the Entra ID v2.0 issuer of people\'s tokens.')
+param authAuthority string
+
+@description('AUTH_AUDIENCE: the API\'s client id (and app ID URI), comma-separated.')
+param authAudience string
+
+@description('CALLBACK_AUTH: hmac, oidc or any.')
+param callbackAuth string
+
 @description('CALLBACK_ALLOW_LEGACY_SIGNATURE.')
 param allowLegacySignature bool
 
@@ -187,6 +196,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     NOTIFY_SECRET: empty(notifySecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${notifySecretUri})'
     AGENT_KEY_SECRET: '@Microsoft.KeyVault(SecretUri=${agentKeySecretUri})'
     HEALTH_SILENCE_MINUTES: string(healthSilenceMinutes)
+    // People sign in with Entra ID: in Azure the app refuses to start with AUTH_MODE=disabled.
+    AUTH_MODE: 'entra'
+    AUTH_AUTHORITY: authAuthority
+    AUTH_AUDIENCE: authAudience
+    CALLBACK_AUTH: callbackAuth
   }
 }
 

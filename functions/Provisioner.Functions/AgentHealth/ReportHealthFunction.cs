@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Http;
+using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.AgentHealth;
 
@@ -11,7 +12,10 @@ public sealed class ReportHealthFunction(ReportHealthHandler handler, StorageGua
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "agents/{agentId}/health")] HttpRequest request,
         string agentId,
         CancellationToken cancellationToken) =>
+        // Open to people's tokens: the agent proves itself with its own key (ReportHealthHandler).
         guard.RunAsync(
+            request,
+            Access.Open,
             "ReportAgentHealth",
             () => handler.HandleAsync(request, agentId, cancellationToken),
             "The health store cannot be reached right now; the report was not kept. Send the next one as usual.",

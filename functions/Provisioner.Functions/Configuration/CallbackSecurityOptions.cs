@@ -21,6 +21,10 @@ public sealed class CallbackSecurityOptions
     [ConfigurationKeyName(AllowLegacySetting)]
     public bool AllowLegacySignature { get; set; } = true;
 
+    /// <summary><c>CALLBACK_AUTH</c>: with <c>oidc</c> only tokens are accepted, so no secret is needed.</summary>
+    [ConfigurationKeyName(Identity.GitHubOidcOptions.ModeSetting)]
+    public Identity.CallbackAuthMode Mode { get; set; } = Identity.CallbackAuthMode.Hmac;
+
     /// <summary>How far a Standard Webhooks timestamp may be from our clock.</summary>
     public TimeSpan TimestampTolerance { get; } = TimeSpan.FromMinutes(5);
 }

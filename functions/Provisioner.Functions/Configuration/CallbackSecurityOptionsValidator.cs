@@ -11,7 +11,11 @@ public sealed class CallbackSecurityOptionsValidator : IValidateOptions<Callback
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(options.Secret))
         {
-            failures.Add($"{CallbackSecurityOptions.SecretSetting} is not set. Set it to the secret the provisioning workflow signs callbacks with (for a local run, copy local.settings.sample.json to local.settings.json); without it every callback would be refused.");
+            // With CALLBACK_AUTH=oidc only GitHub Actions tokens are accepted: no secret is needed.
+            if (options.Mode != Identity.CallbackAuthMode.Oidc)
+            {
+                failures.Add($"{CallbackSecurityOptions.SecretSetting} is not set. Set it to the secret the provisioning workflow signs callbacks with (for a local run, copy local.settings.sample.json to local.settings.json), or set CALLBACK_AUTH=oidc to accept the workflow's GitHub Actions tokens instead; without it every callback would be refused.");
+            }
         }
         else if (options.Secret.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
         {

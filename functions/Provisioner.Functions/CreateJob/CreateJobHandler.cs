@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Provisioner.Functions.Http;
+using Provisioner.Functions.Identity;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Status;
 using Provisioner.Functions.Storage;
@@ -60,7 +61,7 @@ public sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, I
             jobId = reservation.JobId;
         }
 
-        var job = Job.Create(jobId, create.AgentId, create.Region, time.GetUtcNow());
+        var job = Job.Create(jobId, create.AgentId, create.Region, time.GetUtcNow()) with { CreatedBy = Caller.Of(request.HttpContext.User) };
         await inFlight.WatchAsync(jobId, job.CreatedAt, cancellationToken);
         var added = await jobs.TryAddAsync(job, cancellationToken);
         if (!added)

@@ -34,6 +34,8 @@ public sealed record Job
 
     /// <summary>When GitHub last said the run is in progress: it defers the silence deadline, never the total one (docs/reconcile.md).</summary>
     public DateTimeOffset? RunAliveAt { get; init; }
+    /// <summary>Who created the job; null when it was created without sign-in.</summary>
+    public Creator? CreatedBy { get; init; }
 
     public JobStatus Status =>
         Failure is not null ? JobStatus.Failed

@@ -12,11 +12,12 @@ using Provisioner.Functions.Storage;
 namespace Provisioner.Functions.ReceiveCallback;
 
 /// <summary>
-/// Receives a workflow callback: size cap, signature over the raw bytes, parse, then keep and
-/// apply it in one transaction. Nothing is written unless the signature is valid.
+/// Receives a workflow callback: size cap, proof of the sender (a signature over the raw bytes,
+/// or the run's GitHub Actions token: <see cref="CallbackAuthenticator"/>), parse, then keep and
+/// apply it in one transaction. Nothing is written unless the proof holds.
 /// </summary>
 public sealed partial class CallbackHandler(
-    CallbackSignatureVerifier verifier,
+    CallbackAuthenticator authenticator,
     JobStore store,
     IOptions<DispatchOptions> dispatch,
     ClaimFollowUp followUp,
@@ -38,32 +39,32 @@ public sealed partial class CallbackHandler(
 
         var body = read.Body;
 
-        var headers = new SignatureHeaders(
-            JoinedHeader(request, SignatureHeaders.XSignatureName),
-            JoinedHeader(request, SignatureHeaders.WebhookIdName),
-            JoinedHeader(request, SignatureHeaders.WebhookTimestampName),
-            JoinedHeader(request, SignatureHeaders.WebhookSignatureName));
-        var check = verifier.Verify(headers, body.Span);
-        if (!check.IsValid)
+        var proof = await authenticator.AuthenticateAsync(request, body, cancellationToken);
+        if (proof.Refusal is { } refusal)
         {
-            LogRejected(logger, check.Verdict, check.Scheme);
-            return Problems.Unauthorized(check.Detail);
+            return refusal;
         }
 
-        if (!CallbackParser.TryParse(body, out var callback, out var error))
+        if (!CallbackParser.TryParse(body, out var parsed, out var error))
         {
-            LogMalformed(logger, check.Scheme);
+            LogMalformed(logger, proof.Scheme);
             return Problems.BadRequest(error);
+        }
+
+        if (proof.Bind(parsed) is not { } callback)
+        {
+            LogRunMismatch(logger, parsed.JobId, parsed.WorkflowRunId, proof.Run?.ClaimId);
+            return Problems.Unauthorized($"workflow_run_id {parsed.WorkflowRunId} is not the run the token was issued to ({proof.Run?.ClaimId}): send the run's own token, or leave workflow_run_id out.");
         }
 
         callback = WithRunLink(callback);
         var receivedAt = time.GetUtcNow();
         var record = new CallbackRecord(
             callback.JobId,
-            DedupeKey(check, callback, body.Span, receivedAt),
+            DedupeKey(proof.WebhookId, callback, body.Span, receivedAt),
             receivedAt,
-            check.Scheme == SignatureScheme.StandardWebhooks ? "standard-webhooks-v1" : "legacy-x-signature",
-            check.WebhookId,
+            proof.Scheme,
+            proof.WebhookId,
             callback.Describe(),
             body);
 
@@ -104,9 +105,9 @@ public sealed partial class CallbackHandler(
     /// is identified by its bytes, so an identical resend is recognised; heartbeats are the
     /// exception, as a legacy sender sends the same body every minute and each one counts.
     /// </summary>
-    private static string DedupeKey(SignatureCheck check, Callback callback, ReadOnlySpan<byte> body, DateTimeOffset receivedAt)
+    private static string DedupeKey(string? webhookId, Callback callback, ReadOnlySpan<byte> body, DateTimeOffset receivedAt)
     {
-        if (check.WebhookId is { } id)
+        if (webhookId is { } id)
         {
             return "swh-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)));
         }
@@ -115,18 +116,14 @@ public sealed partial class CallbackHandler(
         return callback.Kind == CallbackKind.Heartbeat ? $"{hash}-{receivedAt.UtcTicks}" : hash;
     }
 
-    /// <summary>Every value of a header, joined with commas as HTTP reads repeated headers: a second webhook-signature is not silently dropped.</summary>
-    private static string? JoinedHeader(HttpRequest request, string name) =>
-        request.Headers.TryGetValue(name, out var values) ? values.ToString() : null;
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Callback refused: body over the cap or unreadable (declared length {ContentLength})")]
     private static partial void LogUnreadable(ILogger logger, long? contentLength);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback refused: signature {Verdict} (scheme {Scheme})")]
-    private static partial void LogRejected(ILogger logger, SignatureVerdict verdict, SignatureScheme? scheme);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback refused: proven ({Scheme}) but malformed")]
+    private static partial void LogMalformed(ILogger logger, string scheme);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback refused: signed ({Scheme}) but malformed")]
-    private static partial void LogMalformed(ILogger logger, SignatureScheme? scheme);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback for job {JobId} refused: it names run {BodyRunId}, the token was issued to run {TokenRunId}")]
+    private static partial void LogRunMismatch(ILogger logger, Guid jobId, string? bodyRunId, string? tokenRunId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Callback for unknown job {JobId}")]
     private static partial void LogUnknownJob(ILogger logger, Guid jobId);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Telemetry;
+using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.ReceiveCallback;
 
@@ -14,6 +15,8 @@ public sealed class ReceiveCallbackFunction(CallbackHandler handler, StorageGuar
         TracedRequest.RunAsync("callback", request, null, async () =>
         {
             var result = await guard.RunAsync(
+                request,
+                Access.Open,
                 "ReceiveCallback",
                 () => handler.HandleAsync(request, cancellationToken),
                 "The job store cannot be reached right now. The callback was not applied (a callback is kept and applied in one transaction); send it again after the time in Retry-After.",

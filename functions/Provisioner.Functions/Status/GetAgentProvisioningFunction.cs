@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Http;
+using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.Status;
 
@@ -11,5 +12,5 @@ public sealed class GetAgentProvisioningFunction(StatusHandler handler, StorageG
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "agents/{agentId}/provisioning")] HttpRequest request,
         string agentId,
         CancellationToken cancellationToken) =>
-        guard.RunAsync("GetAgentProvisioning", () => handler.ForAgentAsync(agentId, cancellationToken), StorageGuard.ReadRetry, cancellationToken);
+        guard.RunAsync(request, Access.Reader, "GetAgentProvisioning", () => handler.ForAgentAsync(agentId, cancellationToken), StorageGuard.ReadRetry, cancellationToken);
 }

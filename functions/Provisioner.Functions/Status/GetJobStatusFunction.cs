@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Http;
+using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.Status;
 
@@ -11,5 +12,5 @@ public sealed class GetJobStatusFunction(StatusHandler handler, StorageGuard gua
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "jobs/{jobId}")] HttpRequest request,
         string jobId,
         CancellationToken cancellationToken) =>
-        guard.RunAsync("GetJobStatus", () => handler.ForJobAsync(jobId, cancellationToken), StorageGuard.ReadRetry, cancellationToken);
+        guard.RunAsync(request, Access.Reader, "GetJobStatus", () => handler.ForJobAsync(jobId, cancellationToken), StorageGuard.ReadRetry, cancellationToken);
 }

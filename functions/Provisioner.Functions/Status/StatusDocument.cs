@@ -18,11 +18,15 @@ public sealed record StatusDocument(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? LastHeartbeatAt,
+    StatusDocument.CreatorView? CreatedBy,
     HealthView? Health = null,
     string? WaitingFor = null,
     DateTimeOffset? EstimatedCompletionAt = null)
 {
     public sealed record ServerView(string? Id, string? Ip, string? TailscaleIp);
+
+    /// <summary>Who created the job (the token's object id and name); null when it was created without sign-in.</summary>
+    public sealed record CreatorView(string Id, string? Name);
 
     /// <param name="FailedStep">The step the workflow named (<c>failed_step</c>, else <c>step</c>), or the projected step id when it named none.</param>
     /// <param name="StepId">The projected step that shows the error.</param>
@@ -53,6 +57,7 @@ public sealed record StatusDocument(
             job.CreatedAt,
             job.UpdatedAt,
             job.LastHeartbeatAt,
+            job.CreatedBy is { } c ? new CreatorView(c.Id, c.Name) : null,
             health,
             // Only while no run has reported: once one has, it has a runner.
             job.IsTerminal || job.RunReported ? null : job.WaitingFor,

@@ -48,6 +48,8 @@ public sealed class JobEntity : ITableEntity
     public string? FailureLogUrl { get; set; }
     public string? WaitingFor { get; set; }
     public DateTimeOffset? RunAliveAt { get; set; }
+    public string? CreatedById { get; set; }
+    public string? CreatedByName { get; set; }
 
     public static JobEntity From(Job job, ETag etag = default)
     {
@@ -85,6 +87,8 @@ public sealed class JobEntity : ITableEntity
             FailureLogUrl = job.Failure?.LogUrl,
             WaitingFor = job.WaitingFor,
             RunAliveAt = job.RunAliveAt,
+            CreatedById = job.CreatedBy?.Id,
+            CreatedByName = job.CreatedBy?.Name,
         };
     }
 
@@ -110,6 +114,7 @@ public sealed class JobEntity : ITableEntity
         Mode = Mode,
         WaitingFor = WaitingFor,
         RunAliveAt = RunAliveAt,
+        CreatedBy = CreatedById is null ? null : new Creator(CreatedById, CreatedByName),
     };
 
     private Jobs.FailureReason? Reason() =>

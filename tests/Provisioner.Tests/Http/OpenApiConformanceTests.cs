@@ -165,7 +165,7 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
         return response;
     }
 
-    private static async Task AssertDocumentedAsync(HttpMethod method, string template, HttpResponseMessage response)
+    internal static async Task AssertDocumentedAsync(HttpMethod method, string template, HttpResponseMessage response)
     {
         var (document, build) = Document.Value;
         var operationPointer = $"/paths/{Escape(template)}/{method.Method.ToLowerInvariant()}";

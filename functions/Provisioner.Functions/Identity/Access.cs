@@ -1,0 +1,14 @@
+namespace Provisioner.Functions.Identity;
+
+/// <summary>What an HTTP function needs from its caller. Each function names its own; <see cref="RequestAccess"/> enforces it.</summary>
+public enum Access
+{
+    /// <summary>No person's token: health, and the routes that prove the caller another way (the callback webhook).</summary>
+    Open,
+
+    /// <summary>A token with <see cref="AppRoles.Reader"/> or <see cref="AppRoles.Operator"/>.</summary>
+    Reader,
+
+    /// <summary>A token with <see cref="AppRoles.Operator"/>.</summary>
+    Operator,
+}

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Options;
+
+namespace Provisioner.Functions.Identity;
+
+/// <summary>The validator for people's tokens (<c>AUTH_AUTHORITY</c>, <c>AUTH_AUDIENCE</c>); made when first needed, so with auth disabled nothing is fetched.</summary>
+public sealed class PeopleTokens(IOptions<AuthOptions> options) : IDisposable
+{
+    private readonly Lazy<OidcTokenValidator> _validator = new(() =>
+        new OidcTokenValidator(
+            options.Value.Authority ?? throw new InvalidOperationException($"{AuthOptions.AuthoritySetting} is not set."),
+            options.Value.Audiences));
+
+    public Task<TokenCheck> ValidateAsync(string token, CancellationToken cancellationToken) =>
+        _validator.Value.ValidateAsync(token, cancellationToken);
+
+    public void Dispose()
+    {
+        if (_validator.IsValueCreated)
+        {
+            _validator.Value.Dispose();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Provisioner.Functions.Identity;
+
+/// <summary>
+/// The one place a person's access is decided. Every HTTP function names what it needs
+/// (<see cref="Access"/>) when it hands its request to <see cref="Http.StorageGuard"/>, which asks
+/// here first; the functions never read tokens themselves. With <c>AUTH_MODE=disabled</c> every
+/// call is let through. A caller let in is set as <see cref="HttpContext.User"/>, so a handler
+/// can record who acted (<see cref="Caller"/>).
+/// </summary>
+public sealed partial class RequestAccess(IOptions<AuthOptions> options, PeopleTokens tokens, ILogger<RequestAccess> logger)
+{
+    /// <summary>Null when the call may go on; otherwise the answer to send (401, 403, or 503 when the issuer cannot be reached).</summary>
+    public async Task<IResult?> CheckAsync(HttpRequest request, Access access, string operation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (access == Access.Open || options.Value.Mode == AuthMode.Disabled)
+        {
+            return null;
+        }
+
+        if (!BearerToken.IsPresent(request))
+        {
+            LogRefused(logger, operation, "no token");
+            return AccessProblems.Missing("Sign in and send the access token as Authorization: Bearer <token>.");
+        }
+
+        if (!BearerToken.TryRead(request, out var token))
+        {
+            LogRefused(logger, operation, "not a bearer token");
+            return AccessProblems.InvalidToken("The Authorization header must be one value, \"Bearer <token>\".");
+        }
+
+        switch (await tokens.ValidateAsync(token, cancellationToken))
+        {
+            case TokenCheck.IssuerUnreachable:
+                LogIssuerUnreachable(logger, operation);
+                return AccessProblems.IssuerUnreachable("The sign-in service's keys cannot be fetched right now; retry after the time in Retry-After.");
+            case TokenCheck.Invalid invalid:
+                LogRefused(logger, operation, invalid.Reason);
+                return AccessProblems.InvalidToken(invalid.Reason + " Sign in again to get a new token.");
+            case TokenCheck.Valid valid:
+                if (!Allows(valid.Identity, access))
+                {
+                    LogMissingRole(logger, operation, access);
+                    return AccessProblems.MissingRole(access == Access.Operator
+                        ? $"This needs the {AppRoles.Operator} app role; ask an administrator of the Provisioner app to assign it to you."
+                        : $"Reading needs the {AppRoles.Reader} or {AppRoles.Operator} app role; ask an administrator of the Provisioner app to assign one to you.");
+                }
+
+                request.HttpContext.User = new ClaimsPrincipal(valid.Identity);
+                return null;
+            default:
+                throw new InvalidOperationException("unknown token check");
+        }
+    }
+
+    private static bool Allows(ClaimsIdentity identity, Access access)
+    {
+        var roles = identity.FindAll(AppRoles.ClaimType).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        return access switch
+        {
+            Access.Operator => roles.Contains(AppRoles.Operator),
+            Access.Reader => roles.Contains(AppRoles.Operator) || roles.Contains(AppRoles.Reader),
+            _ => true,
+        };
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string operation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} refused: the token lacks the role for {Access}")]
+    private static partial void LogMissingRole(ILogger logger, string operation, Access access);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Operation}: the token issuer's metadata cannot be fetched; answered 503")]
+    private static partial void LogIssuerUnreachable(ILogger logger, string operation);
+}

@@ -1,0 +1,240 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Provisioner.Tests.Infrastructure;
+
+namespace Provisioner.Tests.Identity;
+
+/// <summary>
+/// Callbacks proven by a GitHub-shaped Actions ID token from the test issuer, over HTTP against
+/// the runner (<c>CALLBACK_AUTH=oidc</c>, then <c>any</c>). Every refused callback is checked to
+/// have changed nothing: the job's document and its kept callback rows stay as they were.
+/// </summary>
+[Collection(SharedAzurite.Name)]
+public sealed class ActionsTokenCallbackHttpTests(Azurite azurite) : IAsyncLifetime
+{
+    private const string Owner = "octo-org";
+    private const string Repo = "agents";
+    private const string Repository = Owner + "/" + Repo;
+    private const string Workflow = "provision-agent.yml";
+
+    private TestIssuer _github = null!;
+
+    public async Task InitializeAsync() => _github = await TestIssuer.StartAsync();
+
+    public async Task DisposeAsync() => await _github.DisposeAsync();
+
+    private Task<Runner> StartAsync(string mode, IReadOnlyDictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["CALLBACK_AUTH"] = mode,
+            ["GITHUB_OIDC_ISSUER"] = _github.Issuer,
+            ["GITHUB_OWNER"] = Owner,
+            ["GITHUB_REPO"] = Repo,
+        };
+        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return Runner.StartAsync(azurite, settings);
+    }
+
+    /// <summary>The audience the workflow asks for by default: PUBLIC_BASE_URL as configured (the runner's own address).</summary>
+    private static string Audience(Runner runner) => runner.Client.BaseAddress!.AbsoluteUri;
+
+    private string Token(Runner runner, string runId = "5550001", string attempt = "1", string repository = Repository, string workflow = Workflow, TimeSpan? expiresIn = null) =>
+        _github.ActionsToken(Audience(runner), repository, workflow, runId, attempt, expiresIn);
+
+    private static Task<HttpResponseMessage> SendAsync(Runner runner, string body, string? token, string? webhookId = null)
+    {
+        var headers = new List<(string, string)>();
+        if (token is not null)
+        {
+            headers.Add(("Authorization", "Bearer " + token));
+        }
+
+        headers.Add(("webhook-id", webhookId ?? "msg_" + Guid.NewGuid().ToString("N")));
+        return runner.SendRawAsync(Encoding.UTF8.GetBytes(body), [.. headers]);
+    }
+
+    private static string Body(Guid job, string fields) => $"{{\"job_id\":\"{job}\",{fields}}}";
+
+    private static async Task<(string Document, int Rows)> SnapshotAsync(Runner runner, Guid job)
+    {
+        var (_, document) = await runner.GetJobAsync(job);
+        var rows = 0;
+        await foreach (var row in runner.Table("jobs").QueryAsync<TableEntity>(e => e.PartitionKey == job.ToString(), select: ["RowKey"]))
+        {
+            rows += row.RowKey.StartsWith("cb-", StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        return (document.GetRawText(), rows);
+    }
+
+    private static async Task AssertOkAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+    }
+
+    private static string States(JsonElement document) =>
+        string.Join(' ', document.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("state").GetString()));
+
+    [Fact]
+    public async Task Oidc_ValidToken_WalksAJobThroughAllFiveSteps_AndBindsItToTheTokensRun()
+    {
+        await using var runner = await StartAsync("oidc");
+        var job = await runner.NewJobAsync();
+        var token = Token(runner, runId: "5550001");
+
+        // The workflow's own body, without workflow_run_id: the token names the run.
+        string[] sequence =
+        [
+            "\"status\":\"provisioning\"",
+            "\"type\":\"heartbeat\"",
+            "\"status\":\"provisioning\",\"step\":\"vm_created\"",
+            "\"status\":\"provisioning\",\"step\":\"ansible_started\"",
+            "\"status\":\"provisioning\",\"step\":\"ansible_complete\"",
+            "\"status\":\"running\",\"server_id\":\"4711\",\"server_ip\":\"203.0.113.7\",\"tailscale_ip\":\"100.64.0.7\"",
+        ];
+        foreach (var fields in sequence)
+        {
+            await AssertOkAsync(await SendAsync(runner, Body(job, fields), token));
+        }
+
+        var (_, document) = await runner.GetJobAsync(job);
+        Assert.Equal("running", document.GetProperty("status").GetString());
+        Assert.Equal("completed completed completed completed completed", States(document));
+        Assert.Equal("5550001", document.GetProperty("workflow_run_id").GetString());
+        Assert.Equal($"https://github.com/{Owner}/{Repo}/actions/runs/5550001", document.GetProperty("workflow_run_url").GetString());
+    }
+
+    [Fact]
+    public async Task Oidc_AnotherRunsTokenAfterTheClaim_Is409AndChangesNothing()
+    {
+        await using var runner = await StartAsync("oidc");
+        var job = await runner.NewJobAsync();
+        await AssertOkAsync(await SendAsync(runner, Body(job, "\"status\":\"provisioning\""), Token(runner, runId: "100")));
+        var before = await SnapshotAsync(runner, job);
+
+        var other = await SendAsync(runner, Body(job, "\"status\":\"provisioning\",\"step\":\"vm_created\""), Token(runner, runId: "200"));
+        var rerun = await SendAsync(runner, Body(job, "\"status\":\"provisioning\",\"step\":\"vm_created\""), Token(runner, runId: "100", attempt: "2"));
+
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, rerun.StatusCode);
+        Assert.Equal(before, await SnapshotAsync(runner, job));
+    }
+
+    public static TheoryData<string> RefusedCallbacks() =>
+        ["wrong repository", "wrong workflow", "expired", "person's token", "signed with the secret", "no proof", "body names another run", "forged"];
+
+    [Theory]
+    [MemberData(nameof(RefusedCallbacks))]
+    public async Task Oidc_RefusedCallback_Is401AndChangesNothing(string kind)
+    {
+        await using var people = await TestIssuer.StartAsync();
+        await using var runner = await StartAsync("oidc");
+        var job = await runner.NewJobAsync();
+        await AssertOkAsync(await SendAsync(runner, Body(job, "\"status\":\"provisioning\""), Token(runner, runId: "300")));
+        var before = await SnapshotAsync(runner, job);
+        var body = Body(job, "\"status\":\"failed\",\"error\":\"boom\",\"failed_step\":\"provision\"");
+
+        var response = kind switch
+        {
+            "wrong repository" => await SendAsync(runner, body, Token(runner, runId: "300", repository: "someone/else")),
+            "wrong workflow" => await SendAsync(runner, body, Token(runner, runId: "300", workflow: "other.yml")),
+            "expired" => await SendAsync(runner, body, Token(runner, runId: "300", expiresIn: TimeSpan.FromMinutes(-5))),
+            "person's token" => await SendAsync(runner, body, people.PersonToken(Audience(runner), ["Provisioner.Operator"])),
+            "signed with the secret" => await runner.SendStandardAsync(body),
+            "no proof" => await SendAsync(runner, body, null),
+            "body names another run" => await SendAsync(runner, Body(job, "\"status\":\"failed\",\"error\":\"boom\",\"workflow_run_id\":\"999\""), Token(runner, runId: "300")),
+            "forged" => await SendAsync(runner, body, _github.ForgedToken(Audience(runner), TestIssuer.GitHubClaims(Repository, Workflow, "300"))),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, await SnapshotAsync(runner, job));
+    }
+
+    [Fact]
+    public async Task Oidc_CleanUpReRunForTheAttemptThatProvisioned_IsAccepted()
+    {
+        await using var runner = await StartAsync("oidc");
+        var job = await runner.NewJobAsync();
+        await AssertOkAsync(await SendAsync(runner, Body(job, "\"status\":\"provisioning\""), Token(runner, runId: "400")));
+
+        // The clean-up job re-run alone is attempt 2 and names the attempt that provisioned (PROVISION_RUN_ID).
+        var response = await SendAsync(runner, Body(job, "\"status\":\"failed\",\"error\":\"boom\",\"failed_step\":\"provision\",\"workflow_run_id\":\"400\""), Token(runner, runId: "400", attempt: "2"));
+
+        await AssertOkAsync(response);
+        Assert.Equal("failed", (await runner.GetJobAsync(job)).Body.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Oidc_DeprovisionWorkflowsToken_IsAccepted()
+    {
+        await using var runner = await StartAsync("oidc");
+        var job = await runner.NewJobAsync();
+        await AssertOkAsync(await SendAsync(runner, Body(job, "\"status\":\"provisioning\""), Token(runner, runId: "450", workflow: "deprovision-agent.yml")));
+    }
+
+    [Fact]
+    public async Task Oidc_NoSecretConfigured_StartsAndAcceptsTokens()
+    {
+        await using var runner = await StartAsync("oidc", new Dictionary<string, string?> { ["GITHUB_CALLBACK_SECRET"] = "" });
+        var job = await runner.NewJobAsync();
+        await AssertOkAsync(await SendAsync(runner, Body(job, "\"status\":\"provisioning\""), Token(runner, runId: "470")));
+    }
+
+    [Fact]
+    public async Task Any_AcceptsATokenAndASignature_RefusesAnInvalidToken()
+    {
+        await using var runner = await StartAsync("any");
+        var job = await runner.NewJobAsync();
+
+        await AssertOkAsync(await SendAsync(runner, Body(job, "\"status\":\"provisioning\""), Token(runner, runId: "500")));
+        await AssertOkAsync(await runner.SendStandardAsync(Body(job, "\"status\":\"provisioning\",\"step\":\"vm_created\",\"workflow_run_id\":\"500\"")));
+        await AssertOkAsync(await runner.SendLegacyAsync(Body(job, "\"type\":\"heartbeat\"")));
+        var before = await SnapshotAsync(runner, job);
+
+        // A token that is sent must be valid: a bad one is not passed over for the signature beside it.
+        var expired = Token(runner, runId: "500", expiresIn: TimeSpan.FromMinutes(-5));
+        var bytes = Encoding.UTF8.GetBytes(Body(job, "\"status\":\"provisioning\",\"step\":\"ansible_started\""));
+        var id = "msg_" + Guid.NewGuid().ToString("N");
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var response = await runner.SendRawAsync(bytes, ("Authorization", "Bearer " + expired), ("webhook-id", id), ("webhook-timestamp", timestamp), ("webhook-signature", Signing.StandardWebhooks(Runner.Secret, id, timestamp, bytes)));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(before, await SnapshotAsync(runner, job));
+    }
+
+    [Fact]
+    public async Task Hmac_TheDefault_IgnoresTokens()
+    {
+        await using var runner = await StartAsync("hmac");
+        var job = await runner.NewJobAsync();
+        var response = await SendAsync(runner, Body(job, "\"status\":\"provisioning\""), Token(runner, runId: "600"));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("GITHUB_OWNER")]
+    [InlineData("GITHUB_OIDC_ISSUER")]
+    [InlineData("GITHUB_WORKFLOW")]
+    public async Task Start_OidcWithoutWhatTokensAreCheckedAgainst_StopsNamingTheSetting(string setting)
+    {
+        var value = setting switch
+        {
+            "GITHUB_OIDC_ISSUER" => "http://token.example.com",
+            "GITHUB_WORKFLOW" => "12345",
+            _ => "",
+        };
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            StartAsync("oidc", new Dictionary<string, string?> { [setting] = value }));
+        Assert.Contains(setting, error.Message, StringComparison.Ordinal);
+    }
+}
