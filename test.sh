@@ -42,7 +42,9 @@ dotnet build Provisioner.sln -c Release --no-restore --nologo -v quiet -clp:Erro
 results="$PWD/artifacts/test-results"
 rm -rf "$results"
 status=0
-dotnet test Provisioner.sln -c Release --no-build --nologo \
+# A test that hangs fails the run after 10 minutes, naming itself, instead of holding CI until
+# its own time-out.
+dotnet test Provisioner.sln -c Release --no-build --nologo --blame-hang-timeout 10m --blame-hang-dump-type none \
   --results-directory "$results" --logger "trx;LogFilePrefix=tests" --logger "console;verbosity=minimal" || status=$?
 
 # The HTTP-level tests once more, through the fixture's external mode, against the runner started
