@@ -129,7 +129,7 @@ module storage 'modules/storage.bicep' = {
     name: names.storage
     deploymentContainerName: deploymentContainerName
     // The names in functions/Provisioner.Functions/Storage/StorageNames.cs.
-    tableNames: ['jobs', 'agents', 'idempotency', 'inflight']
+    tableNames: ['jobs', 'agents', 'idempotency', 'inflight', 'jobindex']
     queueNames: ['provisioning-jobs', 'provisioning-jobs-poison']
   }
 }

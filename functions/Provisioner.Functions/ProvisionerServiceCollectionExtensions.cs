@@ -10,6 +10,7 @@ using Provisioner.Functions.CreateJob;
 using Provisioner.Functions.Dispatch;
 using Provisioner.Functions.Health;
 using Provisioner.Functions.Http;
+using Provisioner.Functions.Lifecycle;
 using Provisioner.Functions.ReceiveCallback;
 using Provisioner.Functions.Simulator;
 using Provisioner.Functions.Status;
@@ -39,6 +40,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<AgentStore>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddSingleton<InFlightIndex>();
+        services.AddSingleton<JobIndex>();
         services.AddSingleton<DispatchQueueWriter>();
         services.AddSingleton<CallbackSignatureVerifier>();
         services.AddSingleton<StorageGuard>();
@@ -46,6 +48,8 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<CreateJobHandler>();
         services.AddSingleton<StatusHandler>();
         services.AddSingleton<HealthHandler>();
+        services.AddSingleton<JobLister>();
+        services.AddSingleton<JobListHandler>();
 
         AddDispatch(services, configuration);
 

@@ -8,8 +8,9 @@ namespace Provisioner.Functions.Storage;
 /// Jobs and their callbacks, one partition per job in the <c>jobs</c> table. Every operation
 /// is a fixed number of point reads and writes, whatever the number of jobs: nothing scans.
 /// The job row is written only under the ETag it was read with (<see cref="ConflictRetry"/>).
+/// Every write that adds a job or changes its status keeps the job lists in step (<see cref="JobIndex"/>).
 /// </summary>
-public sealed class JobStore(StorageClients storage)
+public sealed class JobStore(StorageClients storage, JobIndex index)
 {
     public async Task<Job?> FindAsync(Guid jobId, CancellationToken cancellationToken) =>
         (await ReadAsync(jobId, cancellationToken))?.Job;
@@ -17,6 +18,7 @@ public sealed class JobStore(StorageClients storage)
     /// <summary>Adds a new job; false when a job with that id exists already.</summary>
     public async Task<bool> TryAddAsync(Job job, CancellationToken cancellationToken)
     {
+        await index.AddAsync(job, cancellationToken);
         try
         {
             await storage.Jobs.AddEntityAsync(JobEntity.From(job), cancellationToken);
@@ -40,6 +42,7 @@ public sealed class JobStore(StorageClients storage)
         try
         {
             await storage.Jobs.DeleteEntityAsync(JobEntity.Key(jobId), JobEntity.Row, stored.Value.ETag, cancellationToken);
+            await index.RemoveAsync(stored.Value.Job, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
@@ -78,9 +81,11 @@ public sealed class JobStore(StorageClients storage)
                         new(TableTransactionActionType.Add, CallbackEntity.From(record, applied: true)),
                         new(TableTransactionActionType.UpdateReplace, JobEntity.From(changed.Job), stored.ETag),
                     ];
+                    await EnterStatusAsync(stored.Job, changed.Job, cancellationToken);
                     try
                     {
                         await storage.Jobs.SubmitTransactionAsync(actions, cancellationToken);
+                        await LeaveStatusAsync(stored.Job, changed.Job, cancellationToken);
                         return Round<RecordResult>.Done(new RecordResult.Recorded(changed.Job, Changed: true));
                     }
                     catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is null or 0)
@@ -118,9 +123,11 @@ public sealed class JobStore(StorageClients storage)
                 return Round<Job?>.Done(stored.Job);
             }
 
+            await EnterStatusAsync(stored.Job, next, cancellationToken);
             try
             {
                 await storage.Jobs.UpdateEntityAsync(JobEntity.From(next), stored.ETag, TableUpdateMode.Replace, cancellationToken);
+                await LeaveStatusAsync(stored.Job, next, cancellationToken);
                 return Round<Job?>.Done(next);
             }
             catch (RequestFailedException e) when (e.Status == 412)
@@ -128,6 +135,28 @@ public sealed class JobStore(StorageClients storage)
                 return Round<Job?>.Conflict;
             }
         });
+    }
+
+    // The entry for the new status before the job row, the old one's removal after: see JobIndex.
+    private Task EnterStatusAsync(Job before, Job after, CancellationToken cancellationToken) =>
+        before.Status == after.Status ? Task.CompletedTask : index.EnterAsync(after, cancellationToken);
+
+    // The job row is written by now, so a failure here must not fail the write: the entry left
+    // behind is skipped by the list, and removed by the next list that reads it.
+    private async Task LeaveStatusAsync(Job before, Job after, CancellationToken cancellationToken)
+    {
+        if (before.Status == after.Status)
+        {
+            return;
+        }
+
+        try
+        {
+            await index.LeaveAsync(before, before.Status, cancellationToken);
+        }
+        catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
+        {
+        }
     }
 
     private async Task<(Job Job, ETag ETag)?> ReadAsync(Guid jobId, CancellationToken cancellationToken)

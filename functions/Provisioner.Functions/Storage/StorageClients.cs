@@ -28,6 +28,7 @@ public sealed class StorageClients
         Agents = tables.GetTableClient(StorageNames.AgentsTable);
         Idempotency = tables.GetTableClient(StorageNames.IdempotencyTable);
         InFlight = tables.GetTableClient(StorageNames.InFlightTable);
+        JobIndex = tables.GetTableClient(StorageNames.JobIndexTable);
         DispatchQueue = queues.GetQueueClient(StorageNames.DispatchQueue);
         DispatchPoisonQueue = queues.GetQueueClient(StorageNames.DispatchPoisonQueue);
     }
@@ -36,6 +37,7 @@ public sealed class StorageClients
     public TableClient Agents { get; }
     public TableClient Idempotency { get; }
     public TableClient InFlight { get; }
+    public TableClient JobIndex { get; }
     public QueueClient DispatchQueue { get; }
     public QueueClient DispatchPoisonQueue { get; }
 

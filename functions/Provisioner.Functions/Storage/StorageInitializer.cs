@@ -23,6 +23,7 @@ public sealed partial class StorageInitializer(StorageClients storage, TimeProvi
                     storage.Agents.CreateIfNotExistsAsync(cancellationToken),
                     storage.Idempotency.CreateIfNotExistsAsync(cancellationToken),
                     storage.InFlight.CreateIfNotExistsAsync(cancellationToken),
+                    storage.JobIndex.CreateIfNotExistsAsync(cancellationToken),
                     storage.DispatchQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
                     storage.DispatchPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
                 return;

@@ -14,6 +14,9 @@ public static class StorageNames
     /// <summary>The jobs the time-out timer watches (see <see cref="InFlightEntity"/>).</summary>
     public const string InFlightTable = "inflight";
 
+    /// <summary>The job lists: all jobs, by agent, by status, newest first (see <see cref="JobIndex"/>).</summary>
+    public const string JobIndexTable = "jobindex";
+
     public const string DispatchQueue = "provisioning-jobs";
     public const string DispatchPoisonQueue = DispatchQueue + "-poison";
 }
