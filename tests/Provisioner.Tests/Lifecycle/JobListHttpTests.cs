@@ -116,9 +116,9 @@ public sealed class JobListHttpTests : IAsyncLifetime
         var failed = await NewJobAsync();
         await CallbackAsync(provisioning, "\"status\":\"provisioning\"");
         await CallbackAsync(running, "\"status\":\"provisioning\"");
-        await CallbackAsync(running, "\"status\":\"running\"");
+        await CallbackAsync(running, "\"status\":\"running\",\"server_id\":\"42\",\"server_ip\":\"203.0.113.7\",\"tailscale_ip\":\"100.64.0.7\"");
         await CallbackAsync(failed, "\"status\":\"provisioning\"");
-        await CallbackAsync(failed, "\"status\":\"failed\",\"error\":\"apt failed\",\"failed_step\":\"ansible_started\"");
+        await CallbackAsync(failed, "\"status\":\"failed\",\"error\":\"apt failed\",\"failed_step\":\"install\"");
 
         Assert.Equal([queued], Ids(await ListAsync("/api/jobs?status=queued")));
         Assert.Equal([provisioning], Ids(await ListAsync("/api/jobs?status=provisioning")));
@@ -137,7 +137,7 @@ public sealed class JobListHttpTests : IAsyncLifetime
     {
         var job = await NewJobAsync();
         await CallbackAsync(job, "\"status\":\"provisioning\"");
-        await CallbackAsync(job, "\"status\":\"failed\",\"error\":\"apt failed\",\"failed_step\":\"ansible_started\"");
+        await CallbackAsync(job, "\"status\":\"failed\",\"error\":\"apt failed\",\"failed_step\":\"install\"");
 
         var summary = Assert.Single((await ListAsync("/api/jobs?status=failed")).GetProperty("jobs").EnumerateArray());
 
