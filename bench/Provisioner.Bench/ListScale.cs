@@ -85,7 +85,7 @@ internal static class ListScale
                 await jobs.TryAddAsync(job, ct);
                 if (i % 10 == 3)
                 {
-                    await jobs.UpdateAsync(job.JobId, j => JobTransitions.Fail(j, FailureReason.Workflow, "bench failure", "install", j.CreatedAt.AddMinutes(3)), ct);
+                    await jobs.UpdateAsync(job.JobId, j => JobTransitions.Fail(j, FailureReason.Silent, "bench failure", null, j.CreatedAt.AddMinutes(3)), ct);
                 }
             });
             stored = size;

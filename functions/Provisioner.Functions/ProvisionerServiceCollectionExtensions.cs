@@ -50,6 +50,8 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<HealthHandler>();
         services.AddSingleton<JobLister>();
         services.AddSingleton<JobListHandler>();
+        services.AddSingleton<CancelHandler>();
+        services.AddSingleton<CancelRunHandler>();
 
         AddDispatch(services, configuration);
 
@@ -69,6 +71,7 @@ public static class ProvisionerServiceCollectionExtensions
             services.AddSettings<SimulatorOptions, SimulatorOptionsValidator>(configuration);
             services.AddSingleton<SimulatedWorkflow>();
             services.AddSingleton<IWorkflowDispatcher>(sp => sp.GetRequiredService<SimulatedWorkflow>());
+            services.AddSingleton<IWorkflowRunCanceller>(sp => sp.GetRequiredService<SimulatedWorkflow>());
             services.AddHostedService(sp => sp.GetRequiredService<SimulatedWorkflow>());
             return;
         }
@@ -89,5 +92,6 @@ public static class ProvisionerServiceCollectionExtensions
                 context.ServiceProvider.GetRequiredService<IOptions<DispatchOptions>>().Value,
                 context.ServiceProvider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IWorkflowDispatcher, GitHubWorkflowDispatcher>();
+        services.AddSingleton<IWorkflowRunCanceller, GitHubRunCanceller>();
     }
 }

@@ -29,13 +29,27 @@ public sealed record Job
     public bool? UsedSnapshot { get; init; }
     public string? Mode { get; init; }
 
+    /// <summary>When a person asked to cancel the job (see Lifecycle/Cancellation).</summary>
+    public DateTimeOffset? CancelRequestedAt { get; init; }
+
+    /// <summary>When the job ended as cancelled.</summary>
+    public DateTimeOffset? CancelledAt { get; init; }
+
+    /// <summary>False when the sweeper ended a cancel that the workflow's clean-up never confirmed.</summary>
+    public bool? CancelConfirmed { get; init; }
+
+    /// <summary>When GitHub accepted the request to cancel the workflow run (so it is sent once).</summary>
+    public DateTimeOffset? CancelSentAt { get; init; }
+
     public JobStatus Status =>
-        Failure is not null ? JobStatus.Failed
+        CancelledAt is not null ? JobStatus.Cancelled
+        : Failure is not null ? JobStatus.Failed
         : RunningAt is not null ? JobStatus.Running
+        : CancelRequestedAt is not null ? JobStatus.Cancelling
         : Furthest >= Milestone.Provisioning ? JobStatus.Provisioning
         : JobStatus.Queued;
 
-    public bool IsTerminal => Failure is not null || RunningAt is not null;
+    public bool IsTerminal => Failure is not null || RunningAt is not null || CancelledAt is not null;
 
     /// <summary>
     /// Whether the workflow run itself has reported: a milestone, a heartbeat, a server or its

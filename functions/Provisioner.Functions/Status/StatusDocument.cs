@@ -16,7 +16,11 @@ public sealed record StatusDocument(
     string? WorkflowRunUrl,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? LastHeartbeatAt)
+    DateTimeOffset? LastHeartbeatAt,
+    string Kind,
+    int Attempt,
+    Guid? PreviousJobId,
+    Guid? NextJobId)
 {
     public sealed record ServerView(string? Id, string? Ip, string? TailscaleIp);
 
@@ -38,11 +42,15 @@ public sealed record StatusDocument(
             StepProjection.CurrentStep(job),
             StepProjection.Project(job),
             job.Server is { IsEmpty: false } s ? new ServerView(s.Id, s.Ip, s.TailscaleIp) : null,
-            failure is null ? null : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code()),
+            failure is null ? Lifecycle.LifecycleViews.CancelError(job) : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code()),
             job.WorkflowRunId,
             job.WorkflowRunUrl,
             job.CreatedAt,
             job.UpdatedAt,
-            job.LastHeartbeatAt);
+            job.LastHeartbeatAt,
+            Lifecycle.JobSummary.ProvisionKind,
+            1,
+            null,
+            null);
     }
 }

@@ -45,6 +45,10 @@ public sealed class JobEntity : ITableEntity
     public string? WorkflowRunUrl { get; set; }
     public bool? UsedSnapshot { get; set; }
     public string? Mode { get; set; }
+    public DateTimeOffset? CancelRequestedAt { get; set; }
+    public DateTimeOffset? CancelledAt { get; set; }
+    public bool? CancelConfirmed { get; set; }
+    public DateTimeOffset? CancelSentAt { get; set; }
 
     public static JobEntity From(Job job, ETag etag = default)
     {
@@ -79,6 +83,10 @@ public sealed class JobEntity : ITableEntity
             WorkflowRunUrl = job.WorkflowRunUrl,
             UsedSnapshot = job.UsedSnapshot,
             Mode = job.Mode,
+            CancelRequestedAt = job.CancelRequestedAt,
+            CancelledAt = job.CancelledAt,
+            CancelConfirmed = job.CancelConfirmed,
+            CancelSentAt = job.CancelSentAt,
         };
     }
 
@@ -102,6 +110,10 @@ public sealed class JobEntity : ITableEntity
         WorkflowRunUrl = WorkflowRunUrl,
         UsedSnapshot = UsedSnapshot,
         Mode = Mode,
+        CancelRequestedAt = CancelRequestedAt,
+        CancelledAt = CancelledAt,
+        CancelConfirmed = CancelConfirmed,
+        CancelSentAt = CancelSentAt,
     };
 
     private Jobs.FailureReason? Reason() =>

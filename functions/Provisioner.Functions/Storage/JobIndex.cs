@@ -84,7 +84,8 @@ public sealed class JobIndex(StorageClients storage)
 
     /// <summary>
     /// True when a status entry can never be right for its job again: the job has ended under
-    /// another status, or has a status that comes after the entry's (statuses never go back).
+    /// another status, or has a status that comes after the entry's (statuses never go back:
+    /// queued, provisioning, cancelling, then running, failed or cancelled).
     /// An entry <em>ahead</em> of an unfinished job may belong to a writer between writing the
     /// entry and the job row, so it is skipped, never removed.
     /// </summary>
@@ -99,7 +100,8 @@ public sealed class JobIndex(StorageClients storage)
     {
         JobStatus.Queued => 0,
         JobStatus.Provisioning => 1,
-        _ => Terminal, // running, failed: a job never leaves them
+        JobStatus.Cancelling => 2,
+        _ => Terminal, // running, failed, cancelled: a job never leaves them
     };
 
     private async Task UpsertAsync(string partition, Job job, CancellationToken cancellationToken) =>

@@ -25,7 +25,9 @@ public sealed partial class StorageInitializer(StorageClients storage, TimeProvi
                     storage.InFlight.CreateIfNotExistsAsync(cancellationToken),
                     storage.JobIndex.CreateIfNotExistsAsync(cancellationToken),
                     storage.DispatchQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                    storage.DispatchPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+                    storage.DispatchPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+                    storage.Queue(Lifecycle.CancelRunMessage.Queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+                    storage.Queue(Lifecycle.CancelRunMessage.PoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
                 return;
             }
             catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken) && time.GetUtcNow() < deadline)
