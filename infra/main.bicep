@@ -130,7 +130,7 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     // The names in functions/Provisioner.Functions/Storage/StorageNames.cs.
     tableNames: ['jobs', 'agents', 'idempotency', 'inflight', 'jobindex']
-    queueNames: ['provisioning-jobs', 'provisioning-jobs-poison']
+    queueNames: ['provisioning-jobs', 'provisioning-jobs-poison', 'cancel-runs', 'cancel-runs-poison']
   }
 }
 

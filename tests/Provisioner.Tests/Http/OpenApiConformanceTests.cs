@@ -126,6 +126,17 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancel_EveryAnswer_MatchesTheDocument()
+    {
+        var job = await _runner.NewJobAsync();
+        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(HttpMethod.Post, $"/api/jobs/{job}/cancel", "/api/jobs/{jobId}/cancel")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, $"/api/jobs/{job}/cancel", "/api/jobs/{jobId}/cancel")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, $"/api/jobs/{Guid.NewGuid()}/cancel", "/api/jobs/{jobId}/cancel")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/jobs/{job}", "/api/jobs/{jobId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/jobs?status=cancelled", "/api/jobs")).StatusCode);
+    }
+
+    [Fact]
     public async Task Health_Answer_MatchesTheDocument()
     {
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/health", "/api/health")).StatusCode);

@@ -94,7 +94,7 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
             new[] { StorageNames.JobsTable, StorageNames.AgentsTable, StorageNames.IdempotencyTable, StorageNames.InFlightTable, StorageNames.JobIndexTable }.Order(),
             parameters.GetProperty("tableNames").GetProperty("value").EnumerateArray().Select(n => n.GetString()).Order());
         Assert.Equal(
-            new[] { StorageNames.DispatchQueue, StorageNames.DispatchPoisonQueue }.Order(),
+            new[] { StorageNames.DispatchQueue, StorageNames.DispatchPoisonQueue, Provisioner.Functions.Lifecycle.CancelRunMessage.Queue, Provisioner.Functions.Lifecycle.CancelRunMessage.PoisonQueue }.Order(),
             parameters.GetProperty("queueNames").GetProperty("value").EnumerateArray().Select(n => n.GetString()).Order());
     }
 
