@@ -52,6 +52,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<JobListHandler>();
         services.AddSingleton<CancelHandler>();
         services.AddSingleton<CancelRunHandler>();
+        services.AddSingleton<RetryHandler>();
 
         AddDispatch(services, configuration);
 

@@ -41,6 +41,15 @@ public sealed record Job
     /// <summary>When GitHub accepted the request to cancel the workflow run (so it is sent once).</summary>
     public DateTimeOffset? CancelSentAt { get; init; }
 
+    /// <summary>Which attempt for its agent this job is, 1-based (see Lifecycle/RetryHandler).</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>The job this one retried.</summary>
+    public Guid? PreviousJobId { get; init; }
+
+    /// <summary>The job that retried this one.</summary>
+    public Guid? NextJobId { get; init; }
+
     public JobStatus Status =>
         CancelledAt is not null ? JobStatus.Cancelled
         : Failure is not null ? JobStatus.Failed

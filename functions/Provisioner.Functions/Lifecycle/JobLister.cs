@@ -33,9 +33,15 @@ public sealed class JobLister(JobIndex index, JobStore jobs)
             for (var i = 0; i < page.Length; i++)
             {
                 cursor = page[i];
-                if (read[i] is { } job && belongs(job))
+                if (read[i] is { } job && JobIndex.RowKeyOf(job) != page[i])
                 {
-                    found.Add(JobSummary.From(job));
+                    // Written by a create or retry that lost the race to add this job id (it
+                    // had its own creation time): the job is listed under the winner's key.
+                    await index.RepairAsync(partition, page[i], cancellationToken);
+                }
+                else if (read[i] is { } listed && belongs(listed))
+                {
+                    found.Add(JobSummary.From(listed));
                 }
                 else if (read[i] is { } moved && status is { } entry && JobIndex.IsBehind(entry, moved.Status))
                 {

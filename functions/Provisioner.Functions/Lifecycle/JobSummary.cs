@@ -29,7 +29,7 @@ public sealed record JobSummary(
             job.AgentId,
             job.Region,
             job.Status.ToString().ToLowerInvariant(),
-            1,
+            job.Attempt,
             job.CreatedAt,
             job.UpdatedAt,
             job.Failure is { } failure ? StepNames.Steps[failure.StepIndex].Id : null,

@@ -49,8 +49,8 @@ public sealed record StatusDocument(
             job.UpdatedAt,
             job.LastHeartbeatAt,
             Lifecycle.JobSummary.ProvisionKind,
-            1,
-            null,
-            null);
+            job.Attempt,
+            job.PreviousJobId,
+            job.NextJobId);
     }
 }

@@ -49,6 +49,9 @@ public sealed class JobEntity : ITableEntity
     public DateTimeOffset? CancelledAt { get; set; }
     public bool? CancelConfirmed { get; set; }
     public DateTimeOffset? CancelSentAt { get; set; }
+    public int? Attempt { get; set; }
+    public Guid? PreviousJobId { get; set; }
+    public Guid? NextJobId { get; set; }
 
     public static JobEntity From(Job job, ETag etag = default)
     {
@@ -87,6 +90,9 @@ public sealed class JobEntity : ITableEntity
             CancelledAt = job.CancelledAt,
             CancelConfirmed = job.CancelConfirmed,
             CancelSentAt = job.CancelSentAt,
+            Attempt = job.Attempt,
+            PreviousJobId = job.PreviousJobId,
+            NextJobId = job.NextJobId,
         };
     }
 
@@ -114,6 +120,9 @@ public sealed class JobEntity : ITableEntity
         CancelledAt = CancelledAt,
         CancelConfirmed = CancelConfirmed,
         CancelSentAt = CancelSentAt,
+        Attempt = Attempt ?? 1,
+        PreviousJobId = PreviousJobId,
+        NextJobId = NextJobId,
     };
 
     private Jobs.FailureReason? Reason() =>

@@ -194,6 +194,26 @@ public sealed class JobListHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListJobs_CreateRepeatedWithItsIdempotencyKey_ListedOnce()
+    {
+        var agent = Runner.NewAgentId();
+        var key = Guid.NewGuid().ToString();
+        var (first, body) = await _runner.CreateJobAsync(agent, idempotencyKey: key);
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        _time.Advance(TimeSpan.FromSeconds(5)); // the repeat writes its entries under its own time
+        Assert.Equal(HttpStatusCode.Accepted, (await _runner.CreateJobAsync(agent, idempotencyKey: key)).Response.StatusCode);
+        var job = body.GetProperty("job_id").GetGuid();
+
+        Assert.Equal([job], Ids(await ListAsync("/api/jobs")));
+        Assert.Equal([job], Ids(await ListAsync($"/api/agents/{agent}/jobs")));
+        Assert.Equal([job], Ids(await ListAsync("/api/jobs?status=queued")));
+
+        // The stray entries were removed, not just skipped.
+        var all = await _runner.Table(StorageNames.JobIndexTable).QueryAsync<TableEntity>(e => e.PartitionKey == JobIndex.AllPartition).ToListAsync();
+        Assert.Single(all);
+    }
+
+    [Fact]
     public async Task ListAgentJobs_RefusedCreate_IsNotListed()
     {
         var agent = Runner.NewAgentId();
