@@ -24,6 +24,10 @@ public sealed class FunctionsMetadataTests
     [InlineData("GetAgentProvisioning", "get", "agents/{agentId}/provisioning")]
     [InlineData("ReceiveCallback", "post", "webhooks/github")]
     [InlineData("Health", "get", "health")]
+    [InlineData("ListJobs", "get", "jobs")]
+    [InlineData("ListAgentJobs", "get", "agents/{agentId}/jobs")]
+    [InlineData("CancelJob", "post", "jobs/{jobId}/cancel")]
+    [InlineData("RetryJob", "post", "jobs/{jobId}/retry")]
     public void Metadata_ListsTheHttpFunctionWithTheContractRoute(string name, string method, string route)
     {
         var function = Assert.Single(Functions(), f => f.GetProperty("name").GetString() == name);
@@ -52,6 +56,7 @@ public sealed class FunctionsMetadataTests
     [Theory]
     [InlineData("DispatchJob", "provisioning-jobs")]
     [InlineData("FailPoisonedDispatch", "provisioning-jobs-poison")]
+    [InlineData("CancelRun", "cancel-runs")]
     public void Metadata_ListsTheQueueFunctions(string name, string queue)
     {
         var function = Assert.Single(Functions(), f => f.GetProperty("name").GetString() == name);

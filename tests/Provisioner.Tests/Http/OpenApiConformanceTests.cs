@@ -134,6 +134,12 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, $"/api/jobs/{Guid.NewGuid()}/cancel", "/api/jobs/{jobId}/cancel")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/jobs/{job}", "/api/jobs/{jobId}")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/jobs?status=cancelled", "/api/jobs")).StatusCode);
+
+        var retried = await SendAsync(HttpMethod.Post, $"/api/jobs/{job}/retry", "/api/jobs/{jobId}/retry", Json(new { from = "start" }));
+        Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, $"/api/jobs/{job}/retry", "/api/jobs/{jobId}/retry")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Post, $"/api/jobs/{job}/retry", "/api/jobs/{jobId}/retry", Json(new { from = "middle" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, $"/api/jobs/{Guid.NewGuid()}/retry", "/api/jobs/{jobId}/retry")).StatusCode);
     }
 
     [Fact]
