@@ -168,8 +168,8 @@ module storage 'modules/storage.bicep' = {
     name: names.storage
     deploymentContainerName: deploymentContainerName
     // The names in functions/Provisioner.Functions/Storage/StorageNames.cs.
-    tableNames: ['jobs', 'agents', 'idempotency', 'inflight', 'notifydeadletters', 'agenthealth']
-    queueNames: ['provisioning-jobs', 'provisioning-jobs-poison', 'notifications', 'notifications-poison']
+    tableNames: ['jobs', 'agents', 'idempotency', 'inflight', 'notifydeadletters', 'agenthealth', 'jobindex']
+    queueNames: ['provisioning-jobs', 'provisioning-jobs-poison', 'notifications', 'notifications-poison', 'cancel-runs', 'cancel-runs-poison']
   }
 }
 

@@ -6,9 +6,9 @@ import { createAuth, refusalText, showAccount } from './auth.js';
 
 const DEFAULT_POLL_SECONDS = 2;
 const MAX_BACKOFF_SECONDS = 30;
-const TERMINAL = new Set(['running', 'failed']);
-const STATE_TEXT = { pending: 'Pending', active: 'In progress', completed: 'Completed', error: 'Failed' };
-const STATUS_TEXT = { queued: 'Queued', provisioning: 'Provisioning', running: 'Running', failed: 'Failed' };
+const TERMINAL = new Set(['running', 'failed', 'cancelled']);
+const STATE_TEXT = { pending: 'Pending', active: 'In progress', completed: 'Completed', error: 'Failed', cancelled: 'Cancelled' };
+const STATUS_TEXT = { queued: 'Queued', provisioning: 'Provisioning', running: 'Running', failed: 'Failed', cancelling: 'Cancelling', cancelled: 'Cancelled' };
 
 // What error.reason means, for a person (the message says the details).
 const REASON_TEXT = {

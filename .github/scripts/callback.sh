@@ -8,6 +8,7 @@
 #   callback.sh step vm_created|ansible_started|ansible_complete [FIELD=VALUE ...]
 #   callback.sh running server_id=… server_ip=… tailscale_ip=… [FIELD=VALUE ...]
 #   callback.sh failed failed_step=provision|install|configure error=… [FIELD=VALUE ...]
+#   callback.sh cancelled [FIELD=VALUE ...]             {status: cancelled}: the clean-up after a cancel
 #   callback.sh sign WEBHOOK_ID TIMESTAMP < BODY       prints the Standard Webhooks headers of BODY
 #
 # `sign` sends nothing and needs only CALLBACK_SECRET: it signs a body read from standard input,
@@ -150,8 +151,11 @@ case "$kind" in
   failed)
     jq_args+=(--arg status failed)
     ;;
+  cancelled)
+    jq_args+=(--arg status cancelled)
+    ;;
   *)
-    usage "usage: callback.sh claim|heartbeat|step NAME|running|failed [FIELD=VALUE|FIELD:=JSON ...]"
+    usage "usage: callback.sh claim|heartbeat|step NAME|running|failed|cancelled [FIELD=VALUE|FIELD:=JSON ...]"
     ;;
 esac
 

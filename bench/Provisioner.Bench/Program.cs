@@ -17,7 +17,13 @@ using Provisioner.Testing;
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine(BenchOptions.Help);
+    Console.WriteLine(ListScale.Help);
     return 0;
+}
+
+if (args.Contains("--list-scale"))
+{
+    return await ListScale.RunAsync(args);
 }
 
 var options = BenchOptions.Parse(args);

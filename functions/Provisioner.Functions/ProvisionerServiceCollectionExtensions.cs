@@ -13,6 +13,7 @@ using Provisioner.Functions.Health;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Notifications;
 using Provisioner.Functions.Identity;
+using Provisioner.Functions.Lifecycle;
 using Provisioner.Functions.ReceiveCallback;
 using Provisioner.Functions.Reconcile;
 using Provisioner.Functions.Simulator;
@@ -44,6 +45,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<AgentStore>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddSingleton<InFlightIndex>();
+        services.AddSingleton<JobIndex>();
         services.AddSingleton<DispatchQueueWriter>();
         services.AddSingleton<CallbackSignatureVerifier>();
         services.AddSingleton<StorageGuard>();
@@ -51,6 +53,11 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<CreateJobHandler>();
         services.AddSingleton<StatusHandler>();
         services.AddSingleton<HealthHandler>();
+        services.AddSingleton<JobLister>();
+        services.AddSingleton<JobListHandler>();
+        services.AddSingleton<CancelHandler>();
+        services.AddSingleton<CancelRunHandler>();
+        services.AddSingleton<RetryHandler>();
 
         AddDispatch(services, configuration);
 
@@ -97,6 +104,7 @@ public static class ProvisionerServiceCollectionExtensions
             services.AddSettings<SimulatorOptions, SimulatorOptionsValidator>(configuration);
             services.AddSingleton<SimulatedWorkflow>();
             services.AddSingleton<IWorkflowDispatcher>(sp => sp.GetRequiredService<SimulatedWorkflow>());
+            services.AddSingleton<IWorkflowRunCanceller>(sp => sp.GetRequiredService<SimulatedWorkflow>());
             services.AddHostedService(sp => sp.GetRequiredService<SimulatedWorkflow>());
             return;
         }
@@ -118,5 +126,6 @@ public static class ProvisionerServiceCollectionExtensions
                 context.ServiceProvider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IWorkflowDispatcher, GitHubWorkflowDispatcher>();
         services.AddSingleton<IWorkflowRuns, GitHubRuns>();
+        services.AddSingleton<IWorkflowRunCanceller, GitHubRunCanceller>();
     }
 }

@@ -1,6 +1,6 @@
 // One storage account for the Functions host and the app: blob (the Flex Consumption deployment
 // package, the host's locks and timer state), queue (dispatch and its poison queue) and table
-// (jobs, agents, idempotency keys, jobs in flight). Shared keys are off: every caller signs in
+// (jobs, agents, idempotency keys, jobs in flight, job lists). Shared keys are off: every caller signs in
 // with Entra ID, so there is no connection string to leak or rotate.
 
 @description('Region of the storage account.')

@@ -24,6 +24,10 @@ public sealed class FunctionsMetadataTests
     [InlineData("GetAgentProvisioning", "get", "agents/{agentId}/provisioning")]
     [InlineData("ReceiveCallback", "post", "webhooks/github")]
     [InlineData("Health", "get", "health")]
+    [InlineData("ListJobs", "get", "jobs")]
+    [InlineData("ListAgentJobs", "get", "agents/{agentId}/jobs")]
+    [InlineData("CancelJob", "post", "jobs/{jobId}/cancel")]
+    [InlineData("RetryJob", "post", "jobs/{jobId}/retry")]
     public void Metadata_ListsTheHttpFunctionWithTheContractRoute(string name, string method, string route)
     {
         var function = Assert.Single(Functions(), f => f.GetProperty("name").GetString() == name);
@@ -54,6 +58,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("FailPoisonedDispatch", "provisioning-jobs-poison")]
     [InlineData("DeliverNotification", "notifications")]
     [InlineData("DeadLetterPoisonedNotification", "notifications-poison")]
+    [InlineData("CancelRun", "cancel-runs")]
     public void Metadata_ListsTheQueueFunctions(string name, string queue)
     {
         var function = Assert.Single(Functions(), f => f.GetProperty("name").GetString() == name);

@@ -12,4 +12,7 @@ public enum CallbackKind
 
     /// <summary><c>status=failed</c>.</summary>
     Failed,
+
+    /// <summary><c>status=cancelled</c>: the workflow's clean-up after a cancel.</summary>
+    Cancelled,
 }

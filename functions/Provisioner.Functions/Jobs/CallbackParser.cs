@@ -93,10 +93,14 @@ public static class CallbackParser
                 };
                 error = null;
                 return true;
+            case "cancelled":
+                callback = common with { Kind = CallbackKind.Cancelled, Server = LenientServer(root) };
+                error = null;
+                return true;
             default:
                 error = status is null
-                    ? "status is missing: send \"provisioning\", \"running\" or \"failed\", or \"type\": \"heartbeat\"."
-                    : $"status \"{Shorten(status)}\" is not known: send \"provisioning\", \"running\" or \"failed\".";
+                    ? "status is missing: send \"provisioning\", \"running\", \"failed\" or \"cancelled\", or \"type\": \"heartbeat\"."
+                    : $"status \"{Shorten(status)}\" is not known: send \"provisioning\", \"running\", \"failed\" or \"cancelled\".";
                 return false;
         }
     }

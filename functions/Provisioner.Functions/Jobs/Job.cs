@@ -34,16 +34,40 @@ public sealed record Job
 
     /// <summary>When GitHub last said the run is in progress: it defers the silence deadline, never the total one (docs/reconcile.md).</summary>
     public DateTimeOffset? RunAliveAt { get; init; }
+
     /// <summary>Who created the job; null when it was created without sign-in.</summary>
     public Creator? CreatedBy { get; init; }
 
+    /// <summary>When a person asked to cancel the job (see Lifecycle/Cancellation).</summary>
+    public DateTimeOffset? CancelRequestedAt { get; init; }
+
+    /// <summary>When the job ended as cancelled.</summary>
+    public DateTimeOffset? CancelledAt { get; init; }
+
+    /// <summary>False when the sweeper ended a cancel that the workflow's clean-up never confirmed.</summary>
+    public bool? CancelConfirmed { get; init; }
+
+    /// <summary>When GitHub accepted the request to cancel the workflow run (so it is sent once).</summary>
+    public DateTimeOffset? CancelSentAt { get; init; }
+
+    /// <summary>Which attempt for its agent this job is, 1-based (see Lifecycle/RetryHandler).</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>The job this one retried.</summary>
+    public Guid? PreviousJobId { get; init; }
+
+    /// <summary>The job that retried this one.</summary>
+    public Guid? NextJobId { get; init; }
+
     public JobStatus Status =>
-        Failure is not null ? JobStatus.Failed
+        CancelledAt is not null ? JobStatus.Cancelled
+        : Failure is not null ? JobStatus.Failed
         : RunningAt is not null ? JobStatus.Running
+        : CancelRequestedAt is not null ? JobStatus.Cancelling
         : Furthest >= Milestone.Provisioning ? JobStatus.Provisioning
         : JobStatus.Queued;
 
-    public bool IsTerminal => Failure is not null || RunningAt is not null;
+    public bool IsTerminal => Failure is not null || RunningAt is not null || CancelledAt is not null;
 
     /// <summary>
     /// Whether the workflow run itself has reported: a milestone, a heartbeat, a server or its

@@ -7,4 +7,6 @@ public enum JobStatus
     Provisioning,
     Running,
     Failed,
+    Cancelling,
+    Cancelled,
 }

@@ -32,6 +32,11 @@ public static class JobTransitions
             }
         }
 
+        if (Lifecycle.Cancellation.RefusesClaim(job, callback) is { } refusal)
+        {
+            return new CallbackOutcome.ClaimRefused(refusal);
+        }
+
         if (job.IsTerminal && !job.RunReported)
         {
             // Ended by the backend before any run reported: what a run says now is not this job's story.
@@ -44,8 +49,12 @@ public static class JobTransitions
             CallbackKind.Progress => Progress(job, callback, receivedAt),
             CallbackKind.Running => Ran(job, callback, receivedAt),
             CallbackKind.Failed => Failed(job, callback, receivedAt),
+            CallbackKind.Cancelled => Lifecycle.Cancellation.Confirm(job, callback, receivedAt),
             _ => throw new ArgumentOutOfRangeException(nameof(callback), callback.Kind, "unknown callback kind"),
         };
+
+        // A cancelled job stays cancelled: what comes after only tells it about its server.
+        next = job.CancelledAt is null ? next : next with { Failure = job.Failure, RunningAt = job.RunningAt };
 
         next = SettleFailedStep(Claim(next, callback));
         var changed = next != job;

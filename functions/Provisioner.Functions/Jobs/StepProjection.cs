@@ -10,6 +10,7 @@ public static class StepProjection
     public const string Active = "active";
     public const string Completed = "completed";
     public const string Error = "error";
+    public const string Cancelled = "cancelled";
 
     public static IReadOnlyList<StepView> Project(Job job)
     {
@@ -26,6 +27,7 @@ public static class StepProjection
             {
                 Completed => bounds[i + 1],
                 Error => job.Failure!.At,
+                Cancelled => job.CancelledAt,
                 _ => null,
             };
             result[i] = new StepView(steps[i].Id, steps[i].Label, state, started, completed);
@@ -51,6 +53,13 @@ public static class StepProjection
 
     private static string StateOf(Job job, int step)
     {
+        if (job.CancelledAt is not null)
+        {
+            // The step that was active when the job ended shows cancelled.
+            var at = JobTransitions.ActiveStep(job);
+            return step < at ? Completed : step == at ? Cancelled : Pending;
+        }
+
         if (job.Failure is { } failure)
         {
             return step < failure.StepIndex ? Completed : step == failure.StepIndex ? Error : Pending;

@@ -24,6 +24,11 @@ public static class JobEvents
             events.Add(EventTypes.JobFailed);
         }
 
+        if (before.CancelledAt is null && after.CancelledAt is not null)
+        {
+            events.Add(EventTypes.JobCancelled);
+        }
+
         return events;
     }
 }

@@ -22,8 +22,10 @@ public sealed partial class SimulatedWorkflow(
     IOptions<SimulatorOptions> options,
     IOptions<CallbackSecurityOptions> security,
     TimeProvider time,
-    ILogger<SimulatedWorkflow> logger) : BackgroundService, IWorkflowDispatcher
+    ILogger<SimulatedWorkflow> logger) : BackgroundService, IWorkflowDispatcher, Lifecycle.IWorkflowRunCanceller
 {
+    private readonly ConcurrentDictionary<string, bool> _cancelled = new();
+
     private readonly Channel<(WorkflowInputs Inputs, string RunId)> _runs = Channel.CreateUnbounded<(WorkflowInputs, string)>();
     private readonly ConcurrentDictionary<Task, bool> _running = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(15) };
@@ -35,6 +37,13 @@ public sealed partial class SimulatedWorkflow(
         _runs.Writer.TryWrite((inputs, runId));
         LogStarted(logger, inputs.JobId, runId, options.Value.FailAt ?? "nowhere");
         return Task.FromResult<DispatchOutcome>(new DispatchOutcome.Dispatched(runId, null));
+    }
+
+    /// <summary>As GitHub does: the run stops at its next step, and its clean-up reports <c>status: cancelled</c>.</summary>
+    public Task<bool> CancelAsync(string runId, CancellationToken cancellationToken)
+    {
+        _cancelled[runId] = true;
+        return Task.FromResult(true);
     }
 
     public override void Dispose()
@@ -75,19 +84,19 @@ public sealed partial class SimulatedWorkflow(
 
             await PauseAsync(cancellationToken);
             await SendAsync(inputs, new { job_id = inputs.JobId, type = "heartbeat" }, cancellationToken);
-            if (await FailedAtAsync("provision", failAt, inputs, "could not create the server: the simulated cloud has no capacity in " + inputs.Region, cancellationToken))
+            if (await FailedAtAsync("provision", failAt, inputs, runId, "could not create the server: the simulated cloud has no capacity in " + inputs.Region, cancellationToken))
             {
                 return;
             }
 
             await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", step = "vm_created" }, cancellationToken);
-            if (await FailedAtAsync("install", failAt, inputs, "could not install Ansible on the server (simulated)", cancellationToken))
+            if (await FailedAtAsync("install", failAt, inputs, runId, "could not install Ansible on the server (simulated)", cancellationToken))
             {
                 return;
             }
 
             await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", step = "ansible_started", mode = "full", used_snapshot = false }, cancellationToken);
-            if (await FailedAtAsync("configure", failAt, inputs, "the agent did not pass its health check (simulated)", cancellationToken))
+            if (await FailedAtAsync("configure", failAt, inputs, runId, "the agent did not pass its health check (simulated)", cancellationToken))
             {
                 return;
             }
@@ -108,9 +117,16 @@ public sealed partial class SimulatedWorkflow(
         }
     }
 
-    private async Task<bool> FailedAtAsync(string step, string? failAt, WorkflowInputs inputs, string error, CancellationToken cancellationToken)
+    private async Task<bool> FailedAtAsync(string step, string? failAt, WorkflowInputs inputs, string runId, string error, CancellationToken cancellationToken)
     {
         await PauseAsync(cancellationToken);
+        if (_cancelled.TryRemove(runId, out _))
+        {
+            // The clean-up: delete what was created (nothing real here), then report.
+            await SendAsync(inputs, new { job_id = inputs.JobId, status = "cancelled" }, cancellationToken);
+            return true;
+        }
+
         if (failAt != step)
         {
             return false;

@@ -50,6 +50,13 @@ public sealed class JobEntity : ITableEntity
     public DateTimeOffset? RunAliveAt { get; set; }
     public string? CreatedById { get; set; }
     public string? CreatedByName { get; set; }
+    public DateTimeOffset? CancelRequestedAt { get; set; }
+    public DateTimeOffset? CancelledAt { get; set; }
+    public bool? CancelConfirmed { get; set; }
+    public DateTimeOffset? CancelSentAt { get; set; }
+    public int? Attempt { get; set; }
+    public Guid? PreviousJobId { get; set; }
+    public Guid? NextJobId { get; set; }
 
     public static JobEntity From(Job job, ETag etag = default)
     {
@@ -89,6 +96,13 @@ public sealed class JobEntity : ITableEntity
             RunAliveAt = job.RunAliveAt,
             CreatedById = job.CreatedBy?.Id,
             CreatedByName = job.CreatedBy?.Name,
+            CancelRequestedAt = job.CancelRequestedAt,
+            CancelledAt = job.CancelledAt,
+            CancelConfirmed = job.CancelConfirmed,
+            CancelSentAt = job.CancelSentAt,
+            Attempt = job.Attempt,
+            PreviousJobId = job.PreviousJobId,
+            NextJobId = job.NextJobId,
         };
     }
 
@@ -115,6 +129,13 @@ public sealed class JobEntity : ITableEntity
         WaitingFor = WaitingFor,
         RunAliveAt = RunAliveAt,
         CreatedBy = CreatedById is null ? null : new Creator(CreatedById, CreatedByName),
+        CancelRequestedAt = CancelRequestedAt,
+        CancelledAt = CancelledAt,
+        CancelConfirmed = CancelConfirmed,
+        CancelSentAt = CancelSentAt,
+        Attempt = Attempt ?? 1,
+        PreviousJobId = PreviousJobId,
+        NextJobId = NextJobId,
     };
 
     private Jobs.FailureReason? Reason() =>

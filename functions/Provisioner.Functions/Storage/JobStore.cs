@@ -12,8 +12,9 @@ namespace Provisioner.Functions.Storage;
 /// The job row is written only under the ETag it was read with (<see cref="ConflictRetry"/>).
 /// The notifications a change raises (<see cref="JobEvents"/>) are written in the same
 /// transaction as the change, then put on the queue (<see cref="NotificationOutbox"/>).
+/// Every write that adds a job or changes its status keeps the job lists in step (<see cref="JobIndex"/>).
 /// </summary>
-public sealed class JobStore(StorageClients storage, NotificationOutbox notifications)
+public sealed class JobStore(StorageClients storage, NotificationOutbox notifications, JobIndex index)
 {
     public async Task<Job?> FindAsync(Guid jobId, CancellationToken cancellationToken) =>
         (await ReadAsync(jobId, cancellationToken))?.Job;
@@ -21,6 +22,7 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
     /// <summary>Adds a new job; false when a job with that id exists already.</summary>
     public async Task<bool> TryAddAsync(Job job, CancellationToken cancellationToken)
     {
+        await index.AddAsync(job, cancellationToken);
         try
         {
             await storage.Jobs.AddEntityAsync(JobEntity.From(job), cancellationToken);
@@ -44,6 +46,7 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
         try
         {
             await storage.Jobs.DeleteEntityAsync(JobEntity.Key(jobId), JobEntity.Row, stored.Value.ETag, cancellationToken);
+            await index.RemoveAsync(stored.Value.Job, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
@@ -84,11 +87,13 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
                         new(TableTransactionActionType.UpdateReplace, JobEntity.From(changed.Job), stored.ETag),
                         .. events.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)),
                     ];
+                    await EnterStatusAsync(stored.Job, changed.Job, cancellationToken);
                     try
                     {
                         await storage.Jobs.SubmitTransactionAsync(actions, cancellationToken);
                         ProvisionerTelemetry.JobChanged(stored.Job, changed.Job);
                         await notifications.EnqueueWrittenAsync(events, cancellationToken);
+                        await LeaveStatusAsync(stored.Job, changed.Job, cancellationToken);
                         return Round<RecordResult>.Done(new RecordResult.Recorded(changed.Job, Changed: true));
                     }
                     catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is null or 0)
@@ -127,12 +132,14 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
             }
 
             var events = notifications.For(stored.Job, next);
+            await EnterStatusAsync(stored.Job, next, cancellationToken);
             try
             {
                 if (events.Count == 0)
                 {
                     await storage.Jobs.UpdateEntityAsync(JobEntity.From(next), stored.ETag, TableUpdateMode.Replace, cancellationToken);
                     ProvisionerTelemetry.JobChanged(stored.Job, next);
+                    await LeaveStatusAsync(stored.Job, next, cancellationToken);
                     return Round<Job?>.Done(next);
                 }
 
@@ -144,6 +151,7 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
                     cancellationToken);
                 ProvisionerTelemetry.JobChanged(stored.Job, next);
                 await notifications.EnqueueWrittenAsync(events, cancellationToken);
+                await LeaveStatusAsync(stored.Job, next, cancellationToken);
                 return Round<Job?>.Done(next);
             }
             catch (RequestFailedException e) when (e.Status == 412)
@@ -151,6 +159,28 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
                 return Round<Job?>.Conflict;
             }
         });
+    }
+
+    // The entry for the new status before the job row, the old one's removal after: see JobIndex.
+    private Task EnterStatusAsync(Job before, Job after, CancellationToken cancellationToken) =>
+        before.Status == after.Status ? Task.CompletedTask : index.EnterAsync(after, cancellationToken);
+
+    // The job row is written by now, so a failure here must not fail the write: the entry left
+    // behind is skipped by the list, and removed by the next list that reads it.
+    private async Task LeaveStatusAsync(Job before, Job after, CancellationToken cancellationToken)
+    {
+        if (before.Status == after.Status)
+        {
+            return;
+        }
+
+        try
+        {
+            await index.LeaveAsync(before, before.Status, cancellationToken);
+        }
+        catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
+        {
+        }
     }
 
     private async Task<(Job Job, ETag ETag)?> ReadAsync(Guid jobId, CancellationToken cancellationToken)

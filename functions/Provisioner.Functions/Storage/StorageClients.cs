@@ -29,6 +29,7 @@ public sealed class StorageClients
         Idempotency = tables.GetTableClient(StorageNames.IdempotencyTable);
         InFlight = tables.GetTableClient(StorageNames.InFlightTable);
         AgentHealth = tables.GetTableClient(StorageNames.AgentHealthTable);
+        JobIndex = tables.GetTableClient(StorageNames.JobIndexTable);
         DispatchQueue = queues.GetQueueClient(StorageNames.DispatchQueue);
         DispatchPoisonQueue = queues.GetQueueClient(StorageNames.DispatchPoisonQueue);
         NotifyDeadLetters = tables.GetTableClient(StorageNames.NotifyDeadLettersTable);
@@ -41,6 +42,7 @@ public sealed class StorageClients
     public TableClient Idempotency { get; }
     public TableClient InFlight { get; }
     public TableClient AgentHealth { get; }
+    public TableClient JobIndex { get; }
     public QueueClient DispatchQueue { get; }
     public QueueClient DispatchPoisonQueue { get; }
     public TableClient NotifyDeadLetters { get; }

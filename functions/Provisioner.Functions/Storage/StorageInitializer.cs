@@ -28,7 +28,10 @@ public sealed partial class StorageInitializer(StorageClients storage, TimeProvi
                     storage.DispatchPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
                     storage.NotifyDeadLetters.CreateIfNotExistsAsync(cancellationToken),
                     storage.NotifyQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                    storage.NotifyPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+                    storage.NotifyPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+                    storage.JobIndex.CreateIfNotExistsAsync(cancellationToken),
+                    storage.Queue(Lifecycle.CancelRunMessage.Queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+                    storage.Queue(Lifecycle.CancelRunMessage.PoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
                 return;
             }
             catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken) && time.GetUtcNow() < deadline)

@@ -17,6 +17,9 @@ public static class StorageNames
     /// <summary>The running agents and their last health reports (see <see cref="AgentHealthEntity"/>).</summary>
     public const string AgentHealthTable = "agenthealth";
 
+    /// <summary>The job lists: all jobs, by agent, by status, newest first (see <see cref="JobIndex"/>).</summary>
+    public const string JobIndexTable = "jobindex";
+
     public const string DispatchQueue = "provisioning-jobs";
     public const string DispatchPoisonQueue = DispatchQueue + "-poison";
 

@@ -21,6 +21,12 @@ public sealed class TimeoutOptions
     [ConfigurationKeyName(MaxSetting)]
     public double MaxMinutes { get; set; } = 60;
 
+    public const string CancelConfirmSetting = "CANCEL_CONFIRM_MINUTES";
+
+    /// <summary>How many minutes a cancelling job waits for its clean-up to report <c>cancelled</c> before the sweeper ends it unconfirmed.</summary>
+    [ConfigurationKeyName(CancelConfirmSetting)]
+    public double CancelConfirmMinutes { get; set; } = 15;
+
     public DeadlineLimits Limits => new(TimeSpan.FromMinutes(DispatchStartMinutes), TimeSpan.FromMinutes(SilenceMinutes), TimeSpan.FromMinutes(MaxMinutes));
 
     /// <summary>How long an in-flight entry may point at a job row that does not exist (a create that stopped half-way) before it is dropped.</summary>

@@ -15,6 +15,7 @@ public sealed class TimeoutOptionsValidator : IValidateOptions<TimeoutOptions>
         Check(failures, TimeoutOptions.DispatchStartSetting, options.DispatchStartMinutes, "how long a dispatched job may wait for its workflow run to report before it is failed");
         Check(failures, TimeoutOptions.SilenceSetting, options.SilenceMinutes, "how long a job may stay silent before it is failed");
         Check(failures, TimeoutOptions.MaxSetting, options.MaxMinutes, "how long a job may stay in flight in total before it is failed");
+        Check(failures, TimeoutOptions.CancelConfirmSetting, options.CancelConfirmMinutes, "how long a cancelling job waits for its clean-up to confirm before it is ended as cancelled, unconfirmed");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

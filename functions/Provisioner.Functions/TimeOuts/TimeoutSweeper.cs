@@ -57,7 +57,14 @@ public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight
                 }
             }
 
-            if (Deadlines.Missed(job, now, limits) is not null)
+            if (job.Status == JobStatus.Cancelling)
+            {
+                // A cancel has its own deadline; the others would call it a failure.
+                var limit = TimeSpan.FromMinutes(options.Value.CancelConfirmMinutes);
+                job = await jobs.UpdateAsync(jobId, j => Lifecycle.Cancellation.EndUnconfirmed(j, now, limit), cancellationToken) ?? job;
+                timedOut += job.CancelledAt == now ? 1 : 0;
+            }
+            else if (Deadlines.Missed(job, now, limits) is not null)
             {
                 // Decided again on the job as stored: it may have moved (or ended) since it was read.
                 job = await jobs.UpdateAsync(

@@ -108,6 +108,41 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lists_EveryAnswer_MatchesTheDocument()
+    {
+        var agent = Runner.NewAgentId();
+        var job = await _runner.NewJobAsync(agent);
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"failed\",\"error\":\"apt failed\",\"failed_step\":\"install\"}}")).StatusCode);
+        await _runner.NewJobAsync(agent);
+
+        var page = await SendAsync(HttpMethod.Get, $"/api/agents/{agent}/jobs?limit=1", "/api/agents/{agentId}/jobs");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var continuation = (await Runner.ReadJsonAsync(page)).GetProperty("continuation").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/agents/{agent}/jobs?limit=1&continuation={continuation}", "/api/agents/{agentId}/jobs")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "/api/agents/bad.agent/jobs", "/api/agents/{agentId}/jobs")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/jobs?status=failed&limit=5", "/api/jobs")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/jobs", "/api/jobs")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "/api/jobs?status=lost", "/api/jobs")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Cancel_EveryAnswer_MatchesTheDocument()
+    {
+        var job = await _runner.NewJobAsync();
+        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(HttpMethod.Post, $"/api/jobs/{job}/cancel", "/api/jobs/{jobId}/cancel")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, $"/api/jobs/{job}/cancel", "/api/jobs/{jobId}/cancel")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, $"/api/jobs/{Guid.NewGuid()}/cancel", "/api/jobs/{jobId}/cancel")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/jobs/{job}", "/api/jobs/{jobId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/jobs?status=cancelled", "/api/jobs")).StatusCode);
+
+        var retried = await SendAsync(HttpMethod.Post, $"/api/jobs/{job}/retry", "/api/jobs/{jobId}/retry", Json(new { from = "start" }));
+        Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, $"/api/jobs/{job}/retry", "/api/jobs/{jobId}/retry")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Post, $"/api/jobs/{job}/retry", "/api/jobs/{jobId}/retry", Json(new { from = "middle" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, $"/api/jobs/{Guid.NewGuid()}/retry", "/api/jobs/{jobId}/retry")).StatusCode);
+    }
+
+    [Fact]
     public async Task Health_Answer_MatchesTheDocument()
     {
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/health", "/api/health")).StatusCode);

@@ -91,10 +91,10 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
 
         var parameters = infra.Module("storage").Parameters;
         Assert.Equal(
-            new[] { StorageNames.JobsTable, StorageNames.AgentsTable, StorageNames.IdempotencyTable, StorageNames.InFlightTable, StorageNames.NotifyDeadLettersTable, StorageNames.AgentHealthTable }.Order(),
+            new[] { StorageNames.JobsTable, StorageNames.AgentsTable, StorageNames.IdempotencyTable, StorageNames.InFlightTable, StorageNames.NotifyDeadLettersTable, StorageNames.AgentHealthTable, StorageNames.JobIndexTable }.Order(),
             parameters.GetProperty("tableNames").GetProperty("value").EnumerateArray().Select(n => n.GetString()).Order());
         Assert.Equal(
-            new[] { StorageNames.DispatchQueue, StorageNames.DispatchPoisonQueue, StorageNames.NotifyQueue, StorageNames.NotifyPoisonQueue }.Order(),
+            new[] { StorageNames.DispatchQueue, StorageNames.DispatchPoisonQueue, StorageNames.NotifyQueue, StorageNames.NotifyPoisonQueue, Provisioner.Functions.Lifecycle.CancelRunMessage.Queue, Provisioner.Functions.Lifecycle.CancelRunMessage.PoisonQueue }.Order(),
             parameters.GetProperty("queueNames").GetProperty("value").EnumerateArray().Select(n => n.GetString()).Order());
     }
 

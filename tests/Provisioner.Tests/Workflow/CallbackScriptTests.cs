@@ -23,7 +23,7 @@ public sealed class CallbackScriptTests(Azurite azurite) : IAsyncLifetime
     /// <summary>The callbacks of provision-agent.yml, in its order; the tests below play them in this order.</summary>
     private static readonly string[] WorkflowCallbacks =
     [
-        "claim", "heartbeat.sh start", "step vm_created", "step ansible_started", "step ansible_complete", "heartbeat.sh stop", "running", "failed",
+        "claim", "heartbeat.sh start", "step vm_created", "step ansible_started", "step ansible_complete", "heartbeat.sh stop", "running", "failed", "cancelled",
     ];
 
     private Runner _runner = null!;
@@ -239,6 +239,27 @@ public sealed class CallbackScriptTests(Azurite azurite) : IAsyncLifetime
         // The first run goes on.
         AssertExit(Delivered, await CallbackAsync(job, "7004", "step", "vm_created"));
         Assert.Equal("vm_created", Text(await StatusAsync(job), "current_step"));
+    }
+
+    [Fact]
+    public async Task CallbackScript_CancelMidRun_TheCleanUpsCancelledEndsTheJobAndAnotherRunsIsRefused()
+    {
+        var job = await _runner.NewJobAsync();
+        AssertExit(Delivered, await CallbackAsync(job, "7010", "claim"));
+        AssertExit(Delivered, await CallbackAsync(job, "7010", "step", "vm_created"));
+        using (var cancel = await _runner.Client.PostAsync(new Uri($"/api/jobs/{job}/cancel", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        // Only the run that holds the job can end it.
+        AssertExit(Refused, await CallbackAsync(job, "7011", "cancelled"));
+        Assert.Equal("cancelling", Text(await StatusAsync(job), "status"));
+
+        AssertExit(Delivered, await CallbackAsync(job, "7010", "cancelled", "server_id=4711"));
+        var document = await StatusAsync(job);
+        Assert.Equal("cancelled vm_created completed completed cancelled pending pending", Progress(document));
+        Assert.Equal("4711", Text(document, "server", "id"));
     }
 
     [Fact]

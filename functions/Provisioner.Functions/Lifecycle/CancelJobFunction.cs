@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Provisioner.Functions.Http;
+using Provisioner.Functions.Identity;
+
+namespace Provisioner.Functions.Lifecycle;
+
+public sealed class CancelJobFunction(CancelHandler handler, StorageGuard guard)
+{
+    [Function("CancelJob")]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "jobs/{jobId}/cancel")] HttpRequest request,
+        string jobId,
+        CancellationToken cancellationToken) =>
+        guard.RunAsync(request, Access.Operator, "CancelJob", () => handler.HandleAsync(jobId, cancellationToken), "The job store cannot be reached right now; nothing was cancelled. Retry after the time in Retry-After.", cancellationToken);
+}

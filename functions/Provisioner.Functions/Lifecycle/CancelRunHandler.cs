@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+using Provisioner.Functions.Jobs;
+using Provisioner.Functions.Storage;
+
+namespace Provisioner.Functions.Lifecycle;
+
+/// <summary>
+/// Handles one <c>cancel-runs</c> message: asks the workflow run to stop, unless the job has
+/// ended or the request got through before (a repeated cancel, a redelivered message), then
+/// records that it got through. A job whose run is not known yet needs no call: its run's claim
+/// is refused (409), so the run stops before it creates anything.
+/// </summary>
+public sealed partial class CancelRunHandler(JobStore jobs, IWorkflowRunCanceller canceller, TimeProvider time, ILogger<CancelRunHandler> logger)
+{
+    public async Task HandleAsync(string message, CancellationToken cancellationToken)
+    {
+        if (!CancelRunMessage.TryParse(message, out var jobId))
+        {
+            LogUnreadable(logger);
+            return;
+        }
+
+        var job = await jobs.FindAsync(jobId, cancellationToken);
+        if (job is not { Status: JobStatus.Cancelling, CancelSentAt: null, WorkflowRunId: { } runId })
+        {
+            return;
+        }
+
+        var stopped = await canceller.CancelAsync(runId, cancellationToken);
+        LogSent(logger, jobId, runId, stopped);
+        var now = time.GetUtcNow();
+        await jobs.UpdateAsync(jobId, j => j.CancelSentAt is null ? j with { CancelSentAt = now } : null, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A cancel-runs message is not {{\"job_id\": \"<guid>\"}}: dropped")]
+    private static partial void LogUnreadable(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: asked workflow run {RunId} to cancel (accepted: {Stopped})")]
+    private static partial void LogSent(ILogger logger, Guid jobId, string runId, bool stopped);
+}

@@ -1,0 +1,29 @@
+using System.Text.Json;
+
+namespace Provisioner.Functions.Lifecycle;
+
+/// <summary>A <c>cancel-runs</c> message: <c>{"job_id": "…"}</c>, the job whose workflow run must be cancelled on GitHub.</summary>
+public static class CancelRunMessage
+{
+    public const string Queue = "cancel-runs";
+    public const string PoisonQueue = Queue + "-poison";
+
+    public static string Create(Guid jobId) => JsonSerializer.Serialize(new { job_id = jobId });
+
+    public static bool TryParse(string message, out Guid jobId)
+    {
+        jobId = default;
+        try
+        {
+            using var document = JsonDocument.Parse(message);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("job_id", out var id)
+                && id.ValueKind == JsonValueKind.String
+                && Guid.TryParse(id.GetString(), out jobId);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

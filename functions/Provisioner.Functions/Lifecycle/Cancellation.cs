@@ -1,0 +1,75 @@
+using Provisioner.Functions.Jobs;
+
+namespace Provisioner.Functions.Lifecycle;
+
+/// <summary>
+/// The cancel rules, as pure functions of a job and the time (docs/lifecycle.md, "Cancel"):
+/// a job that was never dispatched is cancelled at once; one that was dispatched becomes
+/// <c>cancelling</c> until the workflow's clean-up reports <c>status: cancelled</c>, or the
+/// sweeper ends it unconfirmed; a run that claims a <c>cancelling</c> job is refused.
+/// </summary>
+public static class Cancellation
+{
+    public const string UnconfirmedReason = "cancel_unconfirmed";
+
+    /// <summary>What a cancel request does to a job.</summary>
+    public abstract record Decision
+    {
+        private Decision()
+        {
+        }
+
+        /// <summary>The job as it is to be stored; <paramref name="SendToGitHub"/> when the run must be cancelled there.</summary>
+        public sealed record Accepted(Job Job, bool SendToGitHub) : Decision;
+
+        public sealed record Refused(string Reason) : Decision;
+    }
+
+    public static Decision Request(Job job, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        switch (job.Status)
+        {
+            case JobStatus.Queued when job.DispatchedAt is null:
+                // Nothing was started: the dispatch function finds the job cancelled and sends nothing.
+                return new Decision.Accepted(job with { CancelRequestedAt = now, CancelledAt = now, CancelConfirmed = true, UpdatedAt = Later(job.UpdatedAt, now) }, SendToGitHub: false);
+            case JobStatus.Queued or JobStatus.Provisioning:
+                return new Decision.Accepted(job with { CancelRequestedAt = now, UpdatedAt = Later(job.UpdatedAt, now) }, SendToGitHub: true);
+            case JobStatus.Cancelling:
+                // Asked again: nothing changes; the cancel is sent again only if it never got through.
+                return new Decision.Accepted(job, SendToGitHub: job.CancelSentAt is null);
+            default:
+                return new Decision.Refused($"Job {job.JobId} is {job.Status.ToString().ToLowerInvariant()}: only a job that is queued or provisioning can be cancelled.");
+        }
+    }
+
+    /// <summary>A claim (a run's first word) for a job being cancelled is refused, so the run stops before it creates anything.</summary>
+    public static string? RefusesClaim(Job job, Callback callback)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(callback);
+        return job.Status == JobStatus.Cancelling && !job.RunReported && callback is { Kind: CallbackKind.Progress, Milestone: null or Milestone.Provisioning }
+            ? $"job {job.JobId} is being cancelled; the run must stop and create nothing"
+            : null;
+    }
+
+    /// <summary>The clean-up's <c>status: cancelled</c> (or a run cancelled on GitHub by hand): the job ends as cancelled.</summary>
+    public static Job Confirm(Job job, Callback callback, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(callback);
+        var next = job.IsTerminal ? job : job with { CancelRequestedAt = job.CancelRequestedAt ?? at, CancelledAt = at, CancelConfirmed = true };
+        return callback.Server is { IsEmpty: false } server && next.Server is null ? next with { Server = server } : next;
+    }
+
+    /// <summary>For the sweeper: a job still <c>cancelling</c> <paramref name="limit"/> after the request ends as cancelled, unconfirmed.</summary>
+    public static Job? EndUnconfirmed(Job job, DateTimeOffset now, TimeSpan limit)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job is { Status: JobStatus.Cancelling, CancelRequestedAt: { } requested } && now - requested >= limit
+            ? job with { CancelledAt = now, CancelConfirmed = false, UpdatedAt = Later(job.UpdatedAt, now) }
+            : null;
+    }
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
+}

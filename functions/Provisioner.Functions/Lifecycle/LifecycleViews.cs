@@ -1,0 +1,26 @@
+using Provisioner.Functions.Jobs;
+using Provisioner.Functions.Status;
+
+namespace Provisioner.Functions.Lifecycle;
+
+/// <summary>What the status document says about a job's cancel.</summary>
+public static class LifecycleViews
+{
+    /// <summary>The <c>error</c> of a job the sweeper ended as cancelled because its clean-up never confirmed; null otherwise.</summary>
+    public static StatusDocument.ErrorView? CancelError(Job job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (job is not { CancelledAt: not null, CancelConfirmed: false })
+        {
+            return null;
+        }
+
+        var step = StepNames.Steps[JobTransitions.ActiveStep(job)].Id;
+        return new StatusDocument.ErrorView(
+            "The job was cancelled, but the workflow's clean-up never confirmed it: check the workflow run and the cloud console for a server or Tailscale device left behind.",
+            step,
+            step,
+            Cancellation.UnconfirmedReason,
+            null);
+    }
+}
