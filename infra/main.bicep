@@ -22,9 +22,8 @@ param location string
 param staticWebAppLocation string = 'westeurope'
 
 @secure()
-@minLength(16)
-@description('GITHUB_CALLBACK_SECRET: the secret the workflow signs its callbacks with (the Standard Webhooks format: whsec_ followed by base64 of 32 random bytes, e.g. whsec_$(openssl rand -base64 32)). Stored in Key Vault.')
-param githubCallbackSecret string
+@description('GITHUB_CALLBACK_SECRET: the secret the workflow signs its callbacks with (the Standard Webhooks format: whsec_ followed by base64 of 32 random bytes, e.g. whsec_$(openssl rand -base64 32)). Stored in Key Vault. At least 16 characters; may be empty only with callbackAuth oidc, which accepts the run\'s GitHub Actions token instead.')
+param githubCallbackSecret string = ''
 
 @secure()
 @description('GITHUB_CALLBACK_SECRET_PREVIOUS: while rotating, the secret being replaced, still accepted. Empty outside a rotation.')
@@ -173,6 +172,12 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+// A callback secret is required unless callbacks are proven by GitHub Actions tokens alone:
+// without one the app refuses to start (it would refuse every signed callback).
+var callbackSecret = callbackAuth == 'oidc' || length(githubCallbackSecret) >= 16
+  ? githubCallbackSecret
+  : fail('githubCallbackSecret (PROVISIONER_CALLBACK_SECRET) must be at least 16 characters unless callbackAuth is oidc: set it to whsec_$(openssl rand -base64 32).')
+
 module keyVault 'modules/keyvault.bicep' = {
   name: 'keyvault'
   scope: resourceGroup
@@ -180,7 +185,7 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     tags: tags
     name: names.keyVault
-    callbackSecret: githubCallbackSecret
+    callbackSecret: callbackSecret
     previousCallbackSecret: githubCallbackSecretPrevious
     githubToken: githubToken
     notifySecret: notifySecret

@@ -29,7 +29,7 @@ param deploymentContainerName string
 @description('Connection string of Application Insights (not a credential: local authentication is off there).')
 param applicationInsightsConnectionString string
 
-@description('Key Vault secret URI of GITHUB_CALLBACK_SECRET.')
+@description('Key Vault secret URI of GITHUB_CALLBACK_SECRET; empty leaves the setting empty (CALLBACK_AUTH=oidc).')
 param callbackSecretUri string
 
 @description('Key Vault secret URI of GITHUB_CALLBACK_SECRET_PREVIOUS; empty leaves the setting empty.')
@@ -178,7 +178,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-    GITHUB_CALLBACK_SECRET: '@Microsoft.KeyVault(SecretUri=${callbackSecretUri})'
+    GITHUB_CALLBACK_SECRET: empty(callbackSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${callbackSecretUri})'
     GITHUB_CALLBACK_SECRET_PREVIOUS: empty(previousCallbackSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${previousCallbackSecretUri})'
     GITHUB_TOKEN: empty(githubTokenUri) ? '' : '@Microsoft.KeyVault(SecretUri=${githubTokenUri})'
     // callback_url = PUBLIC_BASE_URL + api/webhooks/github; the host name is the one Azure assigned.

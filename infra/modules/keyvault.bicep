@@ -16,7 +16,7 @@ param tags object
 param name string
 
 @secure()
-@description('Value of GITHUB_CALLBACK_SECRET.')
+@description('Value of GITHUB_CALLBACK_SECRET; empty stores nothing (callbacks proven by GitHub Actions tokens alone).')
 param callbackSecret string
 
 @secure()
@@ -53,7 +53,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource callbackSecretEntry 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource callbackSecretEntry 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(callbackSecret)) {
   parent: vault
   name: 'github-callback-secret'
   properties: {
@@ -101,7 +101,7 @@ resource agentKeySecretEntry 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
 output name string = vault.name
 output id string = vault.id
 // Secret URIs name a secret; they grant nothing without a role on the vault.
-output callbackSecretUri string = callbackSecretEntry.properties.secretUriWithVersion
+output callbackSecretUri string = callbackSecretEntry.?properties.secretUriWithVersion ?? ''
 output previousCallbackSecretUri string = previousCallbackSecretEntry.?properties.secretUriWithVersion ?? ''
 output githubTokenUri string = githubTokenEntry.?properties.secretUriWithVersion ?? ''
 output notifySecretUri string = notifySecretEntry.?properties.secretUriWithVersion ?? ''

@@ -193,11 +193,42 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
     {
         Assert.Equal("securestring", infra.Main.GetProperty("parameters").GetProperty(parameter).GetProperty("type").GetString());
 
-        var uses = Resources(infra.Main)
-            .Where(r => Strings(r).Any(s => s.Contains($"parameters('{parameter}')", StringComparison.Ordinal)))
-            .Select(r => r.GetProperty("name").GetString()!);
+        // The parameter itself, or a variable made from it (the callback secret's guard).
+        string[] references =
+        [
+            $"parameters('{parameter}')",
+            .. infra.Main.TryGetProperty("variables", out var variables)
+                ? variables.EnumerateObject()
+                    .Where(v => Strings(v.Value).Any(s => s.Contains($"parameters('{parameter}')", StringComparison.Ordinal)))
+                    .Select(v => $"variables('{v.Name}')")
+                : [],
+        ];
+        bool Uses(string s) => references.Any(r => s.Contains(r, StringComparison.Ordinal));
+
+        var uses = Resources(infra.Main).Where(r => Strings(r).Any(Uses)).Select(r => r.GetProperty("name").GetString()!);
         Assert.Equal("keyvault", Assert.Single(uses));
-        Assert.DoesNotContain(Strings(infra.Main.GetProperty("outputs")), s => s.Contains($"parameters('{parameter}')", StringComparison.Ordinal));
+        Assert.DoesNotContain(Strings(infra.Main.GetProperty("outputs")), Uses);
+    }
+
+    [Fact]
+    public void CallbackSecret_IsRequired_UnlessCallbacksAreProvenByTokensAlone()
+    {
+        // ARM's if() evaluates only the branch it takes, so fail() stops a deployment that has no
+        // secret while callbacks are signed (hmac or any), and lets an oidc-only one through.
+        Assert.False(infra.Main.GetProperty("parameters").GetProperty("githubCallbackSecret").TryGetProperty("minLength", out _));
+        var guard = infra.Main.GetProperty("variables").GetProperty("callbackSecret").GetString();
+        Assert.Equal(
+            "[if(or(equals(parameters('callbackAuth'), 'oidc'), greaterOrEquals(length(parameters('githubCallbackSecret')), 16)), "
+            + "parameters('githubCallbackSecret'), fail('githubCallbackSecret (PROVISIONER_CALLBACK_SECRET) must be at least 16 characters "
+            + "unless callbackAuth is oidc: set it to whsec_$(openssl rand -base64 32).'))]",
+            guard);
+        Assert.Equal("[variables('callbackSecret')]", Passed("keyvault", "callbackSecret"));
+
+        // No secret, no Key Vault entry, and the app setting stays empty rather than naming a missing secret.
+        var entry = Resources(infra.Module("keyvault").Template, "Microsoft.KeyVault/vaults/secrets")
+            .Single(r => r.GetProperty("name").GetString()!.Contains("'github-callback-secret')", StringComparison.Ordinal));
+        Assert.Equal("[not(empty(parameters('callbackSecret')))]", entry.GetProperty("condition").GetString());
+        Assert.StartsWith("[if(empty(parameters('callbackSecretUri')), '',", Setting("GITHUB_CALLBACK_SECRET"), StringComparison.Ordinal);
     }
 
     [Fact]
