@@ -53,6 +53,20 @@ public static class Cancellation
             : null;
     }
 
+    /// <summary>
+    /// A claim refused by <see cref="RefusesClaim"/> confirms the cancel: no run has reported, every
+    /// run must claim before it creates anything, and every later claim is refused too (the job has
+    /// ended before any run reported). So the job ends as cancelled, confirmed, at once, instead of
+    /// waiting for a clean-up that has nothing to do. Null when the refusal was for another reason.
+    /// </summary>
+    public static Job? EndAtRefusedClaim(Job job, Callback callback, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return RefusesClaim(job, callback) is null
+            ? null
+            : job with { CancelledAt = at, CancelConfirmed = true, UpdatedAt = Later(job.UpdatedAt, at) };
+    }
+
     /// <summary>The clean-up's <c>status: cancelled</c> (or a run cancelled on GitHub by hand): the job ends as cancelled.</summary>
     public static Job Confirm(Job job, Callback callback, DateTimeOffset at)
     {

@@ -76,6 +76,10 @@ public sealed partial class CallbackHandler(
                 return Problems.NotFound($"There is no job {callback.JobId}: callbacks must carry the job_id the workflow was dispatched with.");
             case RecordResult.Refused refused:
                 LogClaimRefused(logger, callback.JobId, callback.WorkflowRunId);
+
+                // A run refused because its job is being cancelled stops before it creates anything:
+                // that is the confirmation (a crash here leaves the sweeper to end the cancel).
+                await store.UpdateAsync(callback.JobId, job => Lifecycle.Cancellation.EndAtRefusedClaim(job, callback, receivedAt), cancellationToken);
                 return Problems.Conflict(refused.Reason + ".", new Dictionary<string, object?> { ["job_id"] = callback.JobId });
             case RecordResult.Duplicate:
                 LogDuplicate(logger, callback.JobId, record.Kind);

@@ -127,9 +127,17 @@ public sealed class CancelHttpTests : IAsyncLifetime
         Assert.False(await SendCancelAsync());
         Assert.Equal(1, CancelCalls("4242"));
 
-        // The run GitHub had already started claims the job: it must stop before creating anything.
+        // The run GitHub had already started claims the job: it must stop before creating anything,
+        // which confirms the cancel at once (no clean-up will come, and none is needed).
         Assert.Equal(HttpStatusCode.Conflict, await CallbackAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"4242\""));
-        Assert.Equal("cancelling", (await StatusAsync(job)).GetProperty("status").GetString());
+        var document = await StatusAsync(job);
+        Assert.Equal("cancelled", document.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, document.GetProperty("error").ValueKind); // not cancel_unconfirmed
+        Assert.Equal("cancelled pending pending pending pending", States(document));
+
+        // Another run of the same job (a retried dispatch) is refused too, and changes nothing.
+        Assert.Equal(HttpStatusCode.Conflict, await CallbackAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"4243\""));
+        Assert.Equal(document.GetProperty("updated_at").GetString(), (await StatusAsync(job)).GetProperty("updated_at").GetString());
     }
 
     [Fact]
@@ -144,6 +152,7 @@ public sealed class CancelHttpTests : IAsyncLifetime
 
         Assert.Single(_github.Requests); // the dispatch only
         Assert.Equal(HttpStatusCode.Conflict, await CallbackAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"77\""));
+        Assert.Equal("cancelled", (await StatusAsync(job)).GetProperty("status").GetString());
     }
 
     [Fact]
