@@ -89,6 +89,36 @@ public sealed class LifecyclePageTests(Chromium chromium) : IClassFixture<Chromi
     }
 
     [Fact]
+    public async Task Cancel_WhileTheCleanUpHasNotReported_KeepsPollingTheCancellingJobUntilItIsCancelled()
+    {
+        var runner = await _browser.StartRunnerAsync(new Dictionary<string, string?> { ["AzureWebJobs.CancelRun.Disabled"] = "true" });
+        var job = await runner.NewJobAsync();
+        await ClaimAsync(runner, job);
+        await SendAsync(runner, job, "\"status\":\"provisioning\",\"step\":\"vm_created\"");
+        var polls = 0;
+        Page.Response += (_, response) => polls += response.Url.EndsWith($"/api/jobs/{job}", StringComparison.Ordinal) ? 1 : 0;
+        await Page.GotoAsync($"{runner.Client.BaseAddress}?job_id={job}");
+        await Page.ClickAsync("#cancel-button");
+        await Page.ClickAsync("#confirm-yes");
+
+        await Page.WaitForSelectorAsync("#status[data-status=cancelling]");
+        Assert.Equal("Cancelling…", await Page.TextContentAsync("#status"));
+        Assert.True(await Page.IsVisibleAsync("#cancelling-note"));
+        Assert.Equal(0, await Page.Locator("#cancel-button").CountAsync());
+        Assert.Equal("active", await Page.GetAttributeAsync("#steps li[data-step=installing]", "data-state"));
+        await _browser.ScreenshotAsync("lifecycle-cancelling.png");
+
+        // Still polled while cancelling: the clean-up's report shows without a reload.
+        var before = polls;
+        await Eventually.WaitAsync(() => Task.FromResult(polls), p => p >= before + 2, TimeSpan.FromSeconds(20), "two more polls of the cancelling job");
+        await SendAsync(runner, job, "\"status\":\"cancelled\"");
+        await Page.WaitForSelectorAsync("#status[data-status=cancelled]");
+        Assert.Equal("cancelled", await Page.GetAttributeAsync("#steps li[data-step=installing]", "data-state"));
+        Assert.Equal("completed completed cancelled pending pending", string.Join(' ', await Page.Locator("#steps li").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.state)")));
+        Assert.Contains("cancelled", await Page.TextContentAsync("#announcer"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cancel_Declined_SendsNothingAndChangesNothing()
     {
         var runner = await _browser.StartRunnerAsync();
