@@ -236,7 +236,7 @@ class JobView {
     else if (document.status === 'running' && document.health && document.health.state !== 'unknown') message = `Agent ${document.agent_id} is running. Health: ${healthText(document.health)}.`;
     else if (document.status === 'running') message = `Provisioning complete: agent ${document.agent_id} is running.`;
     else if (document.status === 'cancelled') message = `The run for agent ${document.agent_id} is cancelled.`;
-    else if (document.status === 'failed') message = `Provisioning failed at ${failed?.label ?? 'an unknown step'}: ${document.error?.message ?? ''}`;
+    else if (document.status === 'failed') message = `${isDeprovision(document) ? 'Removing the server' : 'Provisioning'} failed at ${failed?.label ?? 'an unknown step'}: ${document.error?.message ?? ''}`;
     else if (active) message = `${active.label} in progress.`;
     if (message && message !== this.announced) {
       this.announced = message;
