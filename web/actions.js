@@ -10,7 +10,7 @@ import { localTime, pageLink, shortId } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 
-const state = { key: null, busy: false, document: null, ctx: null };
+const state = { key: null, busy: false, document: null, ctx: null, expiry: null };
 
 /** What the document allows, as a key: the buttons are rebuilt when it changes. */
 function allowed(job) {
@@ -39,6 +39,18 @@ export function renderActions(job, ctx) {
   state.key = key;
   build(job, ctx);
   if (!sameJob) showMessage('', null);
+  scheduleExpiry(job);
+}
+
+/** "Retry from …" goes when the server's keep window closes, without waiting for a poll (a failed job is not polled). */
+function scheduleExpiry(job) {
+  clearTimeout(state.expiry);
+  const step = resumableStep(job);
+  if (!step) return;
+  const left = Date.parse(job.server.kept_until) - Date.now();
+  state.expiry = setTimeout(() => {
+    if (state.document?.job_id === job.job_id) renderActions(state.document, state.ctx);
+  }, Math.min(left + 50, 2 ** 31 - 1));
 }
 
 function build(job, ctx) {
