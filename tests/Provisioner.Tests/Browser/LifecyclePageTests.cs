@@ -220,7 +220,7 @@ public sealed class LifecyclePageTests(Chromium chromium) : IClassFixture<Chromi
     }
 
     [Fact]
-    public async Task Cancel_RefusedBecauseTheRunEndedMeanwhile_ShowsWhyInPlace()
+    public async Task Cancel_WhileItsRequestRuns_ShowsProgressWithTheButtonOff_ThenTheRefusalInPlace()
     {
         var runner = await _browser.StartRunnerAsync();
         var job = await runner.NewJobAsync();
@@ -228,14 +228,22 @@ public sealed class LifecyclePageTests(Chromium chromium) : IClassFixture<Chromi
         await Page.GotoAsync($"{runner.Client.BaseAddress}?job_id={job}");
         await Page.WaitForSelectorAsync("#cancel-button");
 
-        // The route is held until the run has failed behind the page's back.
+        // The request is held while the page shows its progress; meanwhile the run fails behind the page's back.
+        var release = new TaskCompletionSource();
         await Page.RouteAsync("**/cancel", async route =>
         {
+            await release.Task;
             await FailAsync(runner, job);
             await route.ContinueAsync();
         });
         await Page.ClickAsync("#cancel-button");
         await Page.ClickAsync("#confirm-yes");
+        await Page.WaitForSelectorAsync("#action-message[data-kind=progress]");
+        Assert.Equal("Cancelling…", await Page.TextContentAsync("#action-message"));
+        Assert.True(await Page.IsDisabledAsync("#cancel-button"));
+        Assert.Equal("true", await Page.GetAttributeAsync("#actions", "aria-busy"));
+        release.SetResult();
+
         await Page.WaitForSelectorAsync("#action-message[data-kind=error]");
         Assert.Contains("failed", await Page.TextContentAsync("#action-message"), StringComparison.Ordinal);
         Assert.Equal(0, await Page.Locator("#action-message a").CountAsync()); // it names this job: no link to follow
