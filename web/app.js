@@ -3,12 +3,16 @@
 
 import { HEALTH_POLL_SECONDS, healthText, keepPolling, renderHealth, tickHealth } from './health.js';
 import { createAuth, refusalText, showAccount } from './auth.js';
+import { duration, localTime } from './format.js';
+import { isDeprovision, statusText } from './lifecycle.js';
+import { renderActions } from './actions.js';
+import { renderAttempts } from './attempts.js';
+import { showRuns } from './runs.js';
 
 const DEFAULT_POLL_SECONDS = 2;
 const MAX_BACKOFF_SECONDS = 30;
 const TERMINAL = new Set(['running', 'failed', 'cancelled']);
 const STATE_TEXT = { pending: 'Pending', active: 'In progress', completed: 'Completed', error: 'Failed', cancelled: 'Cancelled' };
-const STATUS_TEXT = { queued: 'Queued', provisioning: 'Provisioning', running: 'Running', failed: 'Failed', cancelling: 'Cancelling', cancelled: 'Cancelled' };
 
 // What error.reason means, for a person (the message says the details).
 const REASON_TEXT = {
@@ -51,23 +55,8 @@ function parseSeconds(value) {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
 }
 
-function duration(ms) {
-  if (!Number.isFinite(ms) || ms < 0) return '';
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h} h ${m} min`;
-  if (m > 0) return `${m} min ${s} s`;
-  return `${s} s`;
-}
-
 function since(iso, now = Date.now()) {
   return iso ? now - Date.parse(iso) : NaN;
-}
-
-function localTime(iso) {
-  return iso ? new Date(iso).toLocaleString() : '';
 }
 
 /** Polls one status URL until the job failed, or is running with no health to follow. */
@@ -134,7 +123,8 @@ class Poller {
 
 /** Draws a status document; keeps the live parts (elapsed, active step time) ticking between polls. */
 class JobView {
-  constructor() {
+  constructor(ctx) {
+    this.ctx = ctx;
     this.document = null;
     this.renders = 0;
     this.announced = '';
@@ -142,6 +132,8 @@ class JobView {
   }
 
   show(document) {
+    // Another job (a retry's next attempt, a tear-down): its own steps, from scratch.
+    if (this.document && this.document.job_id !== document.job_id) $('steps').replaceChildren();
     this.document = document;
     this.renders += 1;
     $('job').hidden = false;
@@ -151,14 +143,16 @@ class JobView {
     $('job-id').textContent = document.job_id;
     const status = $('status');
     status.dataset.status = document.status;
-    status.textContent = STATUS_TEXT[document.status] ?? document.status;
-    window.document.title = `${STATUS_TEXT[document.status] ?? document.status} · ${document.agent_id} · Agent provisioning`;
+    status.textContent = statusText(document.kind, document.status);
+    window.document.title = `${statusText(document.kind, document.status)} · ${document.agent_id} · Agent provisioning`;
 
     this.renderSteps(document);
     this.renderServer(document.server);
     this.renderRunLink(document.workflow_run_url);
     renderHealth(document.health);
     renderWaiting(document);
+    renderActions(document, this.ctx);
+    renderAttempts(document, this.ctx);
     this.tick();
     this.announce(document);
   }
@@ -238,9 +232,11 @@ class JobView {
     const active = document.steps.find((s) => s.state === 'active');
     const failed = document.steps.find((s) => s.state === 'error');
     let message;
-    if (document.status === 'running' && document.health && document.health.state !== 'unknown') message = `Agent ${document.agent_id} is running. Health: ${healthText(document.health)}.`;
+    if (isDeprovision(document) && document.status === 'running') message = `The server of agent ${document.agent_id} is removed.`;
+    else if (document.status === 'running' && document.health && document.health.state !== 'unknown') message = `Agent ${document.agent_id} is running. Health: ${healthText(document.health)}.`;
     else if (document.status === 'running') message = `Provisioning complete: agent ${document.agent_id} is running.`;
-    else if (document.status === 'failed') message = `Provisioning failed at ${failed?.label ?? 'an unknown step'}: ${document.error?.message ?? ''}`;
+    else if (document.status === 'cancelled') message = `The run for agent ${document.agent_id} is cancelled.`;
+    else if (document.status === 'failed') message = `${isDeprovision(document) ? 'Removing the server' : 'Provisioning'} failed at ${failed?.label ?? 'an unknown step'}: ${document.error?.message ?? ''}`;
     else if (active) message = `${active.label} in progress.`;
     if (message && message !== this.announced) {
       this.announced = message;
@@ -324,10 +320,21 @@ function showNotice(delaySeconds) {
   notice.textContent = `Cannot reach the API. Reconnecting in ${delaySeconds} s…`;
 }
 
-function follow(url) {
-  const view = new JobView();
+// The job shown: one view, one poller at a time (an action can switch to another job).
+let current = null;
+
+/** Follows a status URL; a document in hand (an action's answer) is drawn at once. */
+function follow(ctx, url, document) {
+  current?.poller.stop();
+  const view = current?.view ?? new JobView(ctx);
+  if (document) view.show(document);
   const poller = new Poller(url, {
-    onDocument: (document) => view.show(document),
+    onDocument: (next) => {
+      // A poll answered before an action's answer must not draw the job back in time.
+      const shown = view.document;
+      if (shown && shown.job_id === next.job_id && Date.parse(next.updated_at) < Date.parse(shown.updated_at)) return;
+      view.show(next);
+    },
     onConnection: showNotice,
     onGone: (status, detail) => {
       $('job').hidden = true;
@@ -337,10 +344,30 @@ function follow(url) {
     },
   });
   poller.start();
-  return { view, poller };
+  current = { view, poller, url };
+  return current;
 }
 
-function setupForm(api) {
+/** What the page's modules need: the API, the token, and a way to show or follow a job. */
+function context(api) {
+  const ctx = {
+    api,
+    headers: () => auth.headers(),
+    // An action's answer for the job shown: draw it, and poll again if polling had stopped.
+    show: (document) => {
+      if (current?.poller.stopped && keepPolling(document)) follow(ctx, current.url, document);
+      else current?.view.show(document);
+    },
+    // A new job (a retry's attempt, a tear-down): its address, its document, its polling.
+    follow: (jobId, document) => {
+      history.pushState(null, '', `?job_id=${encodeURIComponent(jobId)}`);
+      follow(ctx, `${api}/api/jobs/${encodeURIComponent(jobId)}`, document);
+    },
+  };
+  return ctx;
+}
+
+function setupForm(api, ctx) {
   const section = $('create');
   const form = $('create-form');
   const error = $('create-error');
@@ -372,7 +399,7 @@ function setupForm(api) {
       if (response.status === 202) {
         history.replaceState(null, '', `?job_id=${encodeURIComponent(body.job_id)}`);
         section.hidden = true;
-        follow(`${api}/api/jobs/${encodeURIComponent(body.job_id)}`).view.show(body);
+        follow(ctx, `${api}/api/jobs/${encodeURIComponent(body.job_id)}`, body);
         return;
       }
       error.textContent = refusalText(response.status, body.detail ?? `The API answered ${response.status}.`);
@@ -402,15 +429,20 @@ async function main() {
     return;
   }
 
+  const ctx = context(api);
+  // The page's own history entries (a followed attempt, a runs filter): going back shows that address afresh.
+  window.addEventListener('popstate', () => location.reload());
   const params = new URLSearchParams(location.search);
   const jobId = params.get('job_id');
   const agentId = params.get('agent_id');
-  if (jobId) {
-    follow(`${api}/api/jobs/${encodeURIComponent(jobId)}`);
+  if (params.get('view') === 'runs') {
+    showRuns(ctx, params.get('status'));
+  } else if (jobId) {
+    follow(ctx, `${api}/api/jobs/${encodeURIComponent(jobId)}`);
   } else if (agentId) {
-    follow(`${api}/api/agents/${encodeURIComponent(agentId)}/provisioning`);
+    follow(ctx, `${api}/api/agents/${encodeURIComponent(agentId)}/provisioning`);
   } else {
-    setupForm(api);
+    setupForm(api, ctx);
   }
 }
 

@@ -10,9 +10,9 @@ const CHECK_TEXT = { ok: 'OK', degraded: 'Degraded', failed: 'Failed' };
 
 const $ = (id) => document.getElementById(id);
 
-/** Whether a job's document is still worth polling: in flight, or running with a health to follow. */
+/** Whether a job's document is still worth polling: in flight (a cancelling job too), or running with a health to follow. */
 export function keepPolling(job) {
-  return job.status === 'queued' || job.status === 'provisioning' || (job.status === 'running' && !!job.health);
+  return job.status === 'queued' || job.status === 'provisioning' || job.status === 'cancelling' || (job.status === 'running' && !!job.health);
 }
 
 export function healthText(health) {

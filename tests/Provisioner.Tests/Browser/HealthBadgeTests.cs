@@ -17,30 +17,21 @@ public sealed class HealthBadgeTests(Chromium chromium) : IClassFixture<Chromium
     private const string Ok = """{"status":"ok","checks":{"service":{"status":"ok","message":"agent.service is active"},"disk":{"status":"ok","message":"64% free on /"}}}""";
     private const string Degraded = """{"status":"degraded","checks":{"service":{"status":"ok","message":"agent.service is active"},"disk":{"status":"failed","message":"<b>3%</b> free on /"}}}""";
 
-    private readonly Azurite _azurite = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly BrowserPage _browser = new(chromium, height: 1100);
     private Runner _runner = null!;
-    private IBrowserContext _context = null!;
-    private IPage _page = null!;
+
+    private IPage Page => _browser.Page;
 
     public async Task InitializeAsync()
     {
-        await _azurite.InitializeAsync();
-        _runner = await Runner.StartAsync(_azurite, time: _time, statusPage: true);
-        _context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 900, Height = 1100 } });
-        _page = await _context.NewPageAsync();
-        _page.SetDefaultTimeout(30_000);
+        await _browser.InitializeAsync();
+        _runner = await _browser.StartRunnerAsync(time: _time);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _context.DisposeAsync();
-        await _runner.DisposeAsync();
-        await _azurite.DisposeAsync();
-    }
+    public Task DisposeAsync() => _browser.DisposeAsync();
 
-    private Task<byte[]> ScreenshotAsync(string name) =>
-        _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, name), FullPage = true });
+    private Task<byte[]> ScreenshotAsync(string name) => _browser.ScreenshotAsync(name);
 
     private async Task SendAsync(Guid job, string fields) =>
         Assert.Equal(HttpStatusCode.OK, (await _runner.SendStandardAsync($"{{\"job_id\":\"{job}\",{fields}}}", at: _time.GetUtcNow())).StatusCode);
@@ -66,42 +57,42 @@ public sealed class HealthBadgeTests(Chromium chromium) : IClassFixture<Chromium
     public async Task RunningJob_ShowsEachHealthState_AndFollowsChangesWhilePolling()
     {
         var (job, agent, key) = await RunningJobAsync();
-        await _page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
+        await Page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
 
-        await _page.WaitForSelectorAsync("#health-state[data-state=unknown]");
-        Assert.Equal("Waiting for the first report", await _page.TextContentAsync("#health-state"));
-        Assert.Equal("no report yet", await _page.TextContentAsync("#health-last"));
+        await Page.WaitForSelectorAsync("#health-state[data-state=unknown]");
+        Assert.Equal("Waiting for the first report", await Page.TextContentAsync("#health-state"));
+        Assert.Equal("no report yet", await Page.TextContentAsync("#health-last"));
         await ScreenshotAsync("health-unknown.png");
 
         await ReportAsync(agent, key, Ok);
-        await _page.ReloadAsync();
-        await _page.WaitForSelectorAsync("#health-state[data-state=healthy]");
-        Assert.Equal("Healthy", await _page.TextContentAsync("#health-state"));
-        Assert.Matches(@"^\d+ s ago$", await _page.TextContentAsync("#health-last"));
-        Assert.Equal("service disk", string.Join(' ', await _page.Locator("#health-checks li").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.check)")));
+        await Page.ReloadAsync();
+        await Page.WaitForSelectorAsync("#health-state[data-state=healthy]");
+        Assert.Equal("Healthy", await Page.TextContentAsync("#health-state"));
+        Assert.Matches(@"^\d+ s ago$", await Page.TextContentAsync("#health-last"));
+        Assert.Equal("service disk", string.Join(' ', await Page.Locator("#health-checks li").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.check)")));
         await ScreenshotAsync("health-healthy.png");
 
         // No reload: the page keeps polling a running job (Retry-After 15 s) and shows the change.
         _time.Advance(TimeSpan.FromSeconds(11));
         await ReportAsync(agent, key, Degraded);
-        await _page.WaitForSelectorAsync("#health-state[data-state=degraded]", new PageWaitForSelectorOptions { Timeout = 40_000 });
-        Assert.Equal("failed", await _page.GetAttributeAsync("#health-checks li[data-check=disk]", "data-status"));
+        await Page.WaitForSelectorAsync("#health-state[data-state=degraded]", new PageWaitForSelectorOptions { Timeout = 40_000 });
+        Assert.Equal("failed", await Page.GetAttributeAsync("#health-checks li[data-check=disk]", "data-status"));
 
         // The agent's text is text: markup in a message is shown, not rendered.
-        Assert.Equal("<b>3%</b> free on /", await _page.TextContentAsync("#health-checks li[data-check=disk] .health-check-message"));
-        Assert.Equal(0, await _page.Locator("#health-checks b").CountAsync());
+        Assert.Equal("<b>3%</b> free on /", await Page.TextContentAsync("#health-checks li[data-check=disk] .health-check-message"));
+        Assert.Equal(0, await Page.Locator("#health-checks b").CountAsync());
         await ScreenshotAsync("health-degraded.png");
 
         _time.Advance(TimeSpan.FromMinutes(6));
-        await _page.ReloadAsync();
-        await _page.WaitForSelectorAsync("#health-state[data-state=unreachable]");
-        Assert.Equal("Unreachable", await _page.TextContentAsync("#health-state"));
+        await Page.ReloadAsync();
+        await Page.WaitForSelectorAsync("#health-state[data-state=unreachable]");
+        Assert.Equal("Unreachable", await Page.TextContentAsync("#health-state"));
         await ScreenshotAsync("health-unreachable.png");
 
         await ReportAsync(agent, key, Ok);
-        await _page.ReloadAsync();
-        await _page.WaitForSelectorAsync("#health-state[data-state=healthy]");
-        Assert.Contains("Health: Healthy", await _page.TextContentAsync("#announcer"), StringComparison.Ordinal);
+        await Page.ReloadAsync();
+        await Page.WaitForSelectorAsync("#health-state[data-state=healthy]");
+        Assert.Contains("Health: Healthy", await Page.TextContentAsync("#announcer"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -109,12 +100,12 @@ public sealed class HealthBadgeTests(Chromium chromium) : IClassFixture<Chromium
     {
         var (_, agent, key) = await RunningJobAsync();
         await ReportAsync(agent, key, Degraded);
-        await _page.GotoAsync($"{_runner.Client.BaseAddress}?agent_id={agent}");
-        await _page.WaitForSelectorAsync("#health-state[data-state=degraded]");
+        await Page.GotoAsync($"{_runner.Client.BaseAddress}?agent_id={agent}");
+        await Page.WaitForSelectorAsync("#health-state[data-state=degraded]");
 
         var queued = await _runner.NewJobAsync();
-        await _page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={queued}");
-        await _page.WaitForSelectorAsync("#status[data-status=queued]");
-        Assert.False(await _page.IsVisibleAsync("#health"));
+        await Page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={queued}");
+        await Page.WaitForSelectorAsync("#status[data-status=queued]");
+        Assert.False(await Page.IsVisibleAsync("#health"));
     }
 }

@@ -111,6 +111,23 @@ public sealed class SignInPageTests(Chromium chromium) : IClassFixture<Chromium>
     }
 
     [Fact]
+    public async Task Reader_CancellingAJob_SeesThe403InPlace_AndTheJobIsUnchanged()
+    {
+        var job = (await Runner.ReadJsonAsync(await _runner.CreateAsync(_issuer.PersonToken(EntraRunner.Audience, EntraRunner.Operator, name: "Otto Operator")))).GetProperty("job_id").GetGuid();
+        await SignInAsAsync("Rita Reader", _issuer.PersonToken(EntraRunner.Audience, EntraRunner.Reader, name: "Rita Reader"));
+        await _page.GotoAsync($"{_runner.Client.BaseAddress!.AbsoluteUri}?job_id={job}");
+
+        // The action carries the person's token: a Reader is refused for the role (403), not for a missing token (401).
+        await _page.ClickAsync("#cancel-button");
+        await _page.ClickAsync("#confirm-yes");
+        var message = _page.Locator("#action-message[data-kind=error]");
+        await Assertions.Expect(message).ToContainTextAsync("not allowed");
+        await Assertions.Expect(message).ToContainTextAsync("Provisioner.Operator");
+        await Assertions.Expect(_page.Locator("#status")).ToHaveAttributeAsync("data-status", "queued");
+        Assert.Contains(_apiCalls, url => url.EndsWith($"/api/jobs/{job}/cancel", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ExpiredSignIn_FollowingAJob_SaysToSignInAgain()
     {
         await SignInAsAsync("Rita Reader", _issuer.PersonToken(EntraRunner.Audience, EntraRunner.Reader, expiresIn: TimeSpan.FromMinutes(-5)));

@@ -15,28 +15,20 @@ namespace Provisioner.Tests.Browser;
 /// </summary>
 public sealed class StatusPageTimingTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
 {
-    private readonly Azurite _azurite = new();
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow.AddHours(-2));
     private readonly string _region = "page-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly BrowserPage _browser = new(chromium, height: 1000);
     private Runner _runner = null!;
-    private IBrowserContext _context = null!;
-    private IPage _page = null!;
+
+    private IPage Page => _browser.Page;
 
     public async Task InitializeAsync()
     {
-        await _azurite.InitializeAsync();
-        _runner = await Runner.StartAsync(_azurite, time: _time, statusPage: true);
-        _context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 900, Height = 1000 } });
-        _page = await _context.NewPageAsync();
-        _page.SetDefaultTimeout(30_000);
+        await _browser.InitializeAsync();
+        _runner = await _browser.StartRunnerAsync(time: _time);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _context.DisposeAsync();
-        await _runner.DisposeAsync();
-        await _azurite.DisposeAsync();
-    }
+    public Task DisposeAsync() => _browser.DisposeAsync();
 
     private async Task<Guid> NewJobAsync()
     {
@@ -80,16 +72,16 @@ public sealed class StatusPageTimingTests(Chromium chromium) : IClassFixture<Chr
         await SendAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"8100\"");
         _time.Advance(TimeSpan.FromSeconds(70));
 
-        await _page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
-        await _page.WaitForSelectorAsync("#eta-fact:not([hidden])");
+        await Page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
+        await Page.WaitForSelectorAsync("#eta-fact:not([hidden])");
 
         // Creating Server started 70 s ago and usually takes 2 min: about 50 s + 3 + 2 min + 5 s left.
-        Assert.Equal("about 6 min left", await _page.TextContentAsync("#eta"));
-        Assert.Equal("usually 2 min 0 s", await _page.TextContentAsync("#steps li[data-step=creating] .step-usual"));
-        Assert.Equal("10 s", await _page.TextContentAsync("#steps li[data-step=queued] .step-time"));
-        Assert.Equal(string.Empty, await _page.TextContentAsync("#steps li[data-step=installing] .step-usual"));
-        Assert.Equal(0, await _page.Locator(".step-slow").CountAsync());
-        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "status-estimate.png"), FullPage = true });
+        Assert.Equal("about 6 min left", await Page.TextContentAsync("#eta"));
+        Assert.Equal("usually 2 min 0 s", await Page.TextContentAsync("#steps li[data-step=creating] .step-usual"));
+        Assert.Equal("10 s", await Page.TextContentAsync("#steps li[data-step=queued] .step-time"));
+        Assert.Equal(string.Empty, await Page.TextContentAsync("#steps li[data-step=installing] .step-usual"));
+        Assert.Equal(0, await Page.Locator(".step-slow").CountAsync());
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "status-estimate.png"), FullPage = true });
     }
 
     [Fact]
@@ -102,15 +94,15 @@ public sealed class StatusPageTimingTests(Chromium chromium) : IClassFixture<Chr
         await SendAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"8101\"");
         _time.SetUtcNow(DateTimeOffset.UtcNow); // Creating Server has run for almost 5 minutes; it usually takes 2
 
-        await _page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
-        await _page.WaitForSelectorAsync("#steps li[data-step=creating] .step-slow");
-        Assert.Equal("true", await _page.GetAttributeAsync("#steps li[data-step=creating]", "data-slow"));
-        Assert.Equal("false", await _page.GetAttributeAsync("#steps li[data-step=queued]", "data-slow"));
-        Assert.Equal(1, await _page.Locator(".step-slow").CountAsync());
+        await Page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
+        await Page.WaitForSelectorAsync("#steps li[data-step=creating] .step-slow");
+        Assert.Equal("true", await Page.GetAttributeAsync("#steps li[data-step=creating]", "data-slow"));
+        Assert.Equal("false", await Page.GetAttributeAsync("#steps li[data-step=queued]", "data-slow"));
+        Assert.Equal(1, await Page.Locator(".step-slow").CountAsync());
 
         // Late by almost 3 minutes: the estimate (its usual end + 3 min + 2 min + 5 s) is about 2 min away.
-        Assert.Equal("about 2 min left", await _page.TextContentAsync("#eta"));
-        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "status-slow.png"), FullPage = true });
+        Assert.Equal("about 2 min left", await Page.TextContentAsync("#eta"));
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "status-slow.png"), FullPage = true });
     }
 
     [Fact]
@@ -118,10 +110,10 @@ public sealed class StatusPageTimingTests(Chromium chromium) : IClassFixture<Chr
     {
         var job = await NewJobAsync();
         await SendAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"8200\"");
-        await _page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
-        await _page.WaitForSelectorAsync("#status[data-status=provisioning]");
-        Assert.True(await _page.IsHiddenAsync("#eta-fact"));
-        Assert.Equal(string.Empty, await _page.TextContentAsync("#steps li[data-step=creating] .step-usual"));
+        await Page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
+        await Page.WaitForSelectorAsync("#status[data-status=provisioning]");
+        Assert.True(await Page.IsHiddenAsync("#eta-fact"));
+        Assert.Equal(string.Empty, await Page.TextContentAsync("#steps li[data-step=creating] .step-usual"));
     }
 
     [Fact]
@@ -129,13 +121,13 @@ public sealed class StatusPageTimingTests(Chromium chromium) : IClassFixture<Chr
     {
         var job = await NewJobAsync();
         await _runner.Services.GetRequiredService<JobStore>().UpdateAsync(job, j => j with { DispatchedAt = _time.GetUtcNow(), WaitingFor = "runner" }, CancellationToken.None);
-        await _page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
-        await _page.WaitForSelectorAsync("#waiting:not([hidden])");
-        Assert.Equal("Waiting for a GitHub runner", await _page.TextContentAsync("#waiting"));
+        await Page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
+        await Page.WaitForSelectorAsync("#waiting:not([hidden])");
+        Assert.Equal("Waiting for a GitHub runner", await Page.TextContentAsync("#waiting"));
 
         // The run reports: no longer waiting.
         await SendAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"8300\"");
-        await _page.WaitForSelectorAsync("#waiting", new PageWaitForSelectorOptions { State = WaitForSelectorState.Hidden });
+        await Page.WaitForSelectorAsync("#waiting", new PageWaitForSelectorOptions { State = WaitForSelectorState.Hidden });
     }
 
     [Theory]
@@ -152,9 +144,9 @@ public sealed class StatusPageTimingTests(Chromium chromium) : IClassFixture<Chr
             j => JobTransitions.Fail(j, reason, "GitHub says the run ended.", "provision", _time.GetUtcNow(), null, log),
             CancellationToken.None);
 
-        await _page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
-        await _page.WaitForSelectorAsync("#status[data-status=failed]");
-        var error = _page.Locator("#steps li[data-step=creating] .step-error");
+        await Page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
+        await Page.WaitForSelectorAsync("#status[data-status=failed]");
+        var error = Page.Locator("#steps li[data-step=creating] .step-error");
         Assert.Equal(words, (await error.Locator(".error-reason").TextContentAsync())!.Trim());
         Assert.Contains("GitHub says the run ended. (failed step: provision)", await error.TextContentAsync(), StringComparison.Ordinal);
         Assert.Equal(log, await error.Locator("a.error-log").GetAttributeAsync("href"));
