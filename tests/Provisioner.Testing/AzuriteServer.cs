@@ -63,11 +63,31 @@ public sealed class AzuriteServer : IAsyncDisposable
             throw new InvalidOperationException("Azurite is already running.");
         }
 
-        if (TablePort == 0)
+        // Ports picked here are free when picked, not when Azurite binds them: another process
+        // (a parallel test run) can take one in between. Then new ones are picked, a few times.
+        // Ports fixed before (the development ports, or a restart keeping its address) are not changed.
+        var pickedHere = TablePort == 0;
+        for (var attempt = 1; ; attempt++)
         {
-            UseFreePorts();
-        }
+            if (pickedHere)
+            {
+                UseFreePorts();
+            }
 
+            try
+            {
+                await StartOnceAsync();
+                return;
+            }
+            catch (InvalidOperationException e) when (pickedHere && attempt < 3 && e.Message.Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+                // The message carries Azurite's output; try again on other ports.
+            }
+        }
+    }
+
+    private async Task StartOnceAsync()
+    {
         var script = Path.Combine(RepositoryRoot.Path, "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(script))
         {
