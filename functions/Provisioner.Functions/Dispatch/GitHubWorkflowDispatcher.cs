@@ -41,6 +41,7 @@ public sealed partial class GitHubWorkflowDispatcher(
             workflowInputs["traceparent"] = traceparent;
         }
 
+        KeptServers.ResumeInputs.AddTo(workflowInputs, inputs);
         var request = new DispatchRequest(settings.Ref, workflowInputs, settings.ReturnRunDetails ? true : null);
 
         try
