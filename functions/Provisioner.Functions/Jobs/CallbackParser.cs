@@ -245,7 +245,7 @@ public static class CallbackParser
         : e.ValueKind == JsonValueKind.String ? e.GetString()
         : e.GetRawText();
 
-    /// <summary>An ISO-8601 time with an offset (<c>2026-01-01T10:00:00Z</c>); anything else is dropped, never the failure.</summary>
+    /// <summary>An ISO-8601 time (<c>2026-01-01T10:00:00Z</c>; UTC when it has no offset); anything else is dropped, never the failure.</summary>
     private static DateTimeOffset? LenientTime(JsonElement root, string name) =>
         JsonObjectBody.TextOf(root, name) is { Length: > 0 and <= 64 } text
         && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
