@@ -20,7 +20,8 @@ public static class KeptServer
     /// A failure callback's deadline as the backend records it: none when keeping is off or the
     /// callback named no server; otherwise the reported time, but never later than the failure
     /// (<paramref name="receivedAt"/>) plus <c>KEEP_FAILED_SERVER_MINUTES</c> plus
-    /// <see cref="KeepServerOptions.Slack"/>. A signed callback is trusted, yet the setting is the bound.
+    /// <see cref="KeepServerOptions.Slack"/>, and never earlier than the failure. A signed callback
+    /// is trusted, yet the setting is the bound.
     /// </summary>
     public static Callback Bound(Callback callback, KeepServerOptions options, DateTimeOffset receivedAt)
     {
@@ -36,8 +37,10 @@ public static class KeptServer
             return callback with { ServerKeptUntil = null };
         }
 
+        // Never earlier than the failure either: a deadline already past is a closed window, and
+        // Table storage cannot hold times before 1601.
         var limit = receivedAt + TimeSpan.FromMinutes(options.KeepFailedServerMinutes) + KeepServerOptions.Slack;
-        return callback with { ServerKeptUntil = reported <= limit ? reported : limit };
+        return callback with { ServerKeptUntil = reported > limit ? limit : reported < receivedAt ? receivedAt : reported };
     }
 
     /// <summary>Where a re-run of a failure on <paramref name="stepIndex"/> starts; null for a step a re-run cannot start from.</summary>

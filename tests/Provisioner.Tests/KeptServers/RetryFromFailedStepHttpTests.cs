@@ -79,6 +79,17 @@ public sealed class RetryFromFailedStepHttpTests(Azurite azurite) : IAsyncLifeti
         Assert.Equal(Start.AddMinutes(30 + 5), keptUntil);
     }
 
+    [Fact]
+    public async Task FailureCallback_KeptUntilBeforeTheFailure_RecordedAsTheFailureTime_WindowClosed()
+    {
+        var job = await FailedJobAsync(_runner, Runner.NewAgentId(), "configure", ",\"server_id\":\"9\",\"server_kept_until\":\"1000-01-01T00:00:00Z\"");
+
+        Assert.Equal(Start, (await _runner.GetJobAsync(job)).Body.GetProperty("server").GetProperty("kept_until").GetDateTimeOffset());
+        var (response, body) = await RetryAsync(_runner, job);
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("closed at 2026-03-04T10:00:00Z", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("not a time")]
     [InlineData("42")]
