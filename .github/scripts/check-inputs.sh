@@ -14,4 +14,14 @@ fail() { echo "::error::$1"; exit 1; }
   fail "region must be 1 to 32 characters of a-z 0-9 -"
 [[ "${CALLBACK_URL:-}" =~ ^https?://[^[:space:]]+$ ]] ||
   fail "callback_url must be an http(s) URL"
-echo "inputs: job $JOB_ID, agent $AGENT_ID, region $REGION"
+if ! [[ "${KEEP_FAILED_SERVER_MINUTES:-0}" =~ ^[0-9]{1,4}$ ]] || [ "${KEEP_FAILED_SERVER_MINUTES:-0}" -gt 1440 ]; then
+  fail "keep_failed_server_minutes must be a whole number of minutes from 0 to 1440"
+fi
+case "${RESUME_FROM:-}" in
+  "") [ -z "${RESUME_SERVER_ID:-}" ] || fail "server_id is only for a re-run from the failed step (resume_from)" ;;
+  install | configure)
+    [[ "${RESUME_SERVER_ID:-}" =~ ^[0-9]{1,20}$ ]] ||
+      fail "a re-run from the failed step needs server_id, the kept Hetzner server's id" ;;
+  *) fail "resume_from must be install, configure or empty" ;;
+esac
+echo "inputs: job $JOB_ID, agent $AGENT_ID, region $REGION${RESUME_FROM:+, re-run from $RESUME_FROM on server $RESUME_SERVER_ID}"

@@ -12,7 +12,8 @@
 #   reaper.sh                                   all three
 #
 # What is deleted: a server (or SSH key) whose job the backend reports `failed` (that covers
-# cancelled and timed-out runs), or that names a job the backend does not know (404) and was
+# cancelled and timed-out runs) unless it is held for a re-run from the failed step (its
+# keep_until label, seconds since the epoch, and the job's server.kept_until both still ahead), or that names a job the backend does not know (404) and was
 # created longer than REAPER_GRACE_MINUTES ago. Never one whose job is `queued`,
 # `provisioning` or `running`, nor one the backend could not be asked about. A tailnet device
 # tagged TS_AGENT_TAG whose hostname is an agent server's (agent-…) goes with that server; when
@@ -107,22 +108,27 @@ list() {
     '{servers: $servers, ssh_keys: $ssh_keys, devices: $devices}'
 }
 
-# The backend's answer for each job named by a label: {"<job_id>": {"http": 200, "status": "running"}}.
+# The backend's answer for each job named by a label:
+# {"<job_id>": {"http": 200, "status": "failed", "kept_until": "2026-03-01T12:30:00+00:00"}}.
 ask_backend() {
-  local inventory="$1" job code status auth=()
+  local inventory="$1" job code status kept auth=()
   [ -n "${PROVISIONER_URL:-}" ] || usage "PROVISIONER_URL is not set (the backend's PUBLIC_BASE_URL)"
   [ -z "${PROVISIONER_API_TOKEN:-}" ] || auth=(-H "Authorization: Bearer $PROVISIONER_API_TOKEN")
   echo '{}' >"$work/answers"
   while IFS= read -r job; do
     status=null
+    kept=null
     if [[ "$job" =~ ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$ ]]; then
       code="$(call GET "${PROVISIONER_URL%/}/api/jobs/$job" -H 'Accept: application/json' "${auth[@]}")"
-      [ "$code" = 200 ] && status="$(jq -c '.status // null' "$work/body" 2>/dev/null || echo null)"
+      if [ "$code" = 200 ]; then
+        status="$(jq -c '.status // null' "$work/body" 2>/dev/null || echo null)"
+        kept="$(jq -c '.server.kept_until // null' "$work/body" 2>/dev/null || echo null)"
+      fi
     else
       code=404  # not a job id the backend hands out (an image build's image-<run>): no such job
     fi
-    jq --arg job "$job" --argjson http "$code" --argjson status "$status" \
-      '. + {($job): {http: $http, status: $status}}' "$work/answers" >"$work/answers.new"
+    jq --arg job "$job" --argjson http "$code" --argjson status "$status" --argjson kept "$kept" \
+      '. + {($job): {http: $http, status: $status, kept_until: $kept}}' "$work/answers" >"$work/answers.new"
     mv "$work/answers.new" "$work/answers"
   done < <(jq -r '[(.servers + .ssh_keys)[] | .labels.job_id // empty] | unique[]' "$inventory")
   cat "$work/answers"
@@ -136,6 +142,12 @@ decide() {
     def epoch: (. // "") | sub("\\.[0-9]+"; "") | sub("\\+00:00$"; "Z") | try fromdateiso8601 catch null;
     def age: (.created | epoch) as $t | if $t == null then null else $now - $t end;
     def minutes: if . == null then "?" else "\((. / 60) | floor) min" end;
+    # Held for a re-run: the keep_until label (epoch seconds) and the backend (the job'"'"'s
+    # server.kept_until, which it bounds by KEEP_FAILED_SERVER_MINUTES) both say not yet.
+    def held:
+      ((.labels.keep_until // "") | if test("^[0-9]{1,12}$") then tonumber else null end) as $deadline
+      | ($answers[.labels.job_id // ""].kept_until | epoch) as $backend
+      | $deadline != null and $backend != null and $deadline > $now and $backend > $now;
     def judge:
       (.labels.job_id // "") as $job
       | ($answers[$job] // {http: 404, status: null}) as $a
@@ -143,6 +155,7 @@ decide() {
       | {job_id: $job, job_status: ($a.status // (if $a.http == 404 then "unknown" else "error" end)), age: ($age | minutes)}
       + if $a.http == 200 and ($a.status == "queued" or $a.status == "provisioning") then {action: "keep", reason: "its job is in flight"}
         elif $a.http == 200 and $a.status == "running" then {action: "keep", reason: "its job is running"}
+        elif $a.http == 200 and $a.status == "failed" and held then {action: "keep", reason: "held for a re-run from the failed step until \(.labels.keep_until | tonumber | todate)"}
         elif $a.http == 200 and $a.status == "failed" then {action: "delete", reason: "its job failed (or was cancelled or timed out)"}
         elif $a.http == 200 then {action: "keep", reason: "its job is \($a.status)"}
         elif $a.http == 404 and $age != null and $age >= $grace then {action: "delete", reason: "the backend does not know its job, and it is older than the grace period"}

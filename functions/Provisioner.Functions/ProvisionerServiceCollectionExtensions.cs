@@ -58,6 +58,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<CancelHandler>();
         services.AddSingleton<CancelRunHandler>();
         services.AddSingleton<RetryHandler>();
+        services.AddSettings<KeptServers.KeepServerOptions, KeptServers.KeepServerOptionsValidator>(configuration);
 
         AddDispatch(services, configuration);
 

@@ -17,7 +17,8 @@ public sealed partial class DispatchHandler(
     IWorkflowDispatcher dispatcher,
     IOptions<DispatchOptions> options,
     TimeProvider time,
-    ILogger<DispatchHandler> logger)
+    ILogger<DispatchHandler> logger,
+    IOptions<KeptServers.KeepServerOptions> keep)
 {
     public async Task HandleAsync(string message, CancellationToken cancellationToken)
     {
@@ -41,7 +42,12 @@ public sealed partial class DispatchHandler(
             return;
         }
 
-        var inputs = new WorkflowInputs(jobId, job.AgentId, job.Region, options.Value.CallbackUrl, ProvisionerTelemetry.CurrentTraceparent());
+        var inputs = new WorkflowInputs(jobId, job.AgentId, job.Region, options.Value.CallbackUrl, ProvisionerTelemetry.CurrentTraceparent())
+        {
+            KeepFailedServerMinutes = keep.Value.KeepFailedServerMinutes,
+            ResumeFrom = job.ResumeFrom,
+            ServerId = job.ResumeServerId,
+        };
         DispatchOutcome outcome;
         try
         {

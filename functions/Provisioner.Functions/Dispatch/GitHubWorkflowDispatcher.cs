@@ -41,6 +41,7 @@ public sealed partial class GitHubWorkflowDispatcher(
             workflowInputs["traceparent"] = traceparent;
         }
 
+        KeptServers.ResumeInputs.AddTo(workflowInputs, inputs);
         var request = new DispatchRequest(settings.Ref, workflowInputs, settings.ReturnRunDetails ? true : null);
 
         try
@@ -72,7 +73,7 @@ public sealed partial class GitHubWorkflowDispatcher(
             HttpStatusCode.Unauthorized => $"GitHub refused the token (401) when dispatching {where}: set {DispatchOptions.TokenSetting} to a valid token.{github}",
             HttpStatusCode.Forbidden => $"The token may not dispatch {where} (403): give it the actions: write permission on {o.RepositoryName}.{github}",
             HttpStatusCode.NotFound => $"Workflow {o.Workflow} not found in {o.RepositoryName} (404): check {DispatchOptions.OwnerSetting}, {DispatchOptions.RepoSetting} and {DispatchOptions.WorkflowSetting}, and that the token can see the repository.{github}",
-            HttpStatusCode.UnprocessableEntity => $"GitHub refused the dispatch of {where} (422): check that {DispatchOptions.RefSetting} names a branch or tag that has the workflow, that the workflow has a workflow_dispatch trigger, and that it declares the inputs job_id, agent_id, region and callback_url.{github}",
+            HttpStatusCode.UnprocessableEntity => $"GitHub refused the dispatch of {where} (422): check that {DispatchOptions.RefSetting} names a branch or tag that has the workflow, that the workflow has a workflow_dispatch trigger, and that it declares the inputs job_id, agent_id, region, callback_url and keep_failed_server_minutes (resume_from and server_id for a re-run from the failed step).{github}",
             _ => $"GitHub refused the dispatch of {where} ({(int)e.StatusCode}).{github}",
         };
     }

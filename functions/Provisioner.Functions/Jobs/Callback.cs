@@ -21,6 +21,9 @@ public sealed record Callback
     public string? FailedStep { get; init; }
     public string? Step { get; init; }
 
+    /// <summary>For <see cref="CallbackKind.Failed"/>: until when the clean-up keeps the server (<c>server_kept_until</c>), bounded by the backend (Resume/KeptServer).</summary>
+    public DateTimeOffset? ServerKeptUntil { get; init; }
+
     /// <summary>The name stored with the step row: the step, the status or <c>heartbeat</c>.</summary>
     public string Describe() => Kind switch
     {

@@ -90,6 +90,7 @@ public static class CallbackParser
                     FailedStep = Shorten(LenientText(root, "failed_step")),
                     Step = Shorten(LenientText(root, "step")),
                     Server = LenientServer(root),
+                    ServerKeptUntil = LenientTime(root, "server_kept_until"),
                 };
                 error = null;
                 return true;
@@ -243,6 +244,13 @@ public static class CallbackParser
         !root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null ? null
         : e.ValueKind == JsonValueKind.String ? e.GetString()
         : e.GetRawText();
+
+    /// <summary>An ISO-8601 time (<c>2026-01-01T10:00:00Z</c>; UTC when it has no offset); anything else is dropped, never the failure.</summary>
+    private static DateTimeOffset? LenientTime(JsonElement root, string name) =>
+        JsonObjectBody.TextOf(root, name) is { Length: > 0 and <= 64 } text
+        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+            ? at
+            : null;
 
     private static bool? OptionalBool(JsonElement root, string name)
     {

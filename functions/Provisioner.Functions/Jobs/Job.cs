@@ -59,6 +59,15 @@ public sealed record Job
     /// <summary>The job that retried this one.</summary>
     public Guid? NextJobId { get; init; }
 
+    /// <summary>Until when the failed run's clean-up keeps the server for a re-run from the failed step (Resume/KeptServer); null when it was not kept.</summary>
+    public DateTimeOffset? ServerKeptUntil { get; init; }
+
+    /// <summary>For a re-run from the failed step: where the run starts (<c>install</c> or <c>configure</c>); null for a run from the start.</summary>
+    public string? ResumeFrom { get; init; }
+
+    /// <summary>For a re-run from the failed step: the kept server the run reuses.</summary>
+    public string? ResumeServerId { get; init; }
+
     public JobStatus Status =>
         CancelledAt is not null ? JobStatus.Cancelled
         : Failure is not null ? JobStatus.Failed

@@ -140,12 +140,14 @@ public static class JobTransitions
             : callback.Error;
         var failure = new JobFailure(at, Truncate(message), string.IsNullOrWhiteSpace(reported) ? null : reported, named ?? ActiveStep(job), ByWorkflow: true, StepNamed: named is not null, FailureReason.Workflow);
 
+        // The kept server (Resume/KeptServer): only with the failure it belongs to, and only for a server the callback named.
+        var kept = next with { ServerKeptUntil = job.ServerKeptUntil ?? (callback.Server?.Id is null ? null : callback.ServerKeptUntil) };
         return job.Failure switch
         {
-            null => next with { Failure = failure },
+            null => kept with { Failure = failure },
 
             // The same failure again (a retry, a replay): it happened when it was first received.
-            { } known when SameFailure(known, failure) => next with { Failure = known with { At = Earliest(known.At, at) } },
+            { } known when SameFailure(known, failure) => kept with { Failure = known with { At = Earliest(known.At, at) } },
 
             // Another failure after the first: the first one stands.
             _ => next,

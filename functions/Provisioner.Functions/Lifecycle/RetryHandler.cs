@@ -16,7 +16,7 @@ namespace Provisioner.Functions.Lifecycle;
 /// finds the job made answers <c>409</c> naming it; one that comes before the job row exists
 /// makes the same job, so a crash between the link and the job is repaired by the next retry.
 /// </summary>
-public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFlightIndex inFlight, DispatchQueueWriter queue, TimeProvider time, ILogger<RetryHandler> logger)
+public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFlightIndex inFlight, DispatchQueueWriter queue, TimeProvider time, ILogger<RetryHandler> logger, Microsoft.Extensions.Options.IOptions<KeptServers.KeepServerOptions> keep)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, string jobId, CancellationToken cancellationToken)
     {
@@ -48,10 +48,10 @@ public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFli
             return Problems.Conflict($"Job {id} is {old.Status.ToString().ToLowerInvariant()}: only a failed or cancelled job can be retried.", new Dictionary<string, object?> { ["job_id"] = id });
         }
 
-        if (retry.FromFailedStep)
+        if (retry.FromFailedStep && KeptServers.KeptServer.Refusal(old, time.GetUtcNow(), keep.Value) is { } notResumable)
         {
-            // The clean-up deletes every failed run's server today, so there is never one to resume on.
-            return Problems.Conflict($"Job {id} cannot be retried from its failed step: its clean-up did not keep the server (no server_kept_until was reported). Retry from the start with {{\"from\": \"start\"}}.", new Dictionary<string, object?> { ["job_id"] = id });
+            // docs/lifecycle.md, "Re-run from the failed step": the failed step, the kept server and its window.
+            return Problems.Conflict(notResumable, new Dictionary<string, object?> { ["job_id"] = id });
         }
 
         // 1. The link: of racing retries, the first to write it names the next attempt.
@@ -66,6 +66,12 @@ public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFli
 
         // 2. The next attempt, as a create makes a job: watched, stored, holding the agent, queued.
         var job = existing ?? (Job.Create(nextId, old.AgentId, old.Region, time.GetUtcNow()) with { Attempt = old.Attempt + 1, PreviousJobId = id });
+        if (existing is null && retry.FromFailedStep)
+        {
+            // The re-run reuses the kept server from the step that failed (its labels move to this job when the run claims it).
+            job = job with { ResumeFrom = KeptServers.KeptServer.ResumeFromOf(old.Failure!.StepIndex), ResumeServerId = old.Server!.Id };
+        }
+
         await inFlight.WatchAsync(nextId, job.CreatedAt, cancellationToken);
         if (existing is null && !await jobs.TryAddAsync(job, cancellationToken))
         {

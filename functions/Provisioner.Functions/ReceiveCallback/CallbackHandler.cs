@@ -23,7 +23,8 @@ public sealed partial class CallbackHandler(
     ClaimFollowUp followUp,
     TimeProvider time,
     ILogger<CallbackHandler> logger,
-    Timing.StepTimings timings)
+    Timing.StepTimings timings,
+    IOptions<KeptServers.KeepServerOptions> keep)
 {
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -59,6 +60,7 @@ public sealed partial class CallbackHandler(
 
         callback = WithRunLink(callback);
         var receivedAt = time.GetUtcNow();
+        callback = KeptServers.KeptServer.Bound(callback, keep.Value, receivedAt);
         var record = new CallbackRecord(
             callback.JobId,
             DedupeKey(proof.WebhookId, callback, body.Span, receivedAt),

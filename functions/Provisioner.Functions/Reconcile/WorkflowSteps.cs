@@ -25,12 +25,14 @@ public static class WorkflowSteps
         ("Set up Ansible on the runner", StepNames.CreatingStep, "provision"),
         ("Join the tailnet (the server's SSH is reachable only there)", StepNames.CreatingStep, "provision"),
         ("Create the server", StepNames.CreatingStep, "provision"),
+        ("Adopt the kept server (a re-run from the failed step)", StepNames.CreatingStep, "provision"),
         ("Report vm_created", StepNames.CreatingStep, "provision"),
         ("Install dependencies on the server", StepNames.InstallingStep, "install"),
         ("Report ansible_started", StepNames.InstallingStep, "install"),
         ("Configure the agent", StepNames.ConfiguringStep, "configure"),
         ("Report ansible_complete", StepNames.ConfiguringStep, "configure"),
         ("Stop the heartbeat", StepNames.RunningStep, null),
+        ("Hand the server over for a re-run from the failed step", StepNames.RunningStep, null), // continue-on-error: never the step that failed
         ("Report running", StepNames.RunningStep, null),
     ];
 

@@ -73,7 +73,11 @@ public sealed partial class SimulatedWorkflow(
 
     private async Task RunAsync(WorkflowInputs inputs, string runId, CancellationToken cancellationToken)
     {
-        var failAt = options.Value.FailAt?.Trim().ToLowerInvariant();
+        // SIMULATOR_FAIL_AT applies to runs from the start only: a re-run from the failed step
+        // (resume_from) runs clean, so ./run.sh can show a failure and its re-run reaching Running.
+        var resumeFrom = inputs is { ResumeFrom: { } from, ServerId: not null } ? from : null;
+        var failAt = resumeFrom is null ? options.Value.FailAt?.Trim().ToLowerInvariant() : null;
+        var serverId = resumeFrom is null ? "sim-" + runId[4..] : inputs.ServerId!;
         try
         {
             string? agentKey = null;
@@ -82,29 +86,34 @@ public sealed partial class SimulatedWorkflow(
                 return;
             }
 
-            await PauseAsync(cancellationToken);
-            await SendAsync(inputs, new { job_id = inputs.JobId, type = "heartbeat" }, cancellationToken);
-            if (await FailedAtAsync("provision", failAt, inputs, runId, "could not create the server: the simulated cloud has no capacity in " + inputs.Region, cancellationToken))
+            if (resumeFrom is null)
             {
-                return;
+                await PauseAsync(cancellationToken);
+                await SendAsync(inputs, new { job_id = inputs.JobId, type = "heartbeat" }, cancellationToken);
+                if (await FailedAtAsync("provision", failAt, inputs, runId, null, "could not create the server: the simulated cloud has no capacity in " + inputs.Region, cancellationToken))
+                {
+                    return;
+                }
             }
 
+            // A re-run finds its kept server and reports it at once, as the workflow's resume path does.
             await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", step = "vm_created" }, cancellationToken);
-            if (await FailedAtAsync("install", failAt, inputs, runId, "could not install Ansible on the server (simulated)", cancellationToken))
+            if (resumeFrom != KeptServers.KeptServer.Configure
+                && await FailedAtAsync("install", failAt, inputs, runId, serverId, "could not install Ansible on the server (simulated)", cancellationToken))
             {
                 return;
             }
 
             await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", step = "ansible_started", mode = "full", used_snapshot = false }, cancellationToken);
-            if (await FailedAtAsync("configure", failAt, inputs, runId, "the agent did not pass its health check (simulated)", cancellationToken))
+            if (await FailedAtAsync("configure", failAt, inputs, runId, serverId, "the agent did not pass its health check (simulated)", cancellationToken))
             {
                 return;
             }
 
             await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", step = "ansible_complete" }, cancellationToken);
             await PauseAsync(cancellationToken);
-            var host = (inputs.JobId.GetHashCode() & 0x7f) + 10;
-            await SendAsync(inputs, new { job_id = inputs.JobId, status = "running", server_id = "sim-" + runId[4..], server_ip = $"203.0.113.{host}", tailscale_ip = $"100.64.0.{host}", used_snapshot = false }, cancellationToken);
+            var host = (serverId.GetHashCode(StringComparison.Ordinal) & 0x7f) + 10;
+            await SendAsync(inputs, new { job_id = inputs.JobId, status = "running", server_id = serverId, server_ip = $"203.0.113.{host}", tailscale_ip = $"100.64.0.{host}", used_snapshot = false }, cancellationToken);
             LogFinished(logger, inputs.JobId, runId);
             if (agentKey is not null)
             {
@@ -117,7 +126,8 @@ public sealed partial class SimulatedWorkflow(
         }
     }
 
-    private async Task<bool> FailedAtAsync(string step, string? failAt, WorkflowInputs inputs, string runId, string error, CancellationToken cancellationToken)
+    /// <param name="serverId">The server the run has at this step (null before it made one): as the workflow's clean-up, a failure at install or configure keeps it for <c>keep_failed_server_minutes</c> and says so.</param>
+    private async Task<bool> FailedAtAsync(string step, string? failAt, WorkflowInputs inputs, string runId, string? serverId, string error, CancellationToken cancellationToken)
     {
         await PauseAsync(cancellationToken);
         if (_cancelled.TryRemove(runId, out _))
@@ -132,7 +142,14 @@ public sealed partial class SimulatedWorkflow(
             return false;
         }
 
-        await SendAsync(inputs, new { job_id = inputs.JobId, status = "failed", error, failed_step = step, step }, cancellationToken);
+        var failure = new Dictionary<string, object> { ["job_id"] = inputs.JobId, ["status"] = "failed", ["error"] = error, ["failed_step"] = step, ["step"] = step };
+        if (serverId is not null && inputs.KeepFailedServerMinutes > 0)
+        {
+            failure["server_id"] = serverId;
+            failure["server_kept_until"] = time.GetUtcNow().AddMinutes(inputs.KeepFailedServerMinutes).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        }
+
+        await SendAsync(inputs, failure, cancellationToken);
         return true;
     }
 

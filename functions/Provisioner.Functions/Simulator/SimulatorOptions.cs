@@ -15,7 +15,11 @@ public sealed class SimulatorOptions
 
     public TimeSpan StepDelay => TimeSpan.FromMilliseconds(StepDelayMilliseconds);
 
-    /// <summary>Empty for success; <c>provision</c>, <c>install</c> or <c>configure</c> to fail there, as the workflow reports it.</summary>
+    /// <summary>
+    /// Empty for success; <c>provision</c>, <c>install</c> or <c>configure</c> to fail there, as the
+    /// workflow reports it (a failure at install or configure keeps the simulated server for
+    /// <c>KEEP_FAILED_SERVER_MINUTES</c>). Runs from the start only: a re-run from the failed step runs clean.
+    /// </summary>
     [ConfigurationKeyName(FailAtSetting)]
     public string? FailAt { get; set; }
 

@@ -25,9 +25,11 @@ public sealed record StatusDocument(
     Guid? NextJobId,
     HealthView? Health = null,
     string? WaitingFor = null,
-    DateTimeOffset? EstimatedCompletionAt = null)
+    DateTimeOffset? EstimatedCompletionAt = null,
+    string? ResumeFrom = null)
 {
-    public sealed record ServerView(string? Id, string? Ip, string? TailscaleIp);
+    /// <param name="KeptUntil">Until when a failed run's server is kept for a re-run from the failed step; null when it was not kept.</param>
+    public sealed record ServerView(string? Id, string? Ip, string? TailscaleIp, DateTimeOffset? KeptUntil = null);
 
     /// <summary>Who created the job (the token's object id and name); null when it was created without sign-in.</summary>
     public sealed record CreatorView(string Id, string? Name);
@@ -54,7 +56,7 @@ public sealed record StatusDocument(
             job.Status.ToString().ToLowerInvariant(),
             StepProjection.CurrentStep(job),
             StepProjection.Project(job).Select((step, i) => step with { ExpectedSeconds = eta.ExpectedSeconds[i], Slow = eta.Slow[i] }).ToList(),
-            job.Server is { IsEmpty: false } s ? new ServerView(s.Id, s.Ip, s.TailscaleIp) : null,
+            job.Server is { IsEmpty: false } s ? new ServerView(s.Id, s.Ip, s.TailscaleIp, job.ServerKeptUntil) : null,
             failure is null ? Lifecycle.LifecycleViews.CancelError(job) : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code(), failure.LogUrl),
             job.WorkflowRunId,
             job.WorkflowRunUrl,
@@ -69,6 +71,7 @@ public sealed record StatusDocument(
             health,
             // Only while no run has reported: once one has, it has a runner.
             job.IsTerminal || job.RunReported ? null : job.WaitingFor,
-            eta.CompletionAt);
+            eta.CompletionAt,
+            job.ResumeFrom);
     }
 }

@@ -57,6 +57,9 @@ public sealed class JobEntity : ITableEntity
     public int? Attempt { get; set; }
     public Guid? PreviousJobId { get; set; }
     public Guid? NextJobId { get; set; }
+    public DateTimeOffset? ServerKeptUntil { get; set; }
+    public string? ResumeFrom { get; set; }
+    public string? ResumeServerId { get; set; }
 
     public static JobEntity From(Job job, ETag etag = default)
     {
@@ -103,6 +106,9 @@ public sealed class JobEntity : ITableEntity
             Attempt = job.Attempt,
             PreviousJobId = job.PreviousJobId,
             NextJobId = job.NextJobId,
+            ServerKeptUntil = job.ServerKeptUntil,
+            ResumeFrom = job.ResumeFrom,
+            ResumeServerId = job.ResumeServerId,
         };
     }
 
@@ -136,6 +142,9 @@ public sealed class JobEntity : ITableEntity
         Attempt = Attempt ?? 1,
         PreviousJobId = PreviousJobId,
         NextJobId = NextJobId,
+        ServerKeptUntil = ServerKeptUntil,
+        ResumeFrom = ResumeFrom,
+        ResumeServerId = ResumeServerId,
     };
 
     private Jobs.FailureReason? Reason() =>

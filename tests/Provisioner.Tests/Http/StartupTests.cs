@@ -47,6 +47,9 @@ public sealed class StartupTests(Azurite azurite)
     [InlineData("RECONCILE_AFTER_MINUTES", "0")]
     [InlineData("RECONCILE_AFTER_MINUTES", "1441")]
     [InlineData("RECONCILE_AFTER_MINUTES", "later")]
+    [InlineData("KEEP_FAILED_SERVER_MINUTES", "-1")]
+    [InlineData("KEEP_FAILED_SERVER_MINUTES", "1441")]
+    [InlineData("KEEP_FAILED_SERVER_MINUTES", "2.5")]
     public async Task Start_WithAMalformedSetting_StopsNamingIt(string setting, string value)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Runner.StartAsync(azurite, new Dictionary<string, string?> { [setting] = value }));
@@ -89,6 +92,7 @@ public sealed class StartupTests(Azurite azurite)
     [InlineData("GITHUB_API_URL", "https://ghe.example.com/api/v3")]
     [InlineData("PUBLIC_BASE_URL", "https://provisioner.example.org/app")]
     [InlineData("RECONCILE_AFTER_MINUTES", "0.25")]
+    [InlineData("KEEP_FAILED_SERVER_MINUTES", "0")]
     public async Task Start_WithAnUnusualButValidSetting_Starts(string setting, string value)
     {
         await using var runner = await Runner.StartAsync(azurite, new Dictionary<string, string?> { [setting] = value });

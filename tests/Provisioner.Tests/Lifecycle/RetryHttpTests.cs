@@ -146,7 +146,7 @@ public sealed class RetryHttpTests(Azurite azurite) : IAsyncLifetime
         var (response, body) = await RetryAsync(job, "{\"from\":\"failed_step\"}");
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
-        Assert.Contains("did not keep the server", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("its server was not kept", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Null(Link((await _runner.GetJobAsync(job)).Body, "next_job_id"));
     }
 

@@ -48,6 +48,8 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
             "\"status\":\"running\",\"server_id\":1,\"server_ip\":\"not-an-ip\",\"tailscale_ip\":\"<script>\"",
             "\"status\":\"failed\",\"error\":{\"nested\":[1,2]},\"failed_step\":\"configure\"",
             "\"status\":\"failed\",\"unknown\":\"field\",\"also\":[null,true,1e999]",
+            "\"status\":\"failed\",\"failed_step\":\"install\",\"server_id\":\"5\",\"server_kept_until\":\"0001-01-01T00:00:00+14:00\"",
+            "\"status\":\"failed\",\"failed_step\":\"configure\",\"server_id\":5,\"server_kept_until\":\"9999-12-31T23:59:59Z\"",
             "\"status\":null,\"workflow_run_id\":[]",
             "\"status\":\"provisioning\",\"workflow_run_id\":\"../../etc\""), (j, fields) => Encoding.UTF8.GetBytes($"{{\"job_id\":\"{j}\",{fields}}}"));
         var mutated = Gen.Select(valid, Gen.Int[0, 1000], Gen.Byte, Gen.Int[0, 3], (body, at, value, kind) =>

@@ -210,6 +210,52 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Reaper_ServerHeldForARerun_KeptUntilItsDeadlineThenDeleted()
+    {
+        // A run that failed at Configuring Agent kept its server for 30 minutes, and said so.
+        var now = DateTimeOffset.UtcNow;
+        var failed = await _runner.NewJobAsync();
+        await SendAsync(failed, "\"status\":\"provisioning\",\"workflow_run_id\":\"9100\"");
+        var keptUntil = now.AddMinutes(30).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        await SendAsync(failed, $"\"status\":\"failed\",\"workflow_run_id\":\"9100\",\"failed_step\":\"configure\",\"error\":\"x\",\"server_id\":\"71\",\"server_kept_until\":\"{keptUntil}\"");
+        // The same job without the backend's word (its failure report never said the server was kept).
+        var notKept = await _runner.NewJobAsync();
+        await SendAsync(notKept, "\"status\":\"provisioning\",\"workflow_run_id\":\"9101\"");
+        await SendAsync(notKept, "\"status\":\"failed\",\"workflow_run_id\":\"9101\",\"failed_step\":\"configure\",\"error\":\"x\",\"server_id\":\"74\"");
+        var label = now.AddMinutes(30).ToUnixTimeSeconds();
+        var inventory = Path.Combine(_dir, "inventory.json");
+        File.WriteAllText(inventory, $$$"""
+            {"servers": [
+              {"id": 71, "name": "agent-held-11111111", "created": "2026-03-01T00:00:00+00:00",
+               "labels": {"managed_by": "provisioner", "job_id": "{{{failed}}}", "run_id": "9100", "keep_until": "{{{label}}}"}},
+              {"id": 72, "name": "agent-unlabelled-22222222", "created": "2026-03-01T00:00:00+00:00",
+               "labels": {"managed_by": "provisioner", "job_id": "{{{failed}}}", "run_id": "9100"}},
+              {"id": 74, "name": "agent-not-kept-44444444", "created": "2026-03-01T00:00:00+00:00",
+               "labels": {"managed_by": "provisioner", "job_id": "{{{notKept}}}", "run_id": "9101", "keep_until": "{{{label}}}"}}],
+             "ssh_keys": [],
+             "devices": [{"id": "n71", "hostname": "agent-held-11111111", "tags": ["tag:agent"], "created": "2026-03-01T00:00:00Z"}]}
+            """);
+
+        async Task<Dictionary<string, string>> DecideAtAsync(DateTimeOffset at)
+        {
+            var decide = await ReaperAsync(new Dictionary<string, string?> { ["REAPER_NOW"] = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) }, "decide", inventory);
+            Assert.True(decide.ExitCode == 0, decide.Output);
+            return JsonDocument.Parse(decide.StandardOutput).RootElement.EnumerateArray()
+                .ToDictionary(d => d.GetProperty("kind").GetString() + " " + d.GetProperty("name").GetString(), d => d.GetProperty("action").GetString() + ": " + d.GetProperty("reason").GetString());
+        }
+
+        var inside = await DecideAtAsync(now.AddMinutes(29));
+        Assert.StartsWith("keep: held for a re-run from the failed step until ", inside["server agent-held-11111111"], StringComparison.Ordinal);
+        Assert.StartsWith("keep", inside["device agent-held-11111111"], StringComparison.Ordinal);
+        Assert.StartsWith("delete", inside["server agent-unlabelled-22222222"], StringComparison.Ordinal);
+        Assert.StartsWith("delete", inside["server agent-not-kept-44444444"], StringComparison.Ordinal);
+
+        var past = await DecideAtAsync(now.AddMinutes(31));
+        Assert.StartsWith("delete: its job failed", past["server agent-held-11111111"], StringComparison.Ordinal);
+        Assert.StartsWith("delete", past["device agent-held-11111111"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReapWorkflow_IsADryRunUnlessTheVariableSaysOtherwise_AndRunsOnASchedule()
     {
         var workflow = WorkflowYaml.Workflow("reap-agents.yml");
