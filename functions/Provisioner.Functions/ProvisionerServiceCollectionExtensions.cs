@@ -59,6 +59,10 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<CancelRunHandler>();
         services.AddSingleton<RetryHandler>();
 
+        // Tear down (docs/lifecycle.md, "Tear down").
+        services.AddSingleton<Teardown.ServerRemoval>();
+        services.AddSingleton<Teardown.TeardownHandler>();
+
         AddDispatch(services, configuration);
 
         services.AddSettings<TimeoutOptions, TimeoutOptionsValidator>(configuration);

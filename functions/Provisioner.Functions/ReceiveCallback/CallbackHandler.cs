@@ -23,7 +23,8 @@ public sealed partial class CallbackHandler(
     ClaimFollowUp followUp,
     TimeProvider time,
     ILogger<CallbackHandler> logger,
-    Timing.StepTimings timings)
+    Timing.StepTimings timings,
+    Teardown.ServerRemoval removal)
 {
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -79,6 +80,7 @@ public sealed partial class CallbackHandler(
                 return Problems.Conflict(refused.Reason + ".", new Dictionary<string, object?> { ["job_id"] = callback.JobId });
             case RecordResult.Duplicate:
                 LogDuplicate(logger, callback.JobId, record.Kind);
+                await removal.AfterCallbackAsync(callback, null, cancellationToken); // repairs a mark a crash left out
                 return await followUp.AcknowledgeAsync(callback, null, cancellationToken);
             case RecordResult.Recorded recorded:
                 LogRecorded(logger, callback.JobId, record.Kind, recorded.Changed, recorded.Job.Status);
@@ -87,6 +89,8 @@ public sealed partial class CallbackHandler(
                     // Best effort and once per job (docs/step-timing.md): the callback stands whatever happens here.
                     await timings.RecordAsync(recorded.Job, cancellationToken);
                 }
+
+                await removal.AfterCallbackAsync(callback, recorded.Job, cancellationToken);
 
                 return await followUp.AcknowledgeAsync(callback, recorded.Job, cancellationToken);
             default:

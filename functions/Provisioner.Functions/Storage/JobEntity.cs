@@ -58,6 +58,12 @@ public sealed class JobEntity : ITableEntity
     public Guid? PreviousJobId { get; set; }
     public Guid? NextJobId { get; set; }
 
+    /// <summary><c>deprovision</c>, or none for a provision job (rows written before kinds existed are all provision jobs).</summary>
+    public string? Kind { get; set; }
+    public Guid? RemovesServerOfJobId { get; set; }
+    public DateTimeOffset? ServerRemovedAt { get; set; }
+    public Guid? ServerRemovedByJobId { get; set; }
+
     public static JobEntity From(Job job, ETag etag = default)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -103,6 +109,10 @@ public sealed class JobEntity : ITableEntity
             Attempt = job.Attempt,
             PreviousJobId = job.PreviousJobId,
             NextJobId = job.NextJobId,
+            Kind = job.Kind == JobKind.Deprovision ? "deprovision" : null,
+            RemovesServerOfJobId = job.RemovesServerOfJobId,
+            ServerRemovedAt = job.ServerRemovedAt,
+            ServerRemovedByJobId = job.ServerRemovedByJobId,
         };
     }
 
@@ -136,6 +146,10 @@ public sealed class JobEntity : ITableEntity
         Attempt = Attempt ?? 1,
         PreviousJobId = PreviousJobId,
         NextJobId = NextJobId,
+        Kind = Kind == "deprovision" ? JobKind.Deprovision : JobKind.Provision,
+        RemovesServerOfJobId = RemovesServerOfJobId,
+        ServerRemovedAt = ServerRemovedAt,
+        ServerRemovedByJobId = ServerRemovedByJobId,
     };
 
     private Jobs.FailureReason? Reason() =>
