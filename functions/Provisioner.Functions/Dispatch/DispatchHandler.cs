@@ -41,7 +41,7 @@ public sealed partial class DispatchHandler(
             return;
         }
 
-        var inputs = new WorkflowInputs(jobId, job.AgentId, job.Region, options.Value.CallbackUrl, ProvisionerTelemetry.CurrentTraceparent());
+        var inputs = new WorkflowInputs(jobId, job.AgentId, job.Region, options.Value.CallbackUrl, ProvisionerTelemetry.CurrentTraceparent(), job.Kind, job.Kind == JobKind.Deprovision ? job.Server?.Id : null);
         DispatchOutcome outcome;
         try
         {

@@ -1,5 +1,7 @@
 namespace Provisioner.Functions.Dispatch;
 
-/// <summary>The <c>workflow_dispatch</c> inputs of <c>provision-agent.yml</c>.</summary>
+/// <summary>The <c>workflow_dispatch</c> inputs of <c>provision-agent.yml</c>, or of <c>deprovision-agent.yml</c> for a <see cref="Jobs.JobKind.Deprovision"/> job.</summary>
 /// <param name="Traceparent">The dispatch span's W3C trace context, which the run sends back on its callbacks; null when nothing is traced (the input is then left out).</param>
-public sealed record WorkflowInputs(Guid JobId, string AgentId, string Region, Uri CallbackUrl, string? Traceparent = null);
+/// <param name="Kind">Which workflow: a deprovision job's inputs are <c>job_id</c>, <c>agent_id</c>, <c>server_id</c>, <c>callback_url</c> (no region).</param>
+/// <param name="RemoveServerId">A deprovision job: the server to remove.</param>
+public sealed record WorkflowInputs(Guid JobId, string AgentId, string Region, Uri CallbackUrl, string? Traceparent = null, Jobs.JobKind Kind = Jobs.JobKind.Provision, string? RemoveServerId = null);

@@ -74,6 +74,12 @@ public sealed partial class SimulatedWorkflow(
     private async Task RunAsync(WorkflowInputs inputs, string runId, CancellationToken cancellationToken)
     {
         var failAt = options.Value.FailAt?.Trim().ToLowerInvariant();
+        if (inputs.Kind == Jobs.JobKind.Deprovision)
+        {
+            await RemoveAsync(inputs, runId, failAt, cancellationToken);
+            return;
+        }
+
         try
         {
             string? agentKey = null;
@@ -114,6 +120,36 @@ public sealed partial class SimulatedWorkflow(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Shutting down: a real run would go on, and its job would time out here.
+        }
+    }
+
+    /// <summary>
+    /// Plays <c>deprovision-agent.yml</c>: claim, heartbeat, remove (nothing real here), report
+    /// <c>running</c> with the server id; or <c>failed</c> on <c>remove</c>; or, cancelled, <c>cancelled</c>.
+    /// The simulated agent of the removed server stops reporting: its reports are refused from now on.
+    /// </summary>
+    private async Task RemoveAsync(WorkflowInputs inputs, string runId, string? failAt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", workflow_run_id = runId }, cancellationToken))
+            {
+                return;
+            }
+
+            await PauseAsync(cancellationToken);
+            await SendAsync(inputs, new { job_id = inputs.JobId, type = "heartbeat" }, cancellationToken);
+            if (await FailedAtAsync("remove", failAt, inputs, runId, $"could not delete server {inputs.RemoveServerId}: the simulated cloud refused (simulated)", cancellationToken))
+            {
+                return;
+            }
+
+            await SendAsync(inputs, new { job_id = inputs.JobId, status = "running", server_id = inputs.RemoveServerId }, cancellationToken);
+            LogFinished(logger, inputs.JobId, runId);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down.
         }
     }
 

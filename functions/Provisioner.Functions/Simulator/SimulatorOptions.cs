@@ -15,7 +15,7 @@ public sealed class SimulatorOptions
 
     public TimeSpan StepDelay => TimeSpan.FromMilliseconds(StepDelayMilliseconds);
 
-    /// <summary>Empty for success; <c>provision</c>, <c>install</c> or <c>configure</c> to fail there, as the workflow reports it.</summary>
+    /// <summary>Empty for success; <c>provision</c>, <c>install</c> or <c>configure</c> to fail there, as the workflow reports it; <c>remove</c> fails every deprovision job.</summary>
     [ConfigurationKeyName(FailAtSetting)]
     public string? FailAt { get; set; }
 
