@@ -21,6 +21,13 @@ public sealed record Callback
     public string? FailedStep { get; init; }
     public string? Step { get; init; }
 
+    /// <summary>
+    /// A <c>running</c> callback that names only its <c>server_id</c>, as a deprovision job's
+    /// success does: what a provision job is answered (400), since its success must say where the
+    /// server is. Null for every other callback.
+    /// </summary>
+    public string? AddressesMissing { get; init; }
+
     /// <summary>The name stored with the step row: the step, the status or <c>heartbeat</c>.</summary>
     public string Describe() => Kind switch
     {
