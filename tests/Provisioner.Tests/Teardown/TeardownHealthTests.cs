@@ -86,6 +86,29 @@ public sealed class TeardownHealthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TimeoutSweeper_AppliesTheRemovedMarkACrashLeftOut_BeforeItLetsTheJobGo()
+    {
+        var (agent, job, _) = await HealthyAgentAsync();
+        using var delete = await _runner.Client.DeleteAsync(new Uri($"/api/agents/{agent}/server", UriKind.Relative));
+        var deprovision = (await Runner.ReadJsonAsync(delete)).GetProperty("job_id").GetGuid();
+        await SendAsync(deprovision, "\"status\":\"provisioning\",\"workflow_run_id\":\"6300\"");
+        await SendAsync(deprovision, "\"status\":\"running\",\"server_id\":\"61\"");
+
+        // As if the app had stopped between the callback and the mark.
+        var jobs = _runner.Table(Provisioner.Functions.Storage.StorageNames.JobsTable);
+        var row = (await jobs.GetEntityAsync<Azure.Data.Tables.TableEntity>(job.ToString("D"), Provisioner.Functions.Storage.JobEntity.Row)).Value;
+        row.Remove("ServerRemovedAt");
+        row.Remove("ServerRemovedByJobId");
+        await jobs.UpdateEntityAsync(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
+
+        await _runner.Services.GetRequiredService<Provisioner.Functions.TimeOuts.TimeoutSweeper>().SweepAsync(CancellationToken.None);
+
+        var server = (await _runner.GetJobAsync(job)).Body.GetProperty("server");
+        Assert.Equal(deprovision, server.GetProperty("removed_by_job_id").GetGuid());
+        Assert.NotEqual(JsonValueKind.Null, server.GetProperty("removed_at").ValueKind);
+    }
+
+    [Fact]
     public async Task NotRemoved_SilentAgent_IsSweptToUnreachable()
     {
         // The same agent without the tear down: the sweep above is quiet because of it.
