@@ -99,6 +99,7 @@ public sealed class TeardownHttpTests(Azurite azurite) : IAsyncLifetime
         var done = (await _runner.GetJobAsync(job)).Body;
         Assert.Equal("running", done.GetProperty("status").GetString());
         Assert.Equal(["completed", "completed", "completed"], States(done));
+        Assert.Equal(JsonValueKind.Null, done.GetProperty("health").ValueKind);
         Assert.All(done.GetProperty("steps").EnumerateArray(), s => Assert.NotEqual(JsonValueKind.Null, s.GetProperty("completed_at").ValueKind));
 
         var document = await ProvisioningAsync(agent);
