@@ -9,6 +9,7 @@
 #   callback.sh running server_id=… server_ip=… tailscale_ip=… [FIELD=VALUE ...]
 #   callback.sh failed failed_step=provision|install|configure error=… [FIELD=VALUE ...]
 #   callback.sh cancelled [FIELD=VALUE ...]             {status: cancelled}: the clean-up after a cancel
+#   callback.sh removed server_id=…                     {status: running, server_id}: deprovision-agent.yml's success
 #   callback.sh sign WEBHOOK_ID TIMESTAMP < BODY       prints the Standard Webhooks headers of BODY
 #
 # `sign` sends nothing and needs only CALLBACK_SECRET: it signs a body read from standard input,
@@ -145,7 +146,7 @@ case "$kind" in
     esac
     jq_args+=(--arg status provisioning --arg step "$step")
     ;;
-  running)
+  running | removed)
     jq_args+=(--arg status running)
     ;;
   failed)
@@ -155,7 +156,7 @@ case "$kind" in
     jq_args+=(--arg status cancelled)
     ;;
   *)
-    usage "usage: callback.sh claim|heartbeat|step NAME|running|failed|cancelled [FIELD=VALUE|FIELD:=JSON ...]"
+    usage "usage: callback.sh claim|heartbeat|step NAME|running|removed|failed|cancelled [FIELD=VALUE|FIELD:=JSON ...]"
     ;;
 esac
 
@@ -191,6 +192,9 @@ case "$kind" in
     for name in server_id server_ip tailscale_ip; do
       [ -n "${given[$name]:-}" ] || usage "running needs $name"
     done
+    ;;
+  removed)
+    [ -n "${given[server_id]:-}" ] || usage "removed needs server_id (the server that was removed)"
     ;;
   failed)
     [ -n "${given[failed_step]:-}" ] || usage "failed needs failed_step (provision, install or configure)"

@@ -60,6 +60,10 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<RetryHandler>();
         services.AddSettings<KeptServers.KeepServerOptions, KeptServers.KeepServerOptionsValidator>(configuration);
 
+        // Tear down (docs/lifecycle.md, "Tear down").
+        services.AddSingleton<Teardown.ServerRemoval>();
+        services.AddSingleton<Teardown.TeardownHandler>();
+
         AddDispatch(services, configuration);
 
         services.AddSettings<TimeoutOptions, TimeoutOptionsValidator>(configuration);

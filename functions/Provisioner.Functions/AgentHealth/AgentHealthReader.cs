@@ -10,7 +10,7 @@ public sealed class AgentHealthReader(AgentHealthStore store, IOptions<AgentHeal
     public async Task<HealthView?> ForAsync(Job job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (job.Status != JobStatus.Running)
+        if (job.Status != JobStatus.Running || job.ServerRemovedAt is not null || job.Kind == JobKind.Deprovision)
         {
             return null;
         }

@@ -41,7 +41,8 @@ public sealed partial class AgentHealthSweeper(
 
             // A change is where a job that has ended shows: a newer job of the agent took over (and
             // revoked this one's key). Its row leaves the index instead of raising an alarm.
-            if (await agents.FindNewestJobIdAsync(record.AgentId, cancellationToken) != record.JobId)
+            // Likewise once a tear down took the agent: its server is going or gone, and silence is expected.
+            if (await agents.FindAsync(record.AgentId, cancellationToken) is not { } agent || agent.NewestJobId != record.JobId || agent.TearDownJobId is not null)
             {
                 await store.TryRemoveAsync(record.AgentId, etag, cancellationToken);
                 LogRemoved(logger, record.JobId, record.AgentId);

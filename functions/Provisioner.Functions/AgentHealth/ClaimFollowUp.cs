@@ -38,7 +38,8 @@ public sealed class ClaimFollowUp(AgentKeyRing keys, JobStore jobs, AgentStore a
             await health.EnrollAsync(job.AgentId, job.JobId, runningAt, cancellationToken);
         }
 
-        if (claim && keys.Current is { } agentKeys && job.WorkflowRunId is { } runId && runId == callback.WorkflowRunId)
+        // A deprovision job's run has no agent to give a key to.
+        if (claim && job.Kind == JobKind.Provision && keys.Current is { } agentKeys && job.WorkflowRunId is { } runId && runId == callback.WorkflowRunId)
         {
             return TypedResults.Json(new ClaimAnswer(true, agentKeys.Issue(job.JobId, job.AgentId, runId)), Json.Options);
         }

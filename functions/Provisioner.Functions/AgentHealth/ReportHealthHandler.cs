@@ -61,6 +61,12 @@ public sealed partial class ReportHealthHandler(
             return new BearerChallenge(Refused);
         }
 
+        if (job.ServerRemovedAt is not null)
+        {
+            LogRefused(logger, agentId, "its server was removed");
+            return new BearerChallenge($"The server of job {jobId} was removed, so its agent key no longer counts.");
+        }
+
         if (job.Status == JobStatus.Failed)
         {
             LogRefused(logger, agentId, "the job failed");

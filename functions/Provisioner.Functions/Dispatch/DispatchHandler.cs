@@ -42,11 +42,13 @@ public sealed partial class DispatchHandler(
             return;
         }
 
-        var inputs = new WorkflowInputs(jobId, job.AgentId, job.Region, options.Value.CallbackUrl, ProvisionerTelemetry.CurrentTraceparent())
+        // A deprovision job names the server it removes; a re-run from the failed step, the kept server it reuses.
+        var inputs = new WorkflowInputs(
+            jobId, job.AgentId, job.Region, options.Value.CallbackUrl, ProvisionerTelemetry.CurrentTraceparent(), job.Kind,
+            job.Kind == JobKind.Deprovision ? job.Server?.Id : job.ResumeServerId)
         {
             KeepFailedServerMinutes = keep.Value.KeepFailedServerMinutes,
             ResumeFrom = job.ResumeFrom,
-            ServerId = job.ResumeServerId,
         };
         DispatchOutcome outcome;
         try

@@ -15,6 +15,7 @@ public sealed class DispatchOptions
     public const string ReturnRunDetailsSetting = "GITHUB_RETURN_RUN_DETAILS";
     public const string RetryAttemptsSetting = "DISPATCH_RETRY_ATTEMPTS";
     public const string RetryBaseDelaySetting = "DISPATCH_RETRY_BASE_DELAY_SECONDS";
+    public const string DeprovisionWorkflowSetting = "GITHUB_DEPROVISION_WORKFLOW";
 
     /// <summary>A token with <c>actions: write</c> on the repository. Empty: the simulated workflow plays the run.</summary>
     [ConfigurationKeyName(TokenSetting)]
@@ -25,6 +26,16 @@ public sealed class DispatchOptions
     public string? Repo { get; set; }
     [ConfigurationKeyName(WorkflowSetting)]
     public string Workflow { get; set; } = "provision-agent.yml";
+    /// <summary>The workflow file a deprovision job dispatches (docs/lifecycle.md, "Tear down").</summary>
+    [ConfigurationKeyName(DeprovisionWorkflowSetting)]
+    public string DeprovisionWorkflow { get; set; } = Identity.GitHubOidcOptions.DeprovisionWorkflow;
+
+    /// <summary>The workflow file a job of <paramref name="kind"/> dispatches.</summary>
+    public string WorkflowOf(Jobs.JobKind kind) =>
+        kind != Jobs.JobKind.Deprovision ? Workflow
+        : string.IsNullOrWhiteSpace(DeprovisionWorkflow) ? Identity.GitHubOidcOptions.DeprovisionWorkflow
+        : DeprovisionWorkflow;
+
     [ConfigurationKeyName(RefSetting)]
     public string Ref { get; set; } = "main";
     [ConfigurationKeyName(ApiUrlSetting)]

@@ -32,6 +32,14 @@ public sealed class DispatchOptionsValidator : IValidateOptions<DispatchOptions>
             failures.Add($"{DispatchOptions.ApiUrlSetting} must be the absolute http(s) address of the GitHub API (https://api.github.com/, or a GitHub Enterprise Server's address), or be removed to use https://api.github.com/.");
         }
 
+        var deprovision = options.DeprovisionWorkflow ?? "";
+        if (deprovision.Length > 0
+            && (!(deprovision.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || deprovision.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase))
+                || deprovision.Any(c => char.IsWhiteSpace(c) || c is '/' or '\\')))
+        {
+            failures.Add($"{DispatchOptions.DeprovisionWorkflowSetting} must be the tear-down workflow's file name in .github/workflows (deprovision-agent.yml), not \"{options.DeprovisionWorkflow}\".");
+        }
+
         if (options.RetryBaseDelaySeconds is < 0 or > 300)
         {
             failures.Add($"{DispatchOptions.RetryBaseDelaySetting} must be between 0 and 300 seconds, not {options.RetryBaseDelaySeconds}.");

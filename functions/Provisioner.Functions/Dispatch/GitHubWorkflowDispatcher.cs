@@ -25,23 +25,35 @@ public sealed partial class GitHubWorkflowDispatcher(
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var settings = options.Value;
+        var workflow = settings.WorkflowOf(inputs.Kind);
         var path = new Uri(
-            $"repos/{Uri.EscapeDataString(settings.Owner!)}/{Uri.EscapeDataString(settings.Repo!)}/actions/workflows/{Uri.EscapeDataString(settings.Workflow)}/dispatches",
+            $"repos/{Uri.EscapeDataString(settings.Owner!)}/{Uri.EscapeDataString(settings.Repo!)}/actions/workflows/{Uri.EscapeDataString(workflow)}/dispatches",
             UriKind.Relative);
-        var workflowInputs = new Dictionary<string, object>
-        {
-            ["job_id"] = inputs.JobId.ToString("D"),
-            ["agent_id"] = inputs.AgentId,
-            ["region"] = inputs.Region,
-            ["callback_url"] = inputs.CallbackUrl.AbsoluteUri,
-        };
+        var workflowInputs = inputs.Kind == Jobs.JobKind.Deprovision
+            ? new Dictionary<string, object>
+            {
+                ["job_id"] = inputs.JobId.ToString("D"),
+                ["agent_id"] = inputs.AgentId,
+                ["server_id"] = inputs.ServerId ?? "",
+                ["callback_url"] = inputs.CallbackUrl.AbsoluteUri,
+            }
+            : new Dictionary<string, object>
+            {
+                ["job_id"] = inputs.JobId.ToString("D"),
+                ["agent_id"] = inputs.AgentId,
+                ["region"] = inputs.Region,
+                ["callback_url"] = inputs.CallbackUrl.AbsoluteUri,
+            };
         if (inputs.Traceparent is { } traceparent)
         {
             // Only when traced: a workflow at a ref that does not declare the input still accepts the dispatch otherwise.
             workflowInputs["traceparent"] = traceparent;
         }
 
-        KeptServers.ResumeInputs.AddTo(workflowInputs, inputs);
+        if (inputs.Kind == Jobs.JobKind.Provision)
+        {
+            KeptServers.ResumeInputs.AddTo(workflowInputs, inputs);
+        }
         var request = new DispatchRequest(settings.Ref, workflowInputs, settings.ReturnRunDetails ? true : null);
 
         try
@@ -52,28 +64,33 @@ public sealed partial class GitHubWorkflowDispatcher(
                 cancellationToken);
             var details = response.Body;
             var runId = details is { WorkflowRunId: > 0 } ? details.WorkflowRunId.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-            LogDispatched(logger, inputs.JobId, settings.RepositoryName, settings.Workflow, runId);
+            LogDispatched(logger, inputs.JobId, settings.RepositoryName, workflow, runId);
             return new DispatchOutcome.Dispatched(runId, details?.HtmlUrl);
         }
         catch (ApiException e) when (GitHubResilience.IsPermanent(e))
         {
-            var message = Explain(e, settings);
+            var message = Explain(e, settings, inputs.Kind);
             LogRejected(logger, inputs.JobId, (int)e.StatusCode, message, e);
             return new DispatchOutcome.Rejected(message);
         }
     }
 
     /// <summary>What the operator must fix, in words that name the setting.</summary>
-    private static string Explain(ApiException e, DispatchOptions o)
+    private static string Explain(ApiException e, DispatchOptions o, Jobs.JobKind kind)
     {
-        var where = $"workflow {o.Workflow} in {o.RepositoryName} on {o.Ref}";
+        var workflow = o.WorkflowOf(kind);
+        var setting = kind == Jobs.JobKind.Deprovision ? DispatchOptions.DeprovisionWorkflowSetting : DispatchOptions.WorkflowSetting;
+        var declared = kind == Jobs.JobKind.Deprovision
+            ? "job_id, agent_id, server_id and callback_url"
+            : "job_id, agent_id, region, callback_url and keep_failed_server_minutes (resume_from and server_id for a re-run from the failed step)";
+        var where = $"workflow {workflow} in {o.RepositoryName} on {o.Ref}";
         var github = string.IsNullOrWhiteSpace(e.ApiError?.Message) ? "" : $" GitHub said: \"{e.ApiError.Message}\".";
         return e.StatusCode switch
         {
             HttpStatusCode.Unauthorized => $"GitHub refused the token (401) when dispatching {where}: set {DispatchOptions.TokenSetting} to a valid token.{github}",
             HttpStatusCode.Forbidden => $"The token may not dispatch {where} (403): give it the actions: write permission on {o.RepositoryName}.{github}",
-            HttpStatusCode.NotFound => $"Workflow {o.Workflow} not found in {o.RepositoryName} (404): check {DispatchOptions.OwnerSetting}, {DispatchOptions.RepoSetting} and {DispatchOptions.WorkflowSetting}, and that the token can see the repository.{github}",
-            HttpStatusCode.UnprocessableEntity => $"GitHub refused the dispatch of {where} (422): check that {DispatchOptions.RefSetting} names a branch or tag that has the workflow, that the workflow has a workflow_dispatch trigger, and that it declares the inputs job_id, agent_id, region, callback_url and keep_failed_server_minutes (resume_from and server_id for a re-run from the failed step).{github}",
+            HttpStatusCode.NotFound => $"Workflow {workflow} not found in {o.RepositoryName} (404): check {DispatchOptions.OwnerSetting}, {DispatchOptions.RepoSetting} and {setting}, and that the token can see the repository.{github}",
+            HttpStatusCode.UnprocessableEntity => $"GitHub refused the dispatch of {where} (422): check that {DispatchOptions.RefSetting} names a branch or tag that has the workflow, that the workflow has a workflow_dispatch trigger, and that it declares the inputs {declared}.{github}",
             _ => $"GitHub refused the dispatch of {where} ({(int)e.StatusCode}).{github}",
         };
     }

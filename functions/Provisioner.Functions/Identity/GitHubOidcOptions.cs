@@ -44,5 +44,9 @@ public sealed class GitHubOidcOptions
     public string Repository => $"{Owner}/{Repo}";
 
     /// <summary>The workflow files whose runs may call back: <c>GITHUB_WORKFLOW</c> and the deprovision workflow.</summary>
-    public IReadOnlyList<string> WorkflowFiles => [Workflow, DeprovisionWorkflow];
+    public IReadOnlyList<string> WorkflowFiles => [Workflow, string.IsNullOrWhiteSpace(DeprovisionWorkflowFile) ? DeprovisionWorkflow : DeprovisionWorkflowFile];
+
+    /// <summary>The deprovision workflow's file, as dispatched (<c>GITHUB_DEPROVISION_WORKFLOW</c>).</summary>
+    [ConfigurationKeyName("GITHUB_DEPROVISION_WORKFLOW")]
+    public string? DeprovisionWorkflowFile { get; set; }
 }

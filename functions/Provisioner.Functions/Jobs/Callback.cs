@@ -23,6 +23,12 @@ public sealed record Callback
 
     /// <summary>For <see cref="CallbackKind.Failed"/>: until when the clean-up keeps the server (<c>server_kept_until</c>), bounded by the backend (Resume/KeptServer).</summary>
     public DateTimeOffset? ServerKeptUntil { get; init; }
+    /// <summary>
+    /// A <c>running</c> callback that names only its <c>server_id</c>, as a deprovision job's
+    /// success does: what a provision job is answered (400), since its success must say where the
+    /// server is. Null for every other callback.
+    /// </summary>
+    public string? AddressesMissing { get; init; }
 
     /// <summary>The name stored with the step row: the step, the status or <c>heartbeat</c>.</summary>
     public string Describe() => Kind switch

@@ -77,6 +77,14 @@ public static class CallbackParser
             case "running":
                 if (!TryReadRunningServer(root, out var server, out error))
                 {
+                    // A deprovision job's success names only the server it removed (docs/lifecycle.md, "Tear down").
+                    if (OnlyServerId(root) is { } removed)
+                    {
+                        callback = common with { Kind = CallbackKind.Running, Server = new ServerInfo(removed, null, null), AddressesMissing = error };
+                        error = null;
+                        return true;
+                    }
+
                     return false;
                 }
 
@@ -164,6 +172,16 @@ public static class CallbackParser
     /// address and its Tailscale address. A signed body with anything else is refused, so the
     /// status page never shows an address that is not one.
     /// </summary>
+    /// <summary>The <c>server_id</c> of a body that has one and neither address; null otherwise.</summary>
+    private static string? OnlyServerId(JsonElement root)
+    {
+        string? id = null;
+        return TryId(root, "server_id", ref id, out _) && !string.IsNullOrWhiteSpace(id)
+            && !root.TryGetProperty("server_ip", out _) && !root.TryGetProperty("tailscale_ip", out _)
+            ? id
+            : null;
+    }
+
     private static bool TryReadRunningServer(JsonElement root, out ServerInfo? server, [NotNullWhen(false)] out string? error)
     {
         server = null;

@@ -67,6 +67,17 @@ public sealed record Job
 
     /// <summary>For a re-run from the failed step: the kept server the run reuses.</summary>
     public string? ResumeServerId { get; init; }
+    /// <summary>Provision (the default) or deprovision (Teardown/): which steps it shows and which workflow it dispatches.</summary>
+    public JobKind Kind { get; init; } = JobKind.Provision;
+
+    /// <summary>A deprovision job: the provision job whose server (<see cref="Server"/>) it removes.</summary>
+    public Guid? RemovesServerOfJobId { get; init; }
+
+    /// <summary>A provision job: when a deprovision job reported its server removed.</summary>
+    public DateTimeOffset? ServerRemovedAt { get; init; }
+
+    /// <summary>A provision job: the deprovision job that removed its server.</summary>
+    public Guid? ServerRemovedByJobId { get; init; }
 
     public JobStatus Status =>
         CancelledAt is not null ? JobStatus.Cancelled
@@ -85,7 +96,8 @@ public sealed record Job
     /// </summary>
     public bool RunReported =>
         ProvisioningAt is not null || VmCreatedAt is not null || AnsibleStartedAt is not null || AnsibleCompleteAt is not null
-        || RunningAt is not null || LastHeartbeatAt is not null || Failure is { ByWorkflow: true } || Server is not null;
+        || RunningAt is not null || LastHeartbeatAt is not null || Failure is { ByWorkflow: true }
+        || (Server is not null && Kind == JobKind.Provision); // a deprovision job is created knowing the server it removes
 
     /// <summary>The furthest milestone with a recorded time (Queued at least).</summary>
     public Milestone Furthest

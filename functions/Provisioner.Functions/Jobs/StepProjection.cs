@@ -15,6 +15,11 @@ public static class StepProjection
     public static IReadOnlyList<StepView> Project(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
+        if (job.Kind == JobKind.Deprovision)
+        {
+            return Teardown.DeprovisionSteps.Project(job);
+        }
+
         var steps = StepNames.Steps;
         var bounds = Boundaries(job);
         var result = new StepView[steps.Count];
@@ -40,6 +45,11 @@ public static class StepProjection
     public static string? CurrentStep(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
+        if (job.Kind == JobKind.Deprovision)
+        {
+            return null; // a deprovision workflow sends no step callbacks
+        }
+
         for (var m = Milestone.AnsibleComplete; m >= Milestone.VmCreated; m--)
         {
             if (job.TimeOf(m) is not null)

@@ -90,6 +90,11 @@ public static class KeptServer
             return $"Job {job.JobId} failed at {step.Label}, but its server was not kept: {why}." + start;
         }
 
+        if (job.ServerRemovedAt is { } removedAt)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"Job {job.JobId} failed at {step.Label}, but its kept server was removed at {removedAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} by job {job.ServerRemovedByJobId}.") + start;
+        }
+
         if (keptUntil <= now)
         {
             return string.Create(CultureInfo.InvariantCulture, $"Job {job.JobId} failed at {step.Label}, but the window to re-run it from there closed at {keptUntil.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}: its server was kept until then and is deleted after.") + start;

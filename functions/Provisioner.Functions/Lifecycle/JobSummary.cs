@@ -18,6 +18,13 @@ public sealed record JobSummary(
     double? DurationSeconds)
 {
     public const string ProvisionKind = "provision";
+    public const string DeprovisionKind = "deprovision";
+
+    public static string KindOf(Job job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.Kind == JobKind.Deprovision ? DeprovisionKind : ProvisionKind;
+    }
 
     public static JobSummary From(Job job)
     {
@@ -25,14 +32,14 @@ public sealed record JobSummary(
         var endedAt = job.Failure?.At ?? job.RunningAt;
         return new JobSummary(
             job.JobId,
-            ProvisionKind,
+            KindOf(job),
             job.AgentId,
             job.Region,
             job.Status.ToString().ToLowerInvariant(),
             job.Attempt,
             job.CreatedAt,
             job.UpdatedAt,
-            job.Failure is { } failure ? StepNames.Steps[failure.StepIndex].Id : null,
+            job.Failure is { } failure ? Teardown.DeprovisionSteps.StepIdOf(job, failure.StepIndex) : null,
             endedAt is { } end ? Math.Round(Math.Max(0, (end - job.CreatedAt).TotalSeconds), 3) : null);
     }
 }

@@ -48,6 +48,17 @@ public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFli
             return Problems.Conflict($"Job {id} is {old.Status.ToString().ToLowerInvariant()}: only a failed or cancelled job can be retried.", new Dictionary<string, object?> { ["job_id"] = id });
         }
 
+        if (retry.FromFailedStep && old.Kind == JobKind.Deprovision)
+        {
+            return Problems.Conflict($"Job {id} is a deprovision job: it has one step, so there is no later step to resume from. Retry it from the start with {{\"from\": \"start\"}}, which removes the same server again.", new Dictionary<string, object?> { ["job_id"] = id });
+        }
+
+        if (old.Kind == JobKind.Deprovision && old.RemovesServerOfJobId is { } target
+            && await jobs.FindAsync(target, cancellationToken) is { ServerRemovedAt: not null, ServerRemovedByJobId: var by })
+        {
+            return Problems.Conflict($"Job {id} need not be retried: the server it was to remove was removed by job {by}.", new Dictionary<string, object?> { ["job_id"] = by });
+        }
+
         if (retry.FromFailedStep && KeptServers.KeptServer.Refusal(old, time.GetUtcNow(), keep.Value) is { } notResumable)
         {
             // docs/lifecycle.md, "Re-run from the failed step": the failed step, the kept server and its window.
@@ -65,7 +76,9 @@ public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFli
         }
 
         // 2. The next attempt, as a create makes a job: watched, stored, holding the agent, queued.
-        var job = existing ?? (Job.Create(nextId, old.AgentId, old.Region, time.GetUtcNow()) with { Attempt = old.Attempt + 1, PreviousJobId = id });
+        var job = existing ?? (old.Kind == JobKind.Deprovision
+            ? Teardown.Deprovision.NextAttempt(old, nextId, time.GetUtcNow())
+            : Job.Create(nextId, old.AgentId, old.Region, time.GetUtcNow()) with { Attempt = old.Attempt + 1, PreviousJobId = id });
         if (existing is null && retry.FromFailedStep)
         {
             // The re-run reuses the kept server from the step that failed (its labels move to this job when the run claims it).
@@ -78,7 +91,10 @@ public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFli
             job = await jobs.FindAsync(nextId, cancellationToken) ?? job;
         }
 
-        if (await agents.ClaimAsync(old.AgentId, nextId, cancellationToken) is AgentClaim.Busy busy)
+        var claim = job.Kind == JobKind.Deprovision
+            ? await agents.ClaimForTearDownAsync(old.AgentId, nextId, cancellationToken)
+            : await agents.ClaimAsync(old.AgentId, nextId, cancellationToken);
+        if (claim is AgentClaim.Busy busy)
         {
             await jobs.DeleteUnclaimedAsync(nextId, cancellationToken);
             await jobs.UpdateAsync(id, j => j.NextJobId == nextId ? j with { NextJobId = null } : null, cancellationToken);

@@ -24,7 +24,8 @@ public sealed partial class CallbackHandler(
     TimeProvider time,
     ILogger<CallbackHandler> logger,
     Timing.StepTimings timings,
-    IOptions<KeptServers.KeepServerOptions> keep)
+    IOptions<KeptServers.KeepServerOptions> keep,
+    Teardown.ServerRemoval removal)
 {
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -58,6 +59,12 @@ public sealed partial class CallbackHandler(
             return Problems.Unauthorized($"workflow_run_id {parsed.WorkflowRunId} is not the run the token was issued to ({proof.Run?.ClaimId}): send the run's own token, or leave workflow_run_id out.");
         }
 
+        if (callback.AddressesMissing is { } strict && await store.FindAsync(callback.JobId, cancellationToken) is not { Kind: JobKind.Deprovision })
+        {
+            LogMalformed(logger, proof.Scheme);
+            return Problems.BadRequest(strict);
+        }
+
         callback = WithRunLink(callback);
         var receivedAt = time.GetUtcNow();
         callback = KeptServers.KeptServer.Bound(callback, keep.Value, receivedAt);
@@ -85,6 +92,7 @@ public sealed partial class CallbackHandler(
                 return Problems.Conflict(refused.Reason + ".", new Dictionary<string, object?> { ["job_id"] = callback.JobId });
             case RecordResult.Duplicate:
                 LogDuplicate(logger, callback.JobId, record.Kind);
+                await removal.AfterCallbackAsync(callback, null, cancellationToken); // repairs a mark a crash left out
                 return await followUp.AcknowledgeAsync(callback, null, cancellationToken);
             case RecordResult.Recorded recorded:
                 LogRecorded(logger, callback.JobId, record.Kind, recorded.Changed, recorded.Job.Status);
@@ -93,6 +101,8 @@ public sealed partial class CallbackHandler(
                     // Best effort and once per job (docs/step-timing.md): the callback stands whatever happens here.
                     await timings.RecordAsync(recorded.Job, cancellationToken);
                 }
+
+                await removal.AfterCallbackAsync(callback, recorded.Job, cancellationToken);
 
                 return await followUp.AcknowledgeAsync(callback, recorded.Job, cancellationToken);
             default:

@@ -55,15 +55,18 @@ public sealed partial class GitHubRuns(
         }
     }
 
-    public async Task<RunLookup> FindAsync(Guid jobId, DateTimeOffset since, CancellationToken cancellationToken)
+    public Task<RunLookup> FindAsync(Guid jobId, DateTimeOffset since, CancellationToken cancellationToken) =>
+        FindAsync(jobId, since, options.Value.Workflow, cancellationToken);
+
+    public async Task<RunLookup> FindAsync(Guid jobId, DateTimeOffset since, string workflow, CancellationToken cancellationToken)
     {
         var o = options.Value;
         var created = since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        var path = $"{Repository}/actions/workflows/{Uri.EscapeDataString(o.Workflow)}/runs?event=workflow_dispatch&per_page=100&created={Uri.EscapeDataString(">=" + created)}";
+        var path = $"{Repository}/actions/workflows/{Uri.EscapeDataString(workflow)}/runs?event=workflow_dispatch&per_page=100&created={Uri.EscapeDataString(">=" + created)}";
         var (status, body, _) = await SendAsync(path, null, cancellationToken);
         if (status == HttpStatusCode.NotFound)
         {
-            return new RunLookup.Missing($"GitHub has no workflow {o.Workflow} in {o.RepositoryName}");
+            return new RunLookup.Missing($"GitHub has no workflow {workflow} in {o.RepositoryName}");
         }
 
         var list = JsonSerializer.Deserialize<RunListJson>(body, Wire);
@@ -75,7 +78,7 @@ public sealed partial class GitHubRuns(
         // Two runs for one job (a dispatch that was retried): the one still going, else the first.
         var chosen = runs.FirstOrDefault(r => r.Status != "completed") ?? runs.OrderBy(r => r.Id).FirstOrDefault();
         return chosen is null
-            ? new RunLookup.Missing($"no {o.Workflow} run of {o.RepositoryName} started by workflow_dispatch since {created} carries job id {id} in its name")
+            ? new RunLookup.Missing($"no {workflow} run of {o.RepositoryName} started by workflow_dispatch since {created} carries job id {id} in its name")
             : new RunLookup.Found(chosen.ToRun(), null, NotModified: false);
     }
 

@@ -9,6 +9,10 @@ public interface IWorkflowRuns
     /// <summary>The <c>workflow_dispatch</c> run whose name carries <paramref name="jobId"/>, created since <paramref name="since"/>.</summary>
     Task<RunLookup> FindAsync(Guid jobId, DateTimeOffset since, CancellationToken cancellationToken);
 
+    /// <summary>As above, among the runs of the workflow file <paramref name="workflow"/> (a deprovision job's is not the provisioning one).</summary>
+    Task<RunLookup> FindAsync(Guid jobId, DateTimeOffset since, string workflow, CancellationToken cancellationToken) =>
+        FindAsync(jobId, since, cancellationToken);
+
     /// <summary>The first step that failed (or never finished) in the run's jobs, the provisioning job first.</summary>
     Task<FailedWorkflowStep?> FailedStepAsync(string runId, CancellationToken cancellationToken);
 }

@@ -62,7 +62,7 @@ public sealed partial class RunReconciler(
         {
             lookup = runId is not null
                 ? await runs.GetAsync(runId, state, cancellationToken)
-                : await runs.FindAsync(job.JobId, dispatchedAt - ClockSkew, cancellationToken);
+                : await runs.FindAsync(job.JobId, dispatchedAt - ClockSkew, dispatch.Value.WorkflowOf(job.Kind), cancellationToken);
         }
         catch (GitHubRateLimitedException e)
         {

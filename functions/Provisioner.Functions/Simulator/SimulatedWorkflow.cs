@@ -73,6 +73,12 @@ public sealed partial class SimulatedWorkflow(
 
     private async Task RunAsync(WorkflowInputs inputs, string runId, CancellationToken cancellationToken)
     {
+        if (inputs.Kind == Jobs.JobKind.Deprovision)
+        {
+            await RemoveAsync(inputs, runId, options.Value.FailAt?.Trim().ToLowerInvariant(), cancellationToken);
+            return;
+        }
+
         // SIMULATOR_FAIL_AT applies to runs from the start only: a re-run from the failed step
         // (resume_from) runs clean, so ./run.sh can show a failure and its re-run reaching Running.
         var resumeFrom = inputs is { ResumeFrom: { } from, ServerId: not null } ? from : null;
@@ -123,6 +129,36 @@ public sealed partial class SimulatedWorkflow(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Shutting down: a real run would go on, and its job would time out here.
+        }
+    }
+
+    /// <summary>
+    /// Plays <c>deprovision-agent.yml</c>: claim, heartbeat, remove (nothing real here), report
+    /// <c>running</c> with the server id; or <c>failed</c> on <c>remove</c>; or, cancelled, <c>cancelled</c>.
+    /// The simulated agent of the removed server stops reporting: its reports are refused from now on.
+    /// </summary>
+    private async Task RemoveAsync(WorkflowInputs inputs, string runId, string? failAt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", workflow_run_id = runId }, cancellationToken))
+            {
+                return;
+            }
+
+            await PauseAsync(cancellationToken);
+            await SendAsync(inputs, new { job_id = inputs.JobId, type = "heartbeat" }, cancellationToken);
+            if (await FailedAtAsync("remove", failAt, inputs, runId, serverId: null, $"could not delete server {inputs.ServerId}: the simulated cloud refused (simulated)", cancellationToken))
+            {
+                return;
+            }
+
+            await SendAsync(inputs, new { job_id = inputs.JobId, status = "running", server_id = inputs.ServerId }, cancellationToken);
+            LogFinished(logger, inputs.JobId, runId);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down.
         }
     }
 

@@ -18,7 +18,7 @@ public sealed class SimulatorOptions
     /// <summary>
     /// Empty for success; <c>provision</c>, <c>install</c> or <c>configure</c> to fail there, as the
     /// workflow reports it (a failure at install or configure keeps the simulated server for
-    /// <c>KEEP_FAILED_SERVER_MINUTES</c>). Runs from the start only: a re-run from the failed step runs clean.
+    /// <c>KEEP_FAILED_SERVER_MINUTES</c>). Runs from the start only: a re-run from the failed step runs clean. <c>remove</c> fails every deprovision job.
     /// </summary>
     [ConfigurationKeyName(FailAtSetting)]
     public string? FailAt { get; set; }

@@ -14,9 +14,9 @@ public sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOption
             failures.Add($"{SimulatorOptions.StepDelaySetting} must be between 0 and 600000 milliseconds, not {options.StepDelayMilliseconds}.");
         }
 
-        if (options.Fails && options.FailAt is not ("provision" or "install" or "configure"))
+        if (options.Fails && options.FailAt is not ("provision" or "install" or "configure" or "remove"))
         {
-            failures.Add($"{SimulatorOptions.FailAtSetting} must be empty, provision, install or configure, not \"{options.FailAt}\".");
+            failures.Add($"{SimulatorOptions.FailAtSetting} must be empty, provision, install, configure or remove (a deprovision job), not \"{options.FailAt}\".");
         }
 
         if (!string.IsNullOrWhiteSpace(options.Health) && options.Health is not ("ok" or "degraded" or "silent"))

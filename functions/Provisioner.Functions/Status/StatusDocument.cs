@@ -29,7 +29,9 @@ public sealed record StatusDocument(
     string? ResumeFrom = null)
 {
     /// <param name="KeptUntil">Until when a failed run's server is kept for a re-run from the failed step; null when it was not kept.</param>
-    public sealed record ServerView(string? Id, string? Ip, string? TailscaleIp, DateTimeOffset? KeptUntil = null);
+    /// <param name="RemovedAt">When a deprovision job removed this server (a provision job's document); null otherwise.</param>
+    /// <param name="RemovedByJobId">That deprovision job.</param>
+    public sealed record ServerView(string? Id, string? Ip, string? TailscaleIp, DateTimeOffset? KeptUntil = null, DateTimeOffset? RemovedAt = null, Guid? RemovedByJobId = null);
 
     /// <summary>Who created the job (the token's object id and name); null when it was created without sign-in.</summary>
     public sealed record CreatorView(string Id, string? Name);
@@ -48,7 +50,12 @@ public sealed record StatusDocument(
         ArgumentNullException.ThrowIfNull(job);
         var eta = estimate ?? Timing.JobEstimate.None;
         var failure = job.Failure;
-        var failedStepId = failure is null ? null : StepNames.Steps[failure.StepIndex].Id;
+        var failedStepId = failure is null ? null : Teardown.DeprovisionSteps.StepIdOf(job, failure.StepIndex);
+        if (job.Kind == JobKind.Deprovision)
+        {
+            eta = Timing.JobEstimate.None; // earlier provision runs say nothing about a removal
+        }
+
         return new StatusDocument(
             job.JobId,
             job.AgentId,
@@ -56,7 +63,7 @@ public sealed record StatusDocument(
             job.Status.ToString().ToLowerInvariant(),
             StepProjection.CurrentStep(job),
             StepProjection.Project(job).Select((step, i) => step with { ExpectedSeconds = eta.ExpectedSeconds[i], Slow = eta.Slow[i] }).ToList(),
-            job.Server is { IsEmpty: false } s ? new ServerView(s.Id, s.Ip, s.TailscaleIp, job.ServerKeptUntil) : null,
+            job.Server is { IsEmpty: false } s ? new ServerView(s.Id, s.Ip, s.TailscaleIp, job.ServerKeptUntil, job.ServerRemovedAt, job.ServerRemovedByJobId) : null,
             failure is null ? Lifecycle.LifecycleViews.CancelError(job) : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code(), failure.LogUrl),
             job.WorkflowRunId,
             job.WorkflowRunUrl,
@@ -64,7 +71,7 @@ public sealed record StatusDocument(
             job.UpdatedAt,
             job.LastHeartbeatAt,
             job.CreatedBy is { } c ? new CreatorView(c.Id, c.Name) : null,
-            Lifecycle.JobSummary.ProvisionKind,
+            Lifecycle.JobSummary.KindOf(job),
             job.Attempt,
             job.PreviousJobId,
             job.NextJobId,

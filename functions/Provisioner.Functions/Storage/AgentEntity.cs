@@ -19,4 +19,11 @@ public sealed class AgentEntity : ITableEntity
 
     public Guid? ActiveJobId { get; set; }
     public Guid? NewestJobId { get; set; }
+
+    /// <summary>
+    /// The deprovision job that holds (or last held) the agent to remove its server; a tear down
+    /// leaves <see cref="NewestJobId"/> on the provision job. A create or retry writes the row
+    /// afresh without it.
+    /// </summary>
+    public Guid? TearDownJobId { get; set; }
 }

@@ -22,6 +22,24 @@ public sealed class AgentStore(StorageClients storage, JobStore jobs)
     /// released lazily: a later claim finds the held job ended and takes the agent over.
     /// </summary>
     public Task<AgentClaim> ClaimAsync(string agentId, Guid jobId, CancellationToken cancellationToken) =>
+        ClaimAsync(agentId, jobId, tearDown: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ClaimAsync(string, Guid, CancellationToken)"/> for a deprovision job: it takes
+    /// the agent's in-flight claim but leaves the newest (provision) job where it is, so the
+    /// agent's provisioning document keeps showing the job whose server is removed.
+    /// </summary>
+    public Task<AgentClaim> ClaimForTearDownAsync(string agentId, Guid jobId, CancellationToken cancellationToken) =>
+        ClaimAsync(agentId, jobId, tearDown: true, cancellationToken);
+
+    /// <summary>The agent's jobs: the one holding it, its newest, the tear down since; null for an agent never seen.</summary>
+    public async Task<AgentJobs?> FindAsync(string agentId, CancellationToken cancellationToken)
+    {
+        var response = await storage.Agents.GetEntityIfExistsAsync<AgentEntity>(agentId, AgentEntity.Row, cancellationToken: cancellationToken);
+        return response.HasValue ? new AgentJobs(response.Value!.ActiveJobId, response.Value.NewestJobId, response.Value.TearDownJobId) : null;
+    }
+
+    private Task<AgentClaim> ClaimAsync(string agentId, Guid jobId, bool tearDown, CancellationToken cancellationToken) =>
         ConflictRetry.RunAsync($"claim agent {agentId}", async () =>
         {
             var current = await storage.Agents.GetEntityIfExistsAsync<AgentEntity>(agentId, AgentEntity.Row, cancellationToken: cancellationToken);
@@ -39,7 +57,9 @@ public sealed class AgentStore(StorageClients storage, JobStore jobs)
                 }
             }
 
-            var claim = new AgentEntity { PartitionKey = agentId, ActiveJobId = jobId, NewestJobId = jobId };
+            var claim = tearDown
+                ? new AgentEntity { PartitionKey = agentId, ActiveJobId = jobId, NewestJobId = agent?.NewestJobId, TearDownJobId = jobId }
+                : new AgentEntity { PartitionKey = agentId, ActiveJobId = jobId, NewestJobId = jobId };
             try
             {
                 if (agent is null)

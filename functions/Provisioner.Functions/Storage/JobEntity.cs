@@ -61,6 +61,12 @@ public sealed class JobEntity : ITableEntity
     public string? ResumeFrom { get; set; }
     public string? ResumeServerId { get; set; }
 
+    /// <summary><c>deprovision</c>, or none for a provision job (rows written before kinds existed are all provision jobs).</summary>
+    public string? Kind { get; set; }
+    public Guid? RemovesServerOfJobId { get; set; }
+    public DateTimeOffset? ServerRemovedAt { get; set; }
+    public Guid? ServerRemovedByJobId { get; set; }
+
     public static JobEntity From(Job job, ETag etag = default)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -109,6 +115,10 @@ public sealed class JobEntity : ITableEntity
             ServerKeptUntil = job.ServerKeptUntil,
             ResumeFrom = job.ResumeFrom,
             ResumeServerId = job.ResumeServerId,
+            Kind = job.Kind == JobKind.Deprovision ? "deprovision" : null,
+            RemovesServerOfJobId = job.RemovesServerOfJobId,
+            ServerRemovedAt = job.ServerRemovedAt,
+            ServerRemovedByJobId = job.ServerRemovedByJobId,
         };
     }
 
@@ -145,6 +155,10 @@ public sealed class JobEntity : ITableEntity
         ServerKeptUntil = ServerKeptUntil,
         ResumeFrom = ResumeFrom,
         ResumeServerId = ResumeServerId,
+        Kind = Kind == "deprovision" ? JobKind.Deprovision : JobKind.Provision,
+        RemovesServerOfJobId = RemovesServerOfJobId,
+        ServerRemovedAt = ServerRemovedAt,
+        ServerRemovedByJobId = ServerRemovedByJobId,
     };
 
     private Jobs.FailureReason? Reason() =>

@@ -19,7 +19,7 @@ namespace Provisioner.Functions.TimeOuts;
 /// Before a deadline fails a job, and once it has been silent a while, GitHub is asked about
 /// its run (<see cref="RunReconciler"/>), whose answer may fail it sooner and with a better reason;
 /// a run GitHub says is waiting for a runner raises <c>job.stalled</c> once.
-public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight, IOptions<TimeoutOptions> options, TimeProvider time, ILogger<TimeoutSweeper> logger, NotificationOutbox notifications, RunReconciler reconciler)
+public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight, IOptions<TimeoutOptions> options, TimeProvider time, ILogger<TimeoutSweeper> logger, NotificationOutbox notifications, RunReconciler reconciler, Teardown.ServerRemoval removal)
 {
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
@@ -86,6 +86,7 @@ public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight
 
             if (job.IsTerminal)
             {
+                await removal.ApplyAsync(job, cancellationToken); // a deprovision job's mark, if its callback could not write it
                 await inFlight.UnwatchAsync(jobId, cancellationToken);
                 released++;
             }

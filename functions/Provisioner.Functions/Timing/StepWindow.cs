@@ -41,7 +41,7 @@ public sealed record StepWindow(IReadOnlyList<StepSample> Samples)
     public static StepSample? SampleOf(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (job.Status != JobStatus.Running)
+        if (job.Status != JobStatus.Running || job.Kind == JobKind.Deprovision)
         {
             return null;
         }

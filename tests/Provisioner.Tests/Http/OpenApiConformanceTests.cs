@@ -143,6 +143,30 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TearDown_EveryAnswer_MatchesTheDocument()
+    {
+        var agent = Runner.NewAgentId();
+        var job = await _runner.NewJobAsync(agent);
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Delete, $"/api/agents/{agent}/server", "/api/agents/{agentId}/server")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"workflow_run_id\":\"601\"}}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"running\",\"server_id\":\"6001\",\"server_ip\":\"203.0.113.6\",\"tailscale_ip\":\"100.64.0.6\"}}")).StatusCode);
+
+        var removing = await SendAsync(HttpMethod.Delete, $"/api/agents/{agent}/server", "/api/agents/{agentId}/server");
+        Assert.Equal(HttpStatusCode.Accepted, removing.StatusCode);
+        var deprovision = (await Runner.ReadJsonAsync(removing)).GetProperty("job_id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{deprovision}\",\"status\":\"provisioning\",\"workflow_run_id\":\"602\"}}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/jobs/{deprovision}", "/api/jobs/{jobId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{deprovision}\",\"status\":\"running\",\"server_id\":\"6001\"}}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/jobs/{deprovision}", "/api/jobs/{jobId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/agents/{agent}/provisioning", "/api/agents/{agentId}/provisioning")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/agents/{agent}/jobs", "/api/agents/{agentId}/jobs")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Delete, $"/api/agents/{agent}/server", "/api/agents/{agentId}/server")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Delete, $"/api/agents/{Runner.NewAgentId()}/server", "/api/agents/{agentId}/server")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Delete, "/api/agents/bad.agent/server", "/api/agents/{agentId}/server")).StatusCode);
+    }
+
+    [Fact]
     public async Task Health_Answer_MatchesTheDocument()
     {
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/health", "/api/health")).StatusCode);

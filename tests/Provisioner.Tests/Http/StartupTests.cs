@@ -45,6 +45,7 @@ public sealed class StartupTests(Azurite azurite)
     [InlineData("GITHUB_API_URL", "api.github.com")]
     [InlineData("PUBLIC_BASE_URL", "localhost:7071")]
     [InlineData("RECONCILE_AFTER_MINUTES", "0")]
+    [InlineData("GITHUB_DEPROVISION_WORKFLOW", "deprovision agent")]
     [InlineData("RECONCILE_AFTER_MINUTES", "1441")]
     [InlineData("RECONCILE_AFTER_MINUTES", "later")]
     [InlineData("KEEP_FAILED_SERVER_MINUTES", "-1")]

@@ -53,7 +53,7 @@ public sealed class KeptServerWorkflowTests(Azurite azurite) : IAsyncLifetime, I
     {
         var declared = WorkflowYaml.Workflow("provision-agent.yml")["on"]!["workflow_dispatch"]!["inputs"]!.AsObject();
         var sent = new Dictionary<string, object> { ["job_id"] = "", ["agent_id"] = "", ["region"] = "", ["callback_url"] = "", ["traceparent"] = "" };
-        ResumeInputs.AddTo(sent, new WorkflowInputs(Guid.NewGuid(), "a", "eu-central", new Uri("https://x/"), null, 30, KeptServer.Configure, "4711"));
+        ResumeInputs.AddTo(sent, new WorkflowInputs(Guid.NewGuid(), "a", "eu-central", new Uri("https://x/"), null, ServerId: "4711", KeepFailedServerMinutes: 30, ResumeFrom: KeptServer.Configure));
 
         Assert.All(sent.Keys, name => Assert.True(declared.ContainsKey(name), $"provision-agent.yml does not declare the input {name}"));
         Assert.Equal(8, declared.Count); // within GitHub's long-standing limit of 10 workflow_dispatch inputs
