@@ -18,7 +18,7 @@ public sealed class GitHubWorkflowDispatcherTests : IAsyncLifetime
     private static readonly WorkflowInputs Inputs = new(
         Guid.Parse("11111111-2222-3333-4444-555555555555"), "agent-7", "eu-central", new Uri("https://provisioner.example/api/webhooks/github"));
 
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
+    private readonly ObservedFakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
     private FakeGitHub _github = null!;
     private ServiceProvider _services = null!;
 
@@ -111,6 +111,7 @@ public sealed class GitHubWorkflowDispatcherTests : IAsyncLifetime
         _github.Then(429, "{\"message\":\"Too Many Requests\"}", new Dictionary<string, string> { ["Retry-After"] = "30" });
         var task = Dispatcher.DispatchAsync(Inputs, CancellationToken.None);
         await _github.WaitForRequestsAsync(1);
+        await _time.WaitForTimerAsync(TimeSpan.FromSeconds(30)); // the wait has begun: moving the clock now counts
 
         _time.Advance(TimeSpan.FromSeconds(29));
         await Task.Delay(200);
