@@ -7,7 +7,7 @@ namespace Provisioner.Testing;
 /// persistent (a temporary folder, so a restart finds the data again); on free ports or on the
 /// ports <c>UseDevelopmentStorage=true</c> means (10000-10002).
 /// </summary>
-public sealed class AzuriteServer : IAsyncDisposable
+public sealed partial class AzuriteServer : IAsyncDisposable
 {
     public const string AccountName = "devstoreaccount1";
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -23,7 +23,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         TablePort = table;
     }
 
-    /// <summary>In memory, on free ports chosen when it first starts.</summary>
+    /// <summary>In memory, on free ports the system gives it when it first starts.</summary>
     public static AzuriteServer InMemory() => new(null, 0, 0, 0);
 
     /// <summary>In memory, on 10000-10002.</summary>
@@ -47,13 +47,8 @@ public sealed class AzuriteServer : IAsyncDisposable
         + $";QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName}"
         + $";TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
 
-    /// <summary>Picks new free ports (takes effect at the next start).</summary>
-    public void UseFreePorts()
-    {
-        BlobPort = LoopbackPorts.Free();
-        QueuePort = LoopbackPorts.Free();
-        TablePort = LoopbackPorts.Free();
-    }
+    /// <summary>Forgets the ports: the next start takes the free ones the system gives it.</summary>
+    public void UseFreePorts() => (BlobPort, QueuePort, TablePort) = (0, 0, 0);
 
     /// <summary>Starts (or starts again, after <see cref="StopAsync"/>) on the same ports, and waits until the table and queue services listen.</summary>
     public async Task StartAsync()
@@ -63,30 +58,13 @@ public sealed class AzuriteServer : IAsyncDisposable
             throw new InvalidOperationException("Azurite is already running.");
         }
 
-        // Ports picked here are free when picked, not when Azurite binds them: another process
-        // (a parallel test run) can take one in between. Then new ones are picked, a few times.
-        // Ports fixed before (the development ports, or a restart keeping its address) are not changed.
-        var pickedHere = TablePort == 0;
-        for (var attempt = 1; ; attempt++)
-        {
-            if (pickedHere)
-            {
-                UseFreePorts();
-            }
-
-            try
-            {
-                await StartOnceAsync();
-                return;
-            }
-            catch (InvalidOperationException e) when (pickedHere && attempt < 3 && e.Message.Contains("EADDRINUSE", StringComparison.Ordinal))
-            {
-                // The message carries Azurite's output; try again on other ports.
-            }
-        }
+        // Ports not fixed yet are left to the OS (port 0): Azurite says which it got. Picking free
+        // ports first and passing them leaves a window in which another process (a parallel test
+        // run) can take one; a restart keeps the ports it has, so its clients reach it again.
+        await StartOnceAsync(askTheSystem: TablePort == 0);
     }
 
-    private async Task StartOnceAsync()
+    private async Task StartOnceAsync(bool askTheSystem)
     {
         var script = Path.Combine(RepositoryRoot.Path, "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(script))
@@ -112,7 +90,9 @@ public sealed class AzuriteServer : IAsyncDisposable
         _process = ChildProcess.Start(new ChildProcessOptions("node", args) { Environment = environment, StopSignal = "INT", StopGrace = TimeSpan.FromSeconds(10) });
         try
         {
-            await _process.WaitUntilReadyAsync(async () => await LoopbackPorts.IsListeningAsync(TablePort) && await LoopbackPorts.IsListeningAsync(QueuePort), TimeSpan.FromSeconds(30));
+            await _process.WaitUntilReadyAsync(
+                async () => (!askTheSystem || ReadPorts(_process.StandardOutput)) && await LoopbackPorts.IsListeningAsync(TablePort) && await LoopbackPorts.IsListeningAsync(QueuePort),
+                TimeSpan.FromSeconds(30));
         }
         catch
         {
@@ -148,6 +128,22 @@ public sealed class AzuriteServer : IAsyncDisposable
             Directory.Delete(_location, recursive: true);
         }
     }
+
+    /// <summary>Takes the ports from Azurite's "… service is successfully listening at http://127.0.0.1:PORT" lines; false until all three are there.</summary>
+    private bool ReadPorts(string output)
+    {
+        var ports = ListeningAt().Matches(output).ToDictionary(m => m.Groups["service"].Value, m => int.Parse(m.Groups["port"].Value, CultureInfo.InvariantCulture));
+        if (!ports.TryGetValue("Blob", out var blob) || !ports.TryGetValue("Queue", out var queue) || !ports.TryGetValue("Table", out var table))
+        {
+            return false;
+        }
+
+        (BlobPort, QueuePort, TablePort) = (blob, queue, table);
+        return true;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service is successfully listening at http://127\.0\.0\.1:(?<port>[0-9]+)")]
+    private static partial System.Text.RegularExpressions.Regex ListeningAt();
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 }
