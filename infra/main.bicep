@@ -52,6 +52,9 @@ param githubRepo string = ''
 @description('GITHUB_WORKFLOW: the workflow file to dispatch.')
 param githubWorkflow string = 'provision-agent.yml'
 
+@description('GITHUB_DEPROVISION_WORKFLOW: the workflow file a tear down (DELETE /api/agents/{agent_id}/server) dispatches.')
+param githubDeprovisionWorkflow string = 'deprovision-agent.yml'
+
 @description('GITHUB_REF: the branch or tag the workflow runs from.')
 param githubRef string = 'main'
 
@@ -92,6 +95,16 @@ param jobTimeoutMinutes int = 15
 @minValue(1)
 @maxValue(1440)
 param jobMaxMinutes int = 60
+
+@description('CANCEL_CONFIRM_MINUTES: how long a cancelling job waits for its workflow\'s clean-up to report before it ends as cancelled, unconfirmed.')
+@minValue(1)
+@maxValue(1440)
+param cancelConfirmMinutes int = 15
+
+@description('KEEP_FAILED_SERVER_MINUTES: how long the server of a run that failed at Installing Dependencies or Configuring Agent is kept for a re-run from the failed step; 0 deletes it at once.')
+@minValue(0)
+@maxValue(1440)
+param keepFailedServerMinutes int = 30
 
 @description('NOTIFY_URL: where signed job events are sent (docs/notifications.md). Empty: no notifications. Set together with notifySecret.')
 param notifyUrl string = ''
@@ -241,12 +254,15 @@ module functionApp 'modules/functionapp.bicep' = {
     githubOwner: githubOwner
     githubRepo: githubRepo
     githubWorkflow: githubWorkflow
+    githubDeprovisionWorkflow: githubDeprovisionWorkflow
     githubRef: githubRef
     githubApiUrl: githubApiUrl
     allowLegacySignature: allowLegacySignature
     dispatchStartMinutes: dispatchStartMinutes
     jobTimeoutMinutes: jobTimeoutMinutes
     jobMaxMinutes: jobMaxMinutes
+    cancelConfirmMinutes: cancelConfirmMinutes
+    keepFailedServerMinutes: keepFailedServerMinutes
     notifyUrl: notifyUrl
     notifySecretUri: keyVault.outputs.notifySecretUri
     authAuthority: authAuthority

@@ -50,6 +50,9 @@ param githubRepo string
 @description('GITHUB_WORKFLOW: the workflow file to dispatch.')
 param githubWorkflow string
 
+@description('GITHUB_DEPROVISION_WORKFLOW: the workflow file a tear down dispatches.')
+param githubDeprovisionWorkflow string
+
 @description('GITHUB_REF: the branch or tag the workflow runs from.')
 param githubRef string
 
@@ -76,6 +79,12 @@ param jobTimeoutMinutes int
 
 @description('JOB_MAX_MINUTES.')
 param jobMaxMinutes int
+
+@description('CANCEL_CONFIRM_MINUTES.')
+param cancelConfirmMinutes int
+
+@description('KEEP_FAILED_SERVER_MINUTES.')
+param keepFailedServerMinutes int
 
 @description('NOTIFY_URL: the notification receiver; empty sends nothing.')
 param notifyUrl string = ''
@@ -186,12 +195,15 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     GITHUB_OWNER: githubOwner
     GITHUB_REPO: githubRepo
     GITHUB_WORKFLOW: githubWorkflow
+    GITHUB_DEPROVISION_WORKFLOW: githubDeprovisionWorkflow
     GITHUB_REF: githubRef
     GITHUB_API_URL: githubApiUrl
     CALLBACK_ALLOW_LEGACY_SIGNATURE: string(allowLegacySignature)
     DISPATCH_START_MINUTES: string(dispatchStartMinutes)
     JOB_TIMEOUT_MINUTES: string(jobTimeoutMinutes)
     JOB_MAX_MINUTES: string(jobMaxMinutes)
+    CANCEL_CONFIRM_MINUTES: string(cancelConfirmMinutes)
+    KEEP_FAILED_SERVER_MINUTES: string(keepFailedServerMinutes)
     NOTIFY_URL: notifyUrl
     NOTIFY_SECRET: empty(notifySecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${notifySecretUri})'
     AGENT_KEY_SECRET: '@Microsoft.KeyVault(SecretUri=${agentKeySecretUri})'

@@ -102,6 +102,8 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
     [InlineData("DISPATCH_START_MINUTES", "dispatchStartMinutes", 10)]
     [InlineData("JOB_TIMEOUT_MINUTES", "jobTimeoutMinutes", 15)]
     [InlineData("JOB_MAX_MINUTES", "jobMaxMinutes", 60)]
+    [InlineData("CANCEL_CONFIRM_MINUTES", "cancelConfirmMinutes", 15)]
+    [InlineData("KEEP_FAILED_SERVER_MINUTES", "keepFailedServerMinutes", 30)]
     public void AppSettings_SetEachDeadline_FromAParameterWithTheAppsDefault(string setting, string parameter, int defaultMinutes)
     {
         Assert.Equal($"[string(parameters('{parameter}'))]", Setting(setting));
