@@ -40,7 +40,17 @@ public sealed class GitHubActionsTokens(IOptions<GitHubOidcOptions> options) : I
         }
 
         var workflowRef = identity.FindFirst("workflow_ref")?.Value ?? "";
-        if (!o.WorkflowFiles.Any(file => workflowRef.StartsWith($"{o.Repository}/.github/workflows/{file}@", StringComparison.OrdinalIgnoreCase)))
+        bool IsOf(string file) => workflowRef.StartsWith($"{o.Repository}/.github/workflows/{file}@", StringComparison.OrdinalIgnoreCase);
+        Jobs.JobKind workflow;
+        if (IsOf(o.WorkflowFiles[0]))
+        {
+            workflow = Jobs.JobKind.Provision;
+        }
+        else if (IsOf(o.WorkflowFiles[1]))
+        {
+            workflow = Jobs.JobKind.Deprovision;
+        }
+        else
         {
             return new ActionsTokenCheck.Invalid($"The token was issued to a run of another workflow; only {string.Join(" and ", o.WorkflowFiles)} may call back.");
         }
@@ -52,7 +62,7 @@ public sealed class GitHubActionsTokens(IOptions<GitHubOidcOptions> options) : I
             return new ActionsTokenCheck.Invalid("The token names no run (run_id, run_attempt).");
         }
 
-        return new ActionsTokenCheck.Valid(new ActionsRun(runId, attempt));
+        return new ActionsTokenCheck.Valid(new ActionsRun(runId, attempt, workflow));
     }
 
     public void Dispose()

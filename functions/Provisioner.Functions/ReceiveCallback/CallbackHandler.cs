@@ -77,7 +77,11 @@ public sealed partial class CallbackHandler(
             callback.Describe(),
             body);
 
-        var result = await store.RecordCallbackAsync(record, job => JobTransitions.Apply(job, callback, receivedAt), cancellationToken);
+        // A token also proves which workflow the run is of: each may report only for its own kind of job.
+        var result = await store.RecordCallbackAsync(
+            record,
+            job => proof.Run?.Refuses(job) is { } wrongWorkflow ? new CallbackOutcome.ClaimRefused(wrongWorkflow) : JobTransitions.Apply(job, callback, receivedAt),
+            cancellationToken);
         switch (result)
         {
             case RecordResult.UnknownJob:

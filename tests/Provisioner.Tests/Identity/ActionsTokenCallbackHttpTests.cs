@@ -175,11 +175,37 @@ public sealed class ActionsTokenCallbackHttpTests(Azurite azurite) : IAsyncLifet
     }
 
     [Fact]
-    public async Task Oidc_DeprovisionWorkflowsToken_IsAccepted()
+    public async Task Oidc_EachWorkflowsToken_ReportsOnlyForItsOwnKindOfJob()
     {
         await using var runner = await StartAsync("oidc");
-        var job = await runner.NewJobAsync();
-        await AssertOkAsync(await SendAsync(runner, Body(job, "\"status\":\"provisioning\""), Token(runner, runId: "450", workflow: "deprovision-agent.yml")));
+        const string Deprovision = "deprovision-agent.yml";
+        var agent = Runner.NewAgentId();
+        var provision = await runner.NewJobAsync(agent);
+
+        // A run of the deprovision workflow may not claim a provision job: 409, nothing changes.
+        var before = await SnapshotAsync(runner, provision);
+        var wrong = await SendAsync(runner, Body(provision, "\"status\":\"provisioning\""), Token(runner, runId: "440", workflow: Deprovision));
+        Assert.Equal(HttpStatusCode.Conflict, wrong.StatusCode);
+        Assert.Contains("deprovision workflow", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(before, await SnapshotAsync(runner, provision));
+
+        await AssertOkAsync(await SendAsync(runner, Body(provision, "\"status\":\"provisioning\""), Token(runner, runId: "441")));
+        await AssertOkAsync(await SendAsync(runner, Body(provision, "\"status\":\"running\",\"server_id\":\"4711\",\"server_ip\":\"203.0.113.7\",\"tailscale_ip\":\"100.64.0.7\""), Token(runner, runId: "441")));
+
+        using var teardown = await runner.Client.DeleteAsync(new Uri($"/api/agents/{agent}/server", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Accepted, teardown.StatusCode);
+        var deprovision = (await Runner.ReadJsonAsync(teardown)).GetProperty("job_id").GetGuid();
+
+        // ... nor a run of the provisioning workflow a deprovision job.
+        before = await SnapshotAsync(runner, deprovision);
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(runner, Body(deprovision, "\"status\":\"provisioning\""), Token(runner, runId: "442"))).StatusCode);
+        Assert.Equal(before, await SnapshotAsync(runner, deprovision));
+
+        // Its own workflow's run may.
+        await AssertOkAsync(await SendAsync(runner, Body(deprovision, "\"status\":\"provisioning\""), Token(runner, runId: "443", workflow: Deprovision)));
+        await AssertOkAsync(await SendAsync(runner, Body(deprovision, "\"status\":\"running\",\"server_id\":\"4711\""), Token(runner, runId: "443", workflow: Deprovision)));
+        Assert.Equal("running", (await runner.GetJobAsync(deprovision)).Body.GetProperty("status").GetString());
+        Assert.NotEqual(JsonValueKind.Null, (await runner.GetJobAsync(provision)).Body.GetProperty("server").GetProperty("removed_at").ValueKind);
     }
 
     [Fact]
