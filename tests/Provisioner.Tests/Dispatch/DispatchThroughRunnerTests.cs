@@ -13,36 +13,20 @@ namespace Provisioner.Tests.Dispatch;
 /// </summary>
 public sealed class DispatchThroughRunnerTests : IAsyncLifetime
 {
-    private readonly Azurite _azurite = new();
-    private FakeGitHub _github = null!;
-    private Runner _runner = null!;
+    private DispatchingRunner _setup = null!;
 
-    public async Task InitializeAsync()
-    {
-        await _azurite.InitializeAsync();
-        _github = await FakeGitHub.StartAsync();
-        _runner = await Runner.StartAsync(_azurite, new Dictionary<string, string?>
-        {
-            ["AzureWebJobs.DispatchJob.Disabled"] = "false",
-            ["AzureWebJobs.FailPoisonedDispatch.Disabled"] = "false",
-            ["GITHUB_TOKEN"] = "ghp_runner_token",
-            ["GITHUB_OWNER"] = "octo",
-            ["GITHUB_REPO"] = "infra",
-            ["GITHUB_API_URL"] = _github.BaseUrl.AbsoluteUri,
-            ["DISPATCH_RETRY_ATTEMPTS"] = "1",
-            ["DISPATCH_RETRY_BASE_DELAY_SECONDS"] = "0.01",
-            ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "3",
-            ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.100",
-            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
-        });
-    }
+    private FakeGitHub _github => _setup.GitHub;
 
-    public async Task DisposeAsync()
+    private Runner _runner => _setup.Runner;
+
+    public async Task InitializeAsync() => _setup = await DispatchingRunner.StartAsync(new Dictionary<string, string?>
     {
-        await _runner.DisposeAsync();
-        await _github.DisposeAsync();
-        await _azurite.DisposeAsync();
-    }
+        ["AzureWebJobs.FailPoisonedDispatch.Disabled"] = "false",
+        ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "3",
+        ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.100",
+    });
+
+    public async Task DisposeAsync() => await _setup.DisposeAsync();
 
     private async Task<JsonElement> StatusAsync(Guid job) => (await _runner.GetJobAsync(job)).Body;
 
@@ -87,7 +71,7 @@ public sealed class DispatchThroughRunnerTests : IAsyncLifetime
             what: "dispatched_at recorded");
 
         // The same message again, as a redelivery would bring it.
-        var queue = new QueueClient(_azurite.ConnectionString, "provisioning-jobs", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        var queue = new QueueClient(_setup.Azurite.ConnectionString, "provisioning-jobs", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         await queue.SendMessageAsync($"{{\"job_id\":\"{job}\"}}");
         await Eventually.WaitAsync(async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0, what: "redelivered message consumed");
         await Task.Delay(300);

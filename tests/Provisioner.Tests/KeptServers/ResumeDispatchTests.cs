@@ -13,34 +13,18 @@ namespace Provisioner.Tests.KeptServers;
 /// </summary>
 public sealed class ResumeDispatchTests : IAsyncLifetime
 {
-    private readonly Azurite _azurite = new();
-    private FakeGitHub _github = null!;
-    private Runner _runner = null!;
+    private DispatchingRunner _setup = null!;
 
-    public async Task InitializeAsync()
-    {
-        await _azurite.InitializeAsync();
-        _github = await FakeGitHub.StartAsync();
-        _runner = await Runner.StartAsync(_azurite, new Dictionary<string, string?>
-        {
-            ["AzureWebJobs.DispatchJob.Disabled"] = "false",
-            ["GITHUB_TOKEN"] = "ghp_runner_token",
-            ["GITHUB_OWNER"] = "octo",
-            ["GITHUB_REPO"] = "infra",
-            ["GITHUB_API_URL"] = _github.BaseUrl.AbsoluteUri,
-            ["DISPATCH_RETRY_ATTEMPTS"] = "1",
-            ["DISPATCH_RETRY_BASE_DELAY_SECONDS"] = "0.01",
-            ["KEEP_FAILED_SERVER_MINUTES"] = "45",
-            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
-        });
-    }
+    private FakeGitHub _github => _setup.GitHub;
 
-    public async Task DisposeAsync()
+    private Runner _runner => _setup.Runner;
+
+    public async Task InitializeAsync() => _setup = await DispatchingRunner.StartAsync(new Dictionary<string, string?>
     {
-        await _runner.DisposeAsync();
-        await _github.DisposeAsync();
-        await _azurite.DisposeAsync();
-    }
+        ["KEEP_FAILED_SERVER_MINUTES"] = "45",
+    });
+
+    public async Task DisposeAsync() => await _setup.DisposeAsync();
 
     private JsonElement InputsOf(int request) => JsonDocument.Parse(_github.Requests.ToArray()[request].Body).RootElement.GetProperty("inputs").Clone();
 

@@ -10,25 +10,13 @@ namespace Provisioner.Tests.Lifecycle;
 /// </summary>
 public sealed class SimulatedCancelTests : IAsyncLifetime
 {
-    private readonly Azurite _azurite = new();
-    private Runner _runner = null!;
+    private DispatchingRunner _setup = null!;
 
-    public async Task InitializeAsync()
-    {
-        await _azurite.InitializeAsync();
-        _runner = await Runner.StartAsync(_azurite, new Dictionary<string, string?>
-        {
-            ["AzureWebJobs.DispatchJob.Disabled"] = "false",
-            ["SIMULATOR_STEP_DELAY_MS"] = "1500",
-            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
-        });
-    }
+    private Runner _runner => _setup.Runner;
 
-    public async Task DisposeAsync()
-    {
-        await _runner.DisposeAsync();
-        await _azurite.DisposeAsync();
-    }
+    public async Task InitializeAsync() => _setup = await DispatchingRunner.StartSimulatedAsync(1500);
+
+    public async Task DisposeAsync() => await _setup.DisposeAsync();
 
     [Fact]
     public async Task Cancel_SimulatedRunUnderWay_StopsAndItsCleanUpReportsCancelled()

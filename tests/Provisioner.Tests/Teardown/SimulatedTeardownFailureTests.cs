@@ -7,26 +7,13 @@ namespace Provisioner.Tests.Teardown;
 /// <summary><c>SIMULATOR_FAIL_AT=remove</c>: the simulated deprovision fails on Removing Server, as the workflow reports it.</summary>
 public sealed class SimulatedTeardownFailureTests : IAsyncLifetime
 {
-    private readonly Azurite _azurite = new();
-    private Runner _runner = null!;
+    private DispatchingRunner _setup = null!;
 
-    public async Task InitializeAsync()
-    {
-        await _azurite.InitializeAsync();
-        _runner = await Runner.StartAsync(_azurite, new Dictionary<string, string?>
-        {
-            ["AzureWebJobs.DispatchJob.Disabled"] = "false",
-            ["SIMULATOR_STEP_DELAY_MS"] = "200",
-            ["SIMULATOR_FAIL_AT"] = "remove",
-            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
-        });
-    }
+    private Runner _runner => _setup.Runner;
 
-    public async Task DisposeAsync()
-    {
-        await _runner.DisposeAsync();
-        await _azurite.DisposeAsync();
-    }
+    public async Task InitializeAsync() => _setup = await DispatchingRunner.StartSimulatedAsync(200, new Dictionary<string, string?> { ["SIMULATOR_FAIL_AT"] = "remove" });
+
+    public async Task DisposeAsync() => await _setup.DisposeAsync();
 
     [Fact]
     public async Task TearDown_SimulatorFailsAtRemove_ErrorOnRemovingServerAndTheServerStays()

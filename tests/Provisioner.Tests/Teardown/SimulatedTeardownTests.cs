@@ -11,25 +11,13 @@ namespace Provisioner.Tests.Teardown;
 /// </summary>
 public sealed class SimulatedTeardownTests : IAsyncLifetime
 {
-    private readonly Azurite _azurite = new();
-    private Runner _runner = null!;
+    private DispatchingRunner _setup = null!;
 
-    public async Task InitializeAsync()
-    {
-        await _azurite.InitializeAsync();
-        _runner = await Runner.StartAsync(_azurite, new Dictionary<string, string?>
-        {
-            ["AzureWebJobs.DispatchJob.Disabled"] = "false",
-            ["SIMULATOR_STEP_DELAY_MS"] = "200",
-            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
-        });
-    }
+    private Runner _runner => _setup.Runner;
 
-    public async Task DisposeAsync()
-    {
-        await _runner.DisposeAsync();
-        await _azurite.DisposeAsync();
-    }
+    public async Task InitializeAsync() => _setup = await DispatchingRunner.StartSimulatedAsync(200);
+
+    public async Task DisposeAsync() => await _setup.DisposeAsync();
 
     private Task<JsonElement> WaitForAsync(Guid job, string status) =>
         Eventually.WaitAsync(async () => (await _runner.GetJobAsync(job)).Body, d => d.GetProperty("status").GetString() == status, TimeSpan.FromSeconds(60), $"job {job} {status}");
