@@ -38,6 +38,27 @@ public sealed record SigningKeys(byte[] Legacy, byte[] StandardWebhooks)
         return true;
     }
 
+    /// <summary>
+    /// Keys from a secret other keys are derived from (the agent keys): as <see cref="TryCreate"/>,
+    /// and long enough to derive from.
+    /// </summary>
+    public static bool TryCreateForDerivation(string secret, [NotNullWhen(true)] out SigningKeys? keys, [NotNullWhen(false)] out string? error)
+    {
+        if (!TryCreate(secret, out keys, out error))
+        {
+            return false;
+        }
+
+        if (keys.StandardWebhooks.Length < 16)
+        {
+            keys = null;
+            error = "is too short to derive keys from: generate it as whsec_ followed by base64 of 32 random bytes (for example whsec_$(openssl rand -base64 32)).";
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary>Standard base64, with or without its trailing <c>=</c> padding; null when it is not base64.</summary>
     private static byte[]? DecodeBase64(string encoded)
     {
