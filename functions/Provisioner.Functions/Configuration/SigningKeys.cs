@@ -9,7 +9,7 @@ namespace Provisioner.Functions.Configuration;
 /// and its reference libraries do, with the base64-decoded part after the <c>whsec_</c> prefix
 /// (padding optional); a secret without the prefix is used as its bytes for both schemes, so a
 /// plain shared secret keeps working with this project's own workflow. The format to generate
-/// is <c>whsec_</c> + base64 of 32 random bytes (docs/configuration.md).
+/// is <c>whsec_</c> + base64 of 32 random bytes (docs/configuration.md, "Secrets").
 /// </summary>
 public sealed record SigningKeys(byte[] Legacy, byte[] StandardWebhooks)
 {
