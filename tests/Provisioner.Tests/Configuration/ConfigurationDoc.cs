@@ -272,6 +272,6 @@ public static partial class ConfigurationDoc
     [GeneratedRegex(@"docs/configuration\.md, ""(?<section>[^""]+)""")]
     private static partial Regex CitedSection();
 
-    [GeneratedRegex(@"\]\((?<page>[a-z0-9-]*(\.md)?)#(?<anchor>[a-z0-9_-]+)\)")]
+    [GeneratedRegex(@"\]\((?<page>(docs/)?[a-z0-9-]*(\.md)?)#(?<anchor>[a-z0-9_-]+)\)")]
     private static partial Regex AnchorLink();
 }

@@ -84,5 +84,17 @@ public sealed class ConfigurationDocTests
         Assert.Equal(["dispatch.md#no-such-heading"], ConfigurationDoc.BrokenAnchors("[x](dispatch.md#no-such-heading)", Other));
     }
 
+    [Fact]
+    public void Readme_KeepsToAFirstRun_AndLinksTheReference()
+    {
+        var readme = Read("README.md");
+        var lines = readme.Split('\n').Length;
+        Assert.True(lines < 200, $"README.md has {lines} lines; move detail to docs/");
+        Assert.Contains("](docs/configuration.md)", readme, StringComparison.Ordinal);
+
+        string? Page(string page) => File.Exists(Path.Combine(RepositoryRoot.Path, page)) ? Read(page) : null;
+        Assert.Empty(ConfigurationDoc.BrokenAnchors(readme, Page));
+    }
+
     private static string Read(params string[] path) => File.ReadAllText(Path.Combine([RepositoryRoot.Path, .. path]));
 }
