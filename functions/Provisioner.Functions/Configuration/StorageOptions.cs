@@ -20,7 +20,9 @@ public sealed class StorageOptions
 
     /// <summary>A connection string; when set, the identity-based settings are not looked at.</summary>
     [ConfigurationKeyName(ConnectionSetting)]
-    public string? ConnectionString { get; set; }
+    public SectionValue? Connection { get; set; }
+
+    public string? ConnectionString => Connection?.Value;
 
     [ConfigurationKeyName(AccountNameSetting)]
     public string? AccountName { get; set; }
