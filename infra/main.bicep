@@ -68,7 +68,7 @@ param allowLegacySignature bool = true
 param authTenantId string = subscription().tenantId
 
 @minLength(1)
-@description('The API app registration\'s client id (README, "Signing in"): the audience of people\'s access tokens (AUTH_AUDIENCE). The app runs with AUTH_MODE=entra.')
+@description('The API app registration\'s client id (docs/deploy.md, "Signing in (Entra ID)"): the audience of people\'s access tokens (AUTH_AUDIENCE). The app runs with AUTH_MODE=entra.')
 param authApiClientId string
 
 @description('The API\'s app ID URI (api://...), accepted as an audience beside the client id and used for the page\'s scope. Empty: api://{authApiClientId}.')

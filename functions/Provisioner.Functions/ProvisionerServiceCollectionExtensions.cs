@@ -35,11 +35,11 @@ public static class ProvisionerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddSettings<CallbackSecurityOptions, CallbackSecurityOptionsValidator>(configuration);
+        services.AddProvisionerSettings(configuration);
 
         // host.json sits beside the app's assembly on the Functions host; the local runner registers the one it serves first.
         services.TryAddSingleton(_ => QueueHostSettings.Load(AppContext.BaseDirectory, configuration));
-        services.AddSingleton(sp => StorageClients.FromConfiguration(configuration, sp.GetRequiredService<QueueHostSettings>()));
+        services.AddSingleton(sp => StorageClients.From(sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<QueueHostSettings>()));
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<AgentStore>();
@@ -58,7 +58,6 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<CancelHandler>();
         services.AddSingleton<CancelRunHandler>();
         services.AddSingleton<RetryHandler>();
-        services.AddSettings<KeptServers.KeepServerOptions, KeptServers.KeepServerOptionsValidator>(configuration);
 
         // Tear down (docs/lifecycle.md, "Tear down").
         services.AddSingleton<Teardown.ServerRemoval>();
@@ -66,14 +65,12 @@ public static class ProvisionerServiceCollectionExtensions
 
         AddDispatch(services, configuration);
 
-        services.AddSettings<TimeoutOptions, TimeoutOptionsValidator>(configuration);
         services.AddSingleton<TimeoutSweeper>();
 
         AddNotifications(services, configuration);
         services.AddProvisionerTelemetry(configuration);
         services.AddAgentHealth(configuration);
         // Reconciliation with GitHub (docs/reconcile.md); IWorkflowRuns exists only with a token (AddDispatch).
-        services.AddSettings<ReconcileOptions, ReconcileOptionsValidator>(configuration);
         services.AddSingleton<ReconcileStateStore>();
         services.AddSingleton<RunReconciler>();
 
@@ -85,7 +82,6 @@ public static class ProvisionerServiceCollectionExtensions
 
     private static void AddNotifications(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSettings<NotifyOptions, NotifyOptionsValidator>(configuration);
         services.AddSingleton<NotificationOutbox>();
         services.AddSingleton<NotificationDelivery>();
 
@@ -100,13 +96,12 @@ public static class ProvisionerServiceCollectionExtensions
 
     private static void AddDispatch(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSettings<DispatchOptions, DispatchOptionsValidator>(configuration);
         services.AddSingleton<DispatchHandler>();
 
-        // Which dispatcher is registered depends on whether a token is set; its value is bound and validated with the rest.
-        if (string.IsNullOrWhiteSpace(configuration[DispatchOptions.TokenSetting]))
+        // Which dispatcher is registered depends on whether a token is set: decided here, from the
+        // settings as bound; they are validated with the rest at start.
+        if (!SettingsBinding.Read<GitHubOptions>(configuration).UsesGitHub)
         {
-            services.AddSettings<SimulatorOptions, SimulatorOptionsValidator>(configuration);
             services.AddSingleton<SimulatedWorkflow>();
             services.AddSingleton<IWorkflowDispatcher>(sp => sp.GetRequiredService<SimulatedWorkflow>());
             services.AddSingleton<IWorkflowRunCanceller>(sp => sp.GetRequiredService<SimulatedWorkflow>());
@@ -116,7 +111,7 @@ public static class ProvisionerServiceCollectionExtensions
 
         services.AddSingleton<IGitHubClient>(sp =>
         {
-            var o = sp.GetRequiredService<IOptions<DispatchOptions>>().Value;
+            var o = sp.GetRequiredService<IOptions<GitHubOptions>>().Value;
             var client = new GitHubClient(new ProductHeaderValue("Provisioner"), o.ApiBaseUrl)
             {
                 Credentials = new Credentials(o.Token, AuthenticationType.Bearer),

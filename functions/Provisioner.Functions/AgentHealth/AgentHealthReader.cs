@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Storage;
 

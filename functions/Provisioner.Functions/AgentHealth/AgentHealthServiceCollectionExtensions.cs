@@ -11,7 +11,6 @@ public static class AgentHealthServiceCollectionExtensions
     /// <summary>Agent keys, health reports, the health sweeper; <see cref="IAgentHealthEvents"/> defaults to nothing (replace it to notify).</summary>
     public static IServiceCollection AddAgentHealth(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSettings<AgentHealthOptions, AgentHealthOptionsValidator>(configuration);
         services.AddSingleton<AgentKeyRing>();
         services.AddSingleton<AgentHealthStore>();
         services.AddSingleton<AgentHealthReader>();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Provisioner.Functions.Configuration;
 
 namespace Provisioner.Functions.AgentHealth;
 

@@ -26,14 +26,8 @@ public sealed class AgentKeys
     {
         ArgumentNullException.ThrowIfNull(secret);
         keys = null;
-        if (!SigningKeys.TryCreate(secret, out var signing, out error))
+        if (!SigningKeys.TryCreateForDerivation(secret, out var signing, out error))
         {
-            return false;
-        }
-
-        if (signing.StandardWebhooks.Length < 16)
-        {
-            error = "is too short to derive keys from: generate it as whsec_ followed by base64 of 32 random bytes (for example whsec_$(openssl rand -base64 32)).";
             return false;
         }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Storage;

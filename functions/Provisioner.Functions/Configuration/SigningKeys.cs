@@ -9,7 +9,7 @@ namespace Provisioner.Functions.Configuration;
 /// and its reference libraries do, with the base64-decoded part after the <c>whsec_</c> prefix
 /// (padding optional); a secret without the prefix is used as its bytes for both schemes, so a
 /// plain shared secret keeps working with this project's own workflow. The format to generate
-/// is <c>whsec_</c> + base64 of 32 random bytes (docs/configuration.md).
+/// is <c>whsec_</c> + base64 of 32 random bytes (docs/configuration.md, "Secrets").
 /// </summary>
 public sealed record SigningKeys(byte[] Legacy, byte[] StandardWebhooks)
 {
@@ -35,6 +35,27 @@ public sealed record SigningKeys(byte[] Legacy, byte[] StandardWebhooks)
 
         keys = new SigningKeys(legacy, key);
         error = null;
+        return true;
+    }
+
+    /// <summary>
+    /// Keys from a secret other keys are derived from (the agent keys): as <see cref="TryCreate"/>,
+    /// and long enough to derive from.
+    /// </summary>
+    public static bool TryCreateForDerivation(string secret, [NotNullWhen(true)] out SigningKeys? keys, [NotNullWhen(false)] out string? error)
+    {
+        if (!TryCreate(secret, out keys, out error))
+        {
+            return false;
+        }
+
+        if (keys.StandardWebhooks.Length < 16)
+        {
+            keys = null;
+            error = "is too short to derive keys from: generate it as whsec_ followed by base64 of 32 random bytes (for example whsec_$(openssl rand -base64 32)).";
+            return false;
+        }
+
         return true;
     }
 

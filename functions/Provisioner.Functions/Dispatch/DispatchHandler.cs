@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Storage;
 using Provisioner.Functions.Telemetry;
@@ -18,7 +19,7 @@ public sealed partial class DispatchHandler(
     IOptions<DispatchOptions> options,
     TimeProvider time,
     ILogger<DispatchHandler> logger,
-    IOptions<KeptServers.KeepServerOptions> keep)
+    IOptions<KeepServerOptions> keep)
 {
     public async Task HandleAsync(string message, CancellationToken cancellationToken)
     {

@@ -4,6 +4,7 @@ using Octokit;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using Provisioner.Functions.Configuration;
 
 namespace Provisioner.Functions.Dispatch;
 

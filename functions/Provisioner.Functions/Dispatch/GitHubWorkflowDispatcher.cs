@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Octokit;
 using Polly;
 using Polly.Registry;
+using Provisioner.Functions.Configuration;
 
 namespace Provisioner.Functions.Dispatch;
 
@@ -16,7 +17,7 @@ namespace Provisioner.Functions.Dispatch;
 public sealed partial class GitHubWorkflowDispatcher(
     IGitHubClient github,
     ResiliencePipelineProvider<string> pipelines,
-    IOptions<DispatchOptions> options,
+    IOptions<GitHubOptions> options,
     ILogger<GitHubWorkflowDispatcher> logger) : IWorkflowDispatcher
 {
     private const string Accepts = "application/vnd.github+json";
@@ -76,10 +77,10 @@ public sealed partial class GitHubWorkflowDispatcher(
     }
 
     /// <summary>What the operator must fix, in words that name the setting.</summary>
-    private static string Explain(ApiException e, DispatchOptions o, Jobs.JobKind kind)
+    private static string Explain(ApiException e, GitHubOptions o, Jobs.JobKind kind)
     {
         var workflow = o.WorkflowOf(kind);
-        var setting = kind == Jobs.JobKind.Deprovision ? DispatchOptions.DeprovisionWorkflowSetting : DispatchOptions.WorkflowSetting;
+        var setting = kind == Jobs.JobKind.Deprovision ? GitHubOptions.DeprovisionWorkflowSetting : GitHubOptions.WorkflowSetting;
         var declared = kind == Jobs.JobKind.Deprovision
             ? "job_id, agent_id, server_id and callback_url"
             : "job_id, agent_id, region, callback_url and keep_failed_server_minutes (resume_from and server_id for a re-run from the failed step)";
@@ -87,10 +88,10 @@ public sealed partial class GitHubWorkflowDispatcher(
         var github = string.IsNullOrWhiteSpace(e.ApiError?.Message) ? "" : $" GitHub said: \"{e.ApiError.Message}\".";
         return e.StatusCode switch
         {
-            HttpStatusCode.Unauthorized => $"GitHub refused the token (401) when dispatching {where}: set {DispatchOptions.TokenSetting} to a valid token.{github}",
+            HttpStatusCode.Unauthorized => $"GitHub refused the token (401) when dispatching {where}: set {GitHubOptions.TokenSetting} to a valid token.{github}",
             HttpStatusCode.Forbidden => $"The token may not dispatch {where} (403): give it the actions: write permission on {o.RepositoryName}.{github}",
-            HttpStatusCode.NotFound => $"Workflow {workflow} not found in {o.RepositoryName} (404): check {DispatchOptions.OwnerSetting}, {DispatchOptions.RepoSetting} and {setting}, and that the token can see the repository.{github}",
-            HttpStatusCode.UnprocessableEntity => $"GitHub refused the dispatch of {where} (422): check that {DispatchOptions.RefSetting} names a branch or tag that has the workflow, that the workflow has a workflow_dispatch trigger, and that it declares the inputs {declared}.{github}",
+            HttpStatusCode.NotFound => $"Workflow {workflow} not found in {o.RepositoryName} (404): check {GitHubOptions.OwnerSetting}, {GitHubOptions.RepoSetting} and {setting}, and that the token can see the repository.{github}",
+            HttpStatusCode.UnprocessableEntity => $"GitHub refused the dispatch of {where} (422): check that {GitHubOptions.RefSetting} names a branch or tag that has the workflow, that the workflow has a workflow_dispatch trigger, and that it declares the inputs {declared}.{github}",
             _ => $"GitHub refused the dispatch of {where} ({(int)e.StatusCode}).{github}",
         };
     }

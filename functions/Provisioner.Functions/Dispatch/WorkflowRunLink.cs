@@ -1,3 +1,5 @@
+using Provisioner.Functions.Configuration;
+
 namespace Provisioner.Functions.Dispatch;
 
 /// <summary>
@@ -11,7 +13,7 @@ public static class WorkflowRunLink
     /// whose id this project's workflow sends as <c>{id}.{n}</c>); null when the owner or
     /// repository is not configured (the simulated workflow) or the id is not a GitHub run id.
     /// </summary>
-    public static string? For(DispatchOptions options, string runId)
+    public static string? For(GitHubOptions options, string runId)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(runId);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
+using Provisioner.Functions.Configuration;
 
 namespace Provisioner.Functions.Identity;
 
@@ -10,10 +11,13 @@ namespace Provisioner.Functions.Identity;
 /// deployment's repository (<c>repository</c>) and of its provisioning or deprovision workflow
 /// (<c>workflow_ref</c>). A person's token fails the first step: its issuer and audience differ.
 /// </summary>
-public sealed class GitHubActionsTokens(IOptions<GitHubOidcOptions> options) : IDisposable
+public sealed class GitHubActionsTokens(
+    IOptions<CallbackSecurityOptions> callbacks,
+    IOptions<GitHubOptions> gitHub,
+    IOptions<DispatchOptions> dispatch) : IDisposable
 {
     private readonly Lazy<OidcTokenValidator> _validator = new(() =>
-        new OidcTokenValidator(options.Value.Issuer, [options.Value.EffectiveAudience!]));
+        new OidcTokenValidator(callbacks.Value.Issuer, [callbacks.Value.EffectiveAudience(dispatch.Value)!]));
 
     public async Task<ActionsTokenCheck> ValidateAsync(string token, CancellationToken cancellationToken)
     {
@@ -32,15 +36,15 @@ public sealed class GitHubActionsTokens(IOptions<GitHubOidcOptions> options) : I
 
     private ActionsTokenCheck Check(ClaimsIdentity identity)
     {
-        var o = options.Value;
+        var o = gitHub.Value;
         var repository = identity.FindFirst("repository")?.Value;
-        if (!string.Equals(repository, o.Repository, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(repository, o.RepositoryName, StringComparison.OrdinalIgnoreCase))
         {
-            return new ActionsTokenCheck.Invalid($"The token was issued to a run of {repository ?? "no repository"}, not of {o.Repository}.");
+            return new ActionsTokenCheck.Invalid($"The token was issued to a run of {repository ?? "no repository"}, not of {o.RepositoryName}.");
         }
 
         var workflowRef = identity.FindFirst("workflow_ref")?.Value ?? "";
-        bool IsOf(string file) => workflowRef.StartsWith($"{o.Repository}/.github/workflows/{file}@", StringComparison.OrdinalIgnoreCase);
+        bool IsOf(string file) => workflowRef.StartsWith($"{o.RepositoryName}/.github/workflows/{file}@", StringComparison.OrdinalIgnoreCase);
         Jobs.JobKind workflow;
         if (IsOf(o.WorkflowFiles[0]))
         {

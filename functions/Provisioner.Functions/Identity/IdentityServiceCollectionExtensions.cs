@@ -9,12 +9,10 @@ public static class IdentityServiceCollectionExtensions
     /// <summary>Who may call: people's tokens (<see cref="RequestAccess"/>) and the workflow's GitHub Actions tokens.</summary>
     public static IServiceCollection AddIdentity(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSettings<AuthOptions, AuthOptionsValidator>(configuration);
         services.AddSingleton<PeopleTokens>();
         services.AddSingleton<RequestAccess>();
         services.AddHostedService<AuthStartupWarning>();
 
-        services.AddSettings<GitHubOidcOptions, GitHubOidcOptionsValidator>(configuration);
         services.AddSingleton<GitHubActionsTokens>();
         services.AddSingleton<ReceiveCallback.CallbackAuthenticator>();
         return services;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Octokit;
 using Polly;
 using Polly.Registry;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Dispatch;
 
 namespace Provisioner.Functions.Lifecycle;
@@ -17,7 +18,7 @@ namespace Provisioner.Functions.Lifecycle;
 public sealed partial class GitHubRunCanceller(
     IGitHubClient github,
     ResiliencePipelineProvider<string> pipelines,
-    IOptions<DispatchOptions> options,
+    IOptions<GitHubOptions> options,
     ILogger<GitHubRunCanceller> logger) : IWorkflowRunCanceller
 {
     public async Task<bool> CancelAsync(string runId, CancellationToken cancellationToken)

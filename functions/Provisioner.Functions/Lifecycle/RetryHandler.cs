@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Status;
@@ -16,7 +17,7 @@ namespace Provisioner.Functions.Lifecycle;
 /// finds the job made answers <c>409</c> naming it; one that comes before the job row exists
 /// makes the same job, so a crash between the link and the job is repaired by the next retry.
 /// </summary>
-public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFlightIndex inFlight, DispatchQueueWriter queue, TimeProvider time, ILogger<RetryHandler> logger, Microsoft.Extensions.Options.IOptions<KeptServers.KeepServerOptions> keep)
+public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFlightIndex inFlight, DispatchQueueWriter queue, TimeProvider time, ILogger<RetryHandler> logger, Microsoft.Extensions.Options.IOptions<KeepServerOptions> keep)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, string jobId, CancellationToken cancellationToken)
     {

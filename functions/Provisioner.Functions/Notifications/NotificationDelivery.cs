@@ -4,6 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.ReceiveCallback;
 using Provisioner.Functions.Storage;
 
@@ -89,7 +90,7 @@ public sealed partial class NotificationDelivery(
             return;
         }
 
-        var schedule = settings.Schedule;
+        var schedule = RetrySchedule.From(settings);
         if (schedule.GivesUp(parsed.Attempt, row.Since, now))
         {
             await DeadLetterAsync(row, parsed.Attempt, answer, "gave_up", now, cancellationToken);

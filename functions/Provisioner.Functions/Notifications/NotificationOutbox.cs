@@ -4,6 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Status;

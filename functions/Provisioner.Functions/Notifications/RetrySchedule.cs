@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using Provisioner.Functions.Configuration;
 
 namespace Provisioner.Functions.Notifications;
 
@@ -13,7 +14,14 @@ namespace Provisioner.Functions.Notifications;
 public sealed record RetrySchedule(TimeSpan Base, TimeSpan Max, int MaxAttempts, TimeSpan GiveUpAfter)
 {
     /// <summary>A queue message can be hidden for at most 7 days; keep well inside it.</summary>
-    public static readonly TimeSpan LongestDelay = TimeSpan.FromDays(6);
+    public static readonly TimeSpan LongestDelay = NotifyOptions.LongestRetryDelay;
+
+    /// <summary>The schedule the notification settings ask for.</summary>
+    public static RetrySchedule From(NotifyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new(TimeSpan.FromSeconds(options.RetryBaseSeconds), TimeSpan.FromSeconds(options.RetryMaxSeconds), options.MaxAttempts, TimeSpan.FromHours(options.GiveUpHours));
+    }
 
     /// <summary>Whether an event that has failed <paramref name="attempt"/> times, raised at <paramref name="raisedAt"/>, is given up.</summary>
     public bool GivesUp(int attempt, DateTimeOffset raisedAt, DateTimeOffset now) =>

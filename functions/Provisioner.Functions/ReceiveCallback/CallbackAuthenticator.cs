@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Identity;
 
@@ -14,7 +15,7 @@ namespace Provisioner.Functions.ReceiveCallback;
 /// else the signature.
 /// </summary>
 public sealed partial class CallbackAuthenticator(
-    IOptions<GitHubOidcOptions> options,
+    IOptions<CallbackSecurityOptions> options,
     IServiceProvider services,
     GitHubActionsTokens tokens,
     ILogger<CallbackAuthenticator> logger)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Provisioner.Functions.AgentHealth;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Dispatch;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Jobs;
@@ -19,12 +20,12 @@ namespace Provisioner.Functions.ReceiveCallback;
 public sealed partial class CallbackHandler(
     CallbackAuthenticator authenticator,
     JobStore store,
-    IOptions<DispatchOptions> dispatch,
+    IOptions<GitHubOptions> dispatch,
     ClaimFollowUp followUp,
     TimeProvider time,
     ILogger<CallbackHandler> logger,
     Timing.StepTimings timings,
-    IOptions<KeptServers.KeepServerOptions> keep,
+    IOptions<KeepServerOptions> keep,
     Teardown.ServerRemoval removal)
 {
     public const int MaxBodyBytes = 64 * 1024;

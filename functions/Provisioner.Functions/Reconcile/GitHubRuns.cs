@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Octokit;
 using Polly.Registry;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Dispatch;
 
 namespace Provisioner.Functions.Reconcile;
@@ -22,7 +23,7 @@ namespace Provisioner.Functions.Reconcile;
 public sealed partial class GitHubRuns(
     IGitHubClient github,
     ResiliencePipelineProvider<string> pipelines,
-    IOptions<DispatchOptions> options,
+    IOptions<GitHubOptions> options,
     TimeProvider time,
     ILogger<GitHubRuns> logger) : IWorkflowRuns, IDisposable
 {
@@ -153,7 +154,7 @@ public sealed partial class GitHubRuns(
                     throw new HttpRequestException($"GitHub answered {(int)response.StatusCode} for {path}", null, response.StatusCode);
                 }
 
-                throw new GitHubReadException($"GitHub answered {(int)response.StatusCode} when asked for {path}: check that {DispatchOptions.TokenSetting} may read Actions (actions: read) on {options.Value.RepositoryName}.", response.StatusCode);
+                throw new GitHubReadException($"GitHub answered {(int)response.StatusCode} when asked for {path}: check that {GitHubOptions.TokenSetting} may read Actions (actions: read) on {options.Value.RepositoryName}.", response.StatusCode);
             },
             cancellationToken);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Dispatch;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Storage;
@@ -19,7 +20,7 @@ public sealed partial class RunReconciler(
     JobStore jobs,
     ReconcileStateStore states,
     IOptions<ReconcileOptions> options,
-    IOptions<DispatchOptions> dispatch,
+    IOptions<GitHubOptions> dispatch,
     TimeProvider time,
     ILogger<RunReconciler> logger,
     IWorkflowRuns? runs = null)
@@ -179,7 +180,7 @@ public sealed partial class RunReconciler(
     private string MissingMessage(string what)
     {
         var o = dispatch.Value;
-        return $"GitHub has no workflow run for this job: {what}. The dispatch was accepted but started no run that GitHub knows of. Check {DispatchOptions.OwnerSetting} ({o.Owner}), {DispatchOptions.RepoSetting} ({o.Repo}), {DispatchOptions.WorkflowSetting} ({o.Workflow}) and {DispatchOptions.RefSetting} ({o.Ref}), that the workflow's run-name carries the job id, and that the run was not deleted; then create the job again.";
+        return $"GitHub has no workflow run for this job: {what}. The dispatch was accepted but started no run that GitHub knows of. Check {GitHubOptions.OwnerSetting} ({o.Owner}), {GitHubOptions.RepoSetting} ({o.Repo}), {GitHubOptions.WorkflowSetting} ({o.Workflow}) and {GitHubOptions.RefSetting} ({o.Ref}), that the workflow's run-name carries the job id, and that the run was not deleted; then create the job again.";
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: GitHub says its run ended or is missing ({Reason}); failed on step {StepIndex}")]

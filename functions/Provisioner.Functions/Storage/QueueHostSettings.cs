@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
+using Provisioner.Functions.Configuration;
 
 namespace Provisioner.Functions.Storage;
 
@@ -31,8 +32,8 @@ public sealed record QueueHostSettings(int BatchSize, int MaxDequeueCount, TimeS
         ArgumentNullException.ThrowIfNull(hostJson);
         ArgumentNullException.ThrowIfNull(configuration);
         var queues = hostJson["extensions"]?["queues"];
-        var overrides = configuration.GetSection("AzureFunctionsJobHost:extensions:queues");
-        string? Read(string name) => overrides[name] ?? queues?[name]?.ToString();
+        var overrides = SettingsBinding.Read<QueueHostOverrides>(configuration);
+        string? Read(string name) => overrides.Of(name) ?? queues?[name]?.ToString();
 
         var encoding = Read("messageEncoding") ?? "base64";
         return new QueueHostSettings(

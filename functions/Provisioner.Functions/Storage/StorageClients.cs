@@ -2,7 +2,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Queues;
-using Microsoft.Extensions.Configuration;
+using Provisioner.Functions.Configuration;
 
 namespace Provisioner.Functions.Storage;
 
@@ -15,7 +15,7 @@ namespace Provisioner.Functions.Storage;
 /// </summary>
 public sealed class StorageClients
 {
-    public const string Setting = "AzureWebJobsStorage";
+    public const string Setting = StorageOptions.ConnectionSetting;
 
     private readonly QueueServiceClient _queues;
 
@@ -52,34 +52,32 @@ public sealed class StorageClients
     /// <summary>Any queue of the account, with the app's message encoding (host.json's).</summary>
     public QueueClient Queue(string name) => _queues.GetQueueClient(name);
 
-    /// <param name="configuration">The app settings (<c>AzureWebJobsStorage</c>).</param>
+    /// <param name="settings">The storage settings (<c>AzureWebJobsStorage</c>).</param>
     /// <param name="queues">host.json's queue settings: messages are written with the encoding the queue trigger reads.</param>
-    public static StorageClients FromConfiguration(IConfiguration configuration, QueueHostSettings queues)
+    public static StorageClients From(StorageOptions settings, QueueHostSettings queues)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(queues);
         var tableOptions = new TableClientOptions();
         var queueOptions = new QueueClientOptions { MessageEncoding = queues.MessageEncoding };
         Bound(tableOptions.Retry);
         Bound(queueOptions.Retry);
 
-        var connectionString = configuration[Setting];
+        var connectionString = settings.ConnectionString;
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
             return new StorageClients(new TableServiceClient(connectionString, tableOptions), new QueueServiceClient(connectionString, queueOptions));
         }
 
-        var section = configuration.GetSection(Setting);
-        var account = section["accountName"];
-        var tableUri = section["tableServiceUri"] ?? (account is null ? null : $"https://{account}.table.core.windows.net");
-        var queueUri = section["queueServiceUri"] ?? (account is null ? null : $"https://{account}.queue.core.windows.net");
+        var tableUri = settings.TableEndpoint;
+        var queueUri = settings.QueueEndpoint;
         if (tableUri is null || queueUri is null)
         {
             throw new StorageNotConfiguredException(
                 $"{Setting} is not set. Set it to a storage connection string (UseDevelopmentStorage=true for Azurite), or set {Setting}__accountName to use the app's managed identity.");
         }
 
-        TokenCredential credential = section["clientId"] is { Length: > 0 } clientId
+        TokenCredential credential = settings.ClientId is { Length: > 0 } clientId
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
             : new DefaultAzureCredential();
         return new StorageClients(

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Provisioner.Functions.Configuration;
 
 namespace Provisioner.Functions.Telemetry;
 
@@ -20,30 +21,22 @@ namespace Provisioner.Functions.Telemetry;
 /// </summary>
 public static class TelemetryServiceCollectionExtensions
 {
-    public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
-    public const string OtlpTracesEndpointSetting = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
-    public const string OtlpMetricsEndpointSetting = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
-    public const string AzureMonitorSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
-
-    /// <summary>Set by infra/ to <c>ClientId=…;Authorization=AAD</c>: which managed identity signs in to Application Insights.</summary>
-    public const string AzureMonitorAuthenticationSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
-
     public static IServiceCollection AddProvisionerTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        bool Set(string name) => !string.IsNullOrWhiteSpace(configuration[name]);
-        var otlpTraces = Set(OtlpEndpointSetting) || Set(OtlpTracesEndpointSetting);
-        var otlpMetrics = Set(OtlpEndpointSetting) || Set(OtlpMetricsEndpointSetting);
-        var azureMonitor = Set(AzureMonitorSetting);
+        // Whether an exporter is added is decided while services are registered, from the settings as bound.
+        var settings = SettingsBinding.Read<TelemetryOptions>(configuration);
+        var otlpTraces = settings.ExportsTracesToOtlp;
+        var otlpMetrics = settings.ExportsMetricsToOtlp;
+        var azureMonitor = settings.ExportsToAzureMonitor;
         if (!otlpTraces && !otlpMetrics && !azureMonitor)
         {
             return services;
         }
 
-        var credential = azureMonitor ? Credential(configuration[AzureMonitorAuthenticationSetting]) : null;
+        var credential = azureMonitor ? Credential(settings.AzureMonitorClientId) : null;
         void AzureMonitor(AzureMonitorExporterOptions o)
         {
-            o.ConnectionString = configuration[AzureMonitorSetting];
+            o.ConnectionString = settings.AzureMonitorConnectionString;
             o.Credential = credential;
         }
 
@@ -83,16 +76,8 @@ public static class TelemetryServiceCollectionExtensions
     /// <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c>, else whatever
     /// <see cref="DefaultAzureCredential"/> finds (a developer's az login).
     /// </summary>
-    private static TokenCredential Credential(string? authentication)
-    {
-        var clientId = (authentication ?? "")
-            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(part => part.Split('=', 2))
-            .Where(pair => pair.Length == 2 && pair[0].Equals("ClientId", StringComparison.OrdinalIgnoreCase))
-            .Select(pair => pair[1])
-            .FirstOrDefault();
-        return clientId is { Length: > 0 }
+    private static TokenCredential Credential(string? clientId) =>
+        clientId is { Length: > 0 }
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
             : new DefaultAzureCredential();
-    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Jobs;
 
 namespace Provisioner.Functions.TimeOuts;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Notifications;
 using Provisioner.Functions.Reconcile;
@@ -23,7 +24,7 @@ public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight
 {
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
-        var limits = options.Value.Limits;
+        var limits = new DeadlineLimits(options.Value.DispatchStart, options.Value.Silence, options.Value.Max);
         await notifications.ReplayRequestedAsync(cancellationToken);
         int watched = 0, timedOut = 0, released = 0, reconciled = 0, notModified = 0, failedByGitHub = 0;
         await foreach (var entry in inFlight.WatchedAsync(cancellationToken))

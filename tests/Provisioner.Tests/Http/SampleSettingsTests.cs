@@ -35,10 +35,30 @@ public sealed class SampleSettingsTests
 
             await host.StartAsync(); // ValidateOnStart: every option is checked here, as on the Functions host.
 
-            foreach (var function in FunctionCatalog.Discover(typeof(ProvisionerServiceCollectionExtensions).Assembly))
+            // Every [Function] method of the app, found here without the runner's catalog, so a
+            // catalog that finds nothing (or misses one) fails instead of checking nothing.
+            var assembly = typeof(ProvisionerServiceCollectionExtensions).Assembly;
+            var declared = assembly.GetTypes()
+                .SelectMany(t => t.GetMethods())
+                .Select(m => m.GetCustomAttributes(typeof(FunctionAttribute), false).OfType<FunctionAttribute>().SingleOrDefault()?.Name)
+                .OfType<string>()
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            var functions = FunctionCatalog.Discover(assembly);
+            Assert.True(declared.Count >= 10, $"the app declares its functions ({declared.Count} found)");
+            Assert.Equal(declared, functions.Select(f => f.Name).Order(StringComparer.Ordinal).ToList());
+
+            foreach (var function in functions)
             {
                 using var scope = host.Services.CreateScope();
-                Assert.NotNull(ActivatorUtilities.CreateInstance(scope.ServiceProvider, function.Type));
+                var constructor = Assert.Single(function.Type.GetConstructors());
+                foreach (var parameter in constructor.GetParameters())
+                {
+                    // What the worker would inject: each dependency must come from the composition, not be defaulted.
+                    Assert.True(scope.ServiceProvider.GetService(parameter.ParameterType) is not null, $"{function.Name} needs {parameter.ParameterType.Name}, which the composition does not provide");
+                }
+
+                Assert.IsType(function.Type, ActivatorUtilities.CreateInstance(scope.ServiceProvider, function.Type));
             }
 
             await host.StopAsync();

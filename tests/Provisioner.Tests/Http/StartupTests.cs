@@ -101,21 +101,34 @@ public sealed class StartupTests(Azurite azurite)
     }
 
     [Fact]
-    public void EveryOptionsClass_IsBoundFromItsSettingNames_AndValidatedAtStart()
+    public void EveryOptionsClass_LivesInConfiguration_IsBound_AndEveryValidatorIsRegistered()
     {
         var assembly = typeof(Provisioner.Functions.ProvisionerServiceCollectionExtensions).Assembly;
         var optionsTypes = assembly.GetTypes()
             .Where(t => t.GetProperties().Any(p => p.GetCustomAttributes(typeof(Microsoft.Extensions.Configuration.ConfigurationKeyNameAttribute), false).Length > 0))
             .ToList();
+        var validators = assembly.GetTypes()
+            .SelectMany(t => t.GetInterfaces()
+                .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidateOptions<>))
+                .Select(i => (Validator: t, Service: i)))
+            .ToList();
         Assert.NotEmpty(optionsTypes);
+        Assert.NotEmpty(validators);
+        Assert.All(optionsTypes, t => Assert.Equal("Provisioner.Functions.Configuration", t.Namespace));
+        Assert.All(validators, v => Assert.Equal("Provisioner.Functions.Configuration", v.Validator.Namespace));
 
         var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(HostSettings.Sample).Build();
         var services = new ServiceCollection();
         services.AddProvisioner(configuration);
         foreach (var type in optionsTypes)
         {
-            var validator = typeof(IValidateOptions<>).MakeGenericType(type);
-            Assert.True(services.Any(d => d.ServiceType == validator), $"{type.Name} has a validator");
+            var configure = typeof(IConfigureOptions<>).MakeGenericType(type);
+            Assert.True(services.Count(d => d.ServiceType == configure) == 1, $"{type.Name} is bound once");
+        }
+
+        foreach (var (validator, service) in validators)
+        {
+            Assert.True(services.Any(d => d.ServiceType == service && d.ImplementationType == validator), $"{validator.Name} is registered");
         }
     }
 }

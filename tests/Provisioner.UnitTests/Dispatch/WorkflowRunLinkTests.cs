@@ -1,3 +1,4 @@
+using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Dispatch;
 
 namespace Provisioner.Tests.Dispatch;
@@ -50,7 +51,7 @@ public sealed class WorkflowRunLinkTests
     [MemberData(nameof(Runs))]
     public void For_RunId_BuildsTheRunsAddress(string? owner, string? repo, string apiUrl, string runId, string? expected)
     {
-        var options = new DispatchOptions { Owner = owner, Repo = repo, ApiUrl = new Uri(apiUrl) };
+        var options = new GitHubOptions { Owner = owner, Repo = repo, ApiUrl = new Uri(apiUrl) };
         Assert.Equal(expected, WorkflowRunLink.For(options, runId));
     }
 }

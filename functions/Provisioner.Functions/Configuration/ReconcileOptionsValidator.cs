@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
-namespace Provisioner.Functions.Reconcile;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when reconciliation could not work.</summary>
 public sealed class ReconcileOptionsValidator : IValidateOptions<ReconcileOptions>

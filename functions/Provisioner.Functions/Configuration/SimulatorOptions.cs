@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Provisioner.Functions.Simulator;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>How the simulated workflow plays a run (used when <c>GITHUB_TOKEN</c> is empty).</summary>
 public sealed class SimulatorOptions

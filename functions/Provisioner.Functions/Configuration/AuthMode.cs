@@ -1,4 +1,4 @@
-namespace Provisioner.Functions.Identity;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>Who may call the API (<c>AUTH_MODE</c>).</summary>
 public enum AuthMode

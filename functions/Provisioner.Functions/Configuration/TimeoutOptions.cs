@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Provisioner.Functions.TimeOuts;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>The three deadlines after which the sweeper gives up on a job (docs/dispatch.md, "Deadlines").</summary>
 public sealed class TimeoutOptions
@@ -21,13 +21,17 @@ public sealed class TimeoutOptions
     [ConfigurationKeyName(MaxSetting)]
     public double MaxMinutes { get; set; } = 60;
 
+    public TimeSpan DispatchStart => TimeSpan.FromMinutes(DispatchStartMinutes);
+
+    public TimeSpan Silence => TimeSpan.FromMinutes(SilenceMinutes);
+
+    public TimeSpan Max => TimeSpan.FromMinutes(MaxMinutes);
+
     public const string CancelConfirmSetting = "CANCEL_CONFIRM_MINUTES";
 
     /// <summary>How many minutes a cancelling job waits for its clean-up to report <c>cancelled</c> before the sweeper ends it unconfirmed.</summary>
     [ConfigurationKeyName(CancelConfirmSetting)]
     public double CancelConfirmMinutes { get; set; } = 15;
-
-    public DeadlineLimits Limits => new(TimeSpan.FromMinutes(DispatchStartMinutes), TimeSpan.FromMinutes(SilenceMinutes), TimeSpan.FromMinutes(MaxMinutes));
 
     /// <summary>How long an in-flight entry may point at a job row that does not exist (a create that stopped half-way) before it is dropped.</summary>
     public TimeSpan OrphanGrace { get; } = TimeSpan.FromMinutes(5);

@@ -1,4 +1,4 @@
-namespace Provisioner.Functions.Identity;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>What proves a callback came from this deployment's workflow (<c>CALLBACK_AUTH</c>).</summary>
 public enum CallbackAuthMode

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Provisioner.Functions.AgentHealth;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>The agent's own credential and how its health reports are judged (docs/agent-health.md).</summary>
 public sealed class AgentHealthOptions

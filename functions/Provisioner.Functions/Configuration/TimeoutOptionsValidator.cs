@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
-namespace Provisioner.Functions.TimeOuts;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when a deadline could not work.</summary>
 public sealed class TimeoutOptionsValidator : IValidateOptions<TimeoutOptions>

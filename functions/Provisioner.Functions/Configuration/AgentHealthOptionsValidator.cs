@@ -1,8 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using Provisioner.Functions.Configuration;
 
-namespace Provisioner.Functions.AgentHealth;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when an agent-health setting is set but could not work.</summary>
 public sealed class AgentHealthOptionsValidator : IValidateOptions<AgentHealthOptions>
@@ -19,7 +18,7 @@ public sealed class AgentHealthOptionsValidator : IValidateOptions<AgentHealthOp
             {
                 failures.Add($"{AgentHealthOptions.KeySecretSetting} is an unresolved Key Vault reference: the app's identity cannot read the secret yet (check its Key Vault Secrets User role, then restart the app).");
             }
-            else if (!AgentKeys.TryCreate(secret, out _, out var error))
+            else if (!SigningKeys.TryCreateForDerivation(secret, out _, out var error))
             {
                 failures.Add($"{AgentHealthOptions.KeySecretSetting} {error}");
             }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Provisioner.Functions.Identity;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>How people prove who they are (docs/identity.md).</summary>
 public sealed class AuthOptions

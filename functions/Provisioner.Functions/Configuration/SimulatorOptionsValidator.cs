@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Provisioner.Functions.Simulator;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when the simulated workflow could not play a run.</summary>
 public sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOptions>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
-namespace Provisioner.Functions.KeptServers;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when the keep window could not work.</summary>
 public sealed class KeepServerOptionsValidator : IValidateOptions<KeepServerOptions>

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Provisioner.Functions.KeptServers;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>How long a failed run's server is kept for a re-run from the failed step (docs/lifecycle.md, "Re-run from the failed step").</summary>
 public sealed class KeepServerOptions

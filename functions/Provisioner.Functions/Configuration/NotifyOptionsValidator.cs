@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
-using Provisioner.Functions.Configuration;
 
-namespace Provisioner.Functions.Notifications;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>Both notification settings or neither; the secret in the Standard Webhooks format; sane retry limits.</summary>
 public sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>
@@ -40,9 +39,9 @@ public sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>
             }
         }
 
-        if (!(options.RetryBaseSeconds > 0) || !(options.RetryMaxSeconds >= options.RetryBaseSeconds) || options.RetryMaxSeconds > RetrySchedule.LongestDelay.TotalSeconds)
+        if (!(options.RetryBaseSeconds > 0) || !(options.RetryMaxSeconds >= options.RetryBaseSeconds) || options.RetryMaxSeconds > NotifyOptions.LongestRetryDelay.TotalSeconds)
         {
-            failures.Add($"{NotifyOptions.RetryBaseSetting} must be above 0 and at most {NotifyOptions.RetryMaxSetting}, which must be at most {RetrySchedule.LongestDelay.TotalSeconds:0} (a queue message cannot be hidden longer).");
+            failures.Add($"{NotifyOptions.RetryBaseSetting} must be above 0 and at most {NotifyOptions.RetryMaxSetting}, which must be at most {NotifyOptions.LongestRetryDelay.TotalSeconds:0} (a queue message cannot be hidden longer).");
         }
 
         if (options.MaxAttempts < 1)

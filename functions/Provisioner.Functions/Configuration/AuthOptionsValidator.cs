@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Provisioner.Functions.Identity;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when people's sign-in is off in Azure or configured half-way.</summary>
 public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
-using Provisioner.Functions.Configuration;
 
-namespace Provisioner.Functions.Notifications;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>Where notifications go, the secret they are signed with, and how hard delivery tries (docs/notifications.md).</summary>
 public sealed class NotifyOptions
@@ -41,5 +40,7 @@ public sealed class NotifyOptions
 
     public SigningKeys Keys => SigningKeys.TryCreate(Secret ?? "", out var keys, out _) ? keys : throw new InvalidOperationException($"{SecretSetting} is not valid");
 
-    public RetrySchedule Schedule => new(TimeSpan.FromSeconds(RetryBaseSeconds), TimeSpan.FromSeconds(RetryMaxSeconds), MaxAttempts, TimeSpan.FromHours(GiveUpHours));
+
+    /// <summary>The longest one retry may wait: a queue message can be hidden for at most 7 days; keep well inside it.</summary>
+    public static readonly TimeSpan LongestRetryDelay = TimeSpan.FromDays(6);
 }

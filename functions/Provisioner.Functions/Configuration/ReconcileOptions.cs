@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Provisioner.Functions.Reconcile;
+namespace Provisioner.Functions.Configuration;
 
 /// <summary>When the backend asks GitHub about a silent job's run (docs/reconcile.md).</summary>
 public sealed class ReconcileOptions
