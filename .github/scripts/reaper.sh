@@ -129,7 +129,7 @@ list() {
     '{servers: $servers, ssh_keys: $ssh_keys, devices: $devices}'
 }
 
-content_type() { sed -n 's/^[Cc]ontent-[Tt]ype: *\([^;[:space:]]*\).*/\1/p' "$work/headers" | tail -n 1 | tr 'A-Z' 'a-z'; }
+content_type() { sed -n 's/^[Cc]ontent-[Tt]ype: *\([^;[:space:]]*\).*/\1/p' "$work/headers" | tail -n 1 | tr '[:upper:]' '[:lower:]'; }
 
 # Proves that PROVISIONER_URL is the Provisioner backend before anything is decided: its health
 # route answers 200 with the app's own document, {"status":"ok"}. Anything else (a wrong URL, a
