@@ -176,8 +176,9 @@ public sealed class WorkflowOnARunnerTests
     public void CreateServer_DeletesLeftoverBuilders_AndRefusesAServerOfItsNameFromAnotherRun_BeforeCreating()
     {
         var tasks = WorkflowYaml.PlaybookTasks("create-server.yml").Select(t => (string?)t["name"]).ToList();
-        var create = tasks.IndexOf("Create the server");
+        var create = tasks.IndexOf("Create the server, trying the next type or location when one has no capacity");
 
+        Assert.True(create > 0, "create-server.yml has no create task");
         Assert.InRange(tasks.IndexOf("Delete leftover image builders"), 0, create);
         Assert.InRange(tasks.IndexOf("Stop when a server of this name belongs to another run"), 0, create);
         var delete = WorkflowYaml.Task(WorkflowYaml.PlaybookTasks("create-server.yml"), "Delete leftover image builders");
