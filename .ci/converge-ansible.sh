@@ -389,13 +389,47 @@ new_run converge-full agent-converge
 prepare_boot "$copy" "$run_dir/id_ed25519.pub"
 boot "$copy" converge-full
 export PROVISION_MODE=full IMAGE_BUILD=false
+# At a new server's first boot, unattended-upgrades (or cloud-init) may hold apt's locks for
+# minutes: here a process holds dpkg's locks (fcntl, as apt takes them) for 90 s while the
+# first install.yml runs, longer than Ansible's default 60 s wait. The play must wait, not fail.
+hold_apt_lock() {
+  on_agent "systemd-run --quiet --unit=converge-apt-lock -p RemainAfterExit=yes python3 -c '
+import fcntl, time
+locks = [open(p, \"a\") for p in (\"/var/lib/dpkg/lock-frontend\", \"/var/lib/dpkg/lock\")]
+for f in locks:
+    fcntl.lockf(f, fcntl.LOCK_EX)
+print(\"holding the dpkg locks\", flush=True)
+time.sleep(90)
+'" && sleep 2 &&
+    on_agent 'journalctl -u converge-apt-lock --no-pager | grep -q "holding the dpkg locks"'
+}
+hold_apt_lock || die "could not take the dpkg locks on the machine"
+say "a process on the machine holds the dpkg locks for 90 s"
 for pass in 1 2; do
   play "full mode" "$pass" install.yml
   play "full mode" "$pass" configure.yml
 done
+check "the first install.yml waited for the dpkg locks (their holder ran its 90 s and exited 0)" \
+  expect $'exited\n0' on_agent 'systemctl show -p SubState --value converge-apt-lock.service; systemctl show -p ExecMainStatus --value converge-apt-lock.service'
 checks "$logs/full_mode.2.configure.yml.log"
 check "the agent that runs is the role's stand-in (no AGENT_RELEASE_URL)" \
   on_agent 'curl -fsS http://127.0.0.1:8080/healthz | grep -q "\"stand_in\": true"'
+# A crash loop never ends the restarts: 20 crashes in a row (SIGKILL as soon as it is back), and
+# systemd still starts it again (a start limit of 10 in 5 minutes gave up after the 10th).
+# shellcheck disable=SC2016 # expanded on the machine
+check "the agent is restarted after 20 crashes in a row" \
+  on_agent 'for i in $(seq 1 20); do
+      pid="$(systemctl show -p MainPID --value agent.service)"
+      [ "$pid" -gt 0 ] || { echo "crash $i: the agent is not running ($(systemctl is-active agent.service))"; exit 1; }
+      kill -KILL "$pid"
+      for _ in $(seq 1 150); do
+        now="$(systemctl show -p MainPID --value agent.service)"
+        [ "$now" -gt 0 ] && [ "$now" != "$pid" ] && break
+        sleep 0.2
+      done
+      [ "$now" -gt 0 ] && [ "$now" != "$pid" ] || { echo "crash $i: not restarted within 30 s ($(systemctl is-active agent.service))"; exit 1; }
+    done
+    systemctl is-active --quiet agent.service && test "$(systemctl show -p NRestarts --value agent.service)" -ge 20'
 stop_machine
 rm -rf --one-file-system "$copy"
 

@@ -16,6 +16,8 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
     /// <summary>What the recorded inventory's ages are judged against: 2026-03-01T12:00:00Z.</summary>
     private static readonly string Now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
+    private static readonly string[] AgentTag = ["tag:agent"];
+
     private readonly string _dir = Directory.CreateTempSubdirectory("reaper-").FullName;
     private Runner _runner = null!;
     private FakeGitHub _apis = null!;
@@ -46,7 +48,9 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
             ["PROVISIONER_URL"] = _runner.Client.BaseAddress!.ToString(),
             ["PROVISIONER_API_TOKEN"] = null,
             ["REAPER_GRACE_MINUTES"] = "120",
-            ["REAPER_DELETE"] = null,
+            ["REAPER_DRY_RUN"] = null,
+            ["REAPER_MAX_DELETIONS"] = null,
+            ["REAPER_HOLD_GRACE_MINUTES"] = null,
             ["REAPER_NOW"] = Now,
             ["REAPER_RETRY_SECONDS"] = "0",
             ["HCLOUD_API_URL"] = apis + "/hcloud",
@@ -149,12 +153,12 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
         var job = decisions["server agent-failed-22222222"].GetProperty("job_id").GetGuid();
         var (_, before) = await _runner.GetJobAsync(job);
 
-        var act = await ReaperAsync(new Dictionary<string, string?>(), "act", file);
+        var act = await ReaperAsync(new Dictionary<string, string?> { ["REAPER_DRY_RUN"] = "true" }, "act", file);
 
         Assert.True(act.ExitCode == 0, act.Output);
         Assert.Empty(_apis.Requests);
         var summary = File.ReadAllText(Path.Combine(_dir, "summary.md"));
-        Assert.Contains("dry run: nothing is deleted", summary, StringComparison.Ordinal);
+        Assert.Contains("dry run: nothing is deleted; REAPER_DRY_RUN is true", summary, StringComparison.Ordinal);
         Assert.Contains("| server | agent-failed-22222222 | 58391202 |", summary, StringComparison.Ordinal);
         Assert.Contains("would delete (dry run)", summary, StringComparison.Ordinal);
         Assert.Contains("5 to delete, 7 kept.", summary, StringComparison.Ordinal);
@@ -163,11 +167,12 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Reaper_Deleting_DeletesOnlyWhatItDecidedTo()
+    public async Task Reaper_ByDefault_DeletesWhatItDecidedTo_AndNothingElse()
     {
         var (file, _) = await DecideAsync();
 
-        var act = await ReaperAsync(new Dictionary<string, string?> { ["REAPER_DELETE"] = "true" }, "act", file);
+        // No variable at all: the reaper deletes.
+        var act = await ReaperAsync(new Dictionary<string, string?>(), "act", file);
 
         Assert.True(act.ExitCode == 0, act.Output);
         var deletes = _apis.Requests.Where(r => r.Method == "DELETE").Select(r => r.Path).Order(StringComparer.Ordinal).ToArray();
@@ -183,6 +188,7 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
     {
         await using var backend = await FakeGitHub.StartAsync();
         backend.Default = new FakeGitHub.Answer(401, "{\"title\":\"Unauthorized\"}");
+        backend.Route = r => r.Path == "/api/health" ? new FakeGitHub.Answer(200, "{\"status\":\"ok\"}") : null;
         var inventory = Path.Combine(_dir, "inventory.json");
         File.WriteAllText(inventory, """
             {"servers": [{"id": 1, "name": "agent-x-5f0c1a2b", "created": "2026-02-01T00:00:00+00:00",
@@ -196,7 +202,7 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
             inventory);
 
         Assert.True(decide.ExitCode == 0, decide.Output);
-        var request = Assert.Single(backend.Requests);
+        var request = Assert.Single(backend.Requests, r => r.Path != "/api/health");
         Assert.Equal("/api/jobs/5f0c1a2b-0000-4000-8000-000000000001", request.Path);
         Assert.Equal("Bearer reader-token", request.Authorization);
         var decision = Assert.Single(JsonDocument.Parse(decide.StandardOutput).RootElement.EnumerateArray());
@@ -210,7 +216,7 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Reaper_ServerHeldForARerun_KeptUntilItsDeadlineThenDeleted()
+    public async Task Reaper_ServerHeldForARerun_KeptUntilItsDeadlinePlusTheHoldGrace_ThenDeleted()
     {
         // A run that failed at Configuring Agent kept its server for 30 minutes, and said so.
         var now = DateTimeOffset.UtcNow;
@@ -250,19 +256,123 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
         Assert.StartsWith("delete", inside["server agent-unlabelled-22222222"], StringComparison.Ordinal);
         Assert.StartsWith("delete", inside["server agent-not-kept-44444444"], StringComparison.Ordinal);
 
-        var past = await DecideAtAsync(now.AddMinutes(31));
-        Assert.StartsWith("delete: its job failed", past["server agent-held-11111111"], StringComparison.Ordinal);
+        // The backend ends the hold itself at the deadline; the reaper waits REAPER_HOLD_GRACE_MINUTES (30) more.
+        var inGrace = await DecideAtAsync(now.AddMinutes(59));
+        Assert.StartsWith("keep: held for a re-run from the failed step until ", inGrace["server agent-held-11111111"], StringComparison.Ordinal);
+
+        var past = await DecideAtAsync(now.AddMinutes(61));
+        Assert.StartsWith("delete: its hold ended at ", past["server agent-held-11111111"], StringComparison.Ordinal);
         Assert.StartsWith("delete", past["device agent-held-11111111"], StringComparison.Ordinal);
     }
 
+    private async Task<string> InventoryOfAsync(params (long Id, string Name, string Created, Guid Job)[] servers)
+    {
+        var inventory = Path.Combine(_dir, "inventory-" + Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(inventory, JsonSerializer.Serialize(new
+        {
+            servers = servers.Select(s => new
+            {
+                id = s.Id,
+                name = s.Name,
+                created = s.Created,
+                labels = new Dictionary<string, string> { ["managed_by"] = "provisioner", ["job_id"] = s.Job.ToString(), ["run_id"] = "9200" },
+            }),
+            ssh_keys = Array.Empty<object>(),
+            devices = Array.Empty<object>(),
+        }));
+        return inventory;
+    }
+
+    /// <summary>
+    /// A wrong PROVISIONER_URL that still has a health route answering ok (another app, a proxy):
+    /// every job is a 404, but not the app's problem document naming the job. The whole run,
+    /// listing included, deletes nothing and fails.
+    /// </summary>
     [Fact]
-    public void ReapWorkflow_IsADryRunUnlessTheVariableSaysOtherwise_AndRunsOnASchedule()
+    public async Task Reaper_BackendWhose404IsNotTheApps_DeletesNothing()
+    {
+        await using var backend = await FakeGitHub.StartAsync();
+        backend.Default = new FakeGitHub.Answer(404, "{\"message\":\"Not Found\"}");
+        backend.Route = r => r.Path == "/api/health" ? new FakeGitHub.Answer(200, "{\"status\":\"ok\"}") : null;
+        var old = Guid.NewGuid();
+        _apis.Route = r => r.Method == "GET" && r.Path == "/hcloud/servers"
+            ? new FakeGitHub.Answer(200, JsonSerializer.Serialize(new { servers = new[] { new { id = 880, name = "agent-live-" + old.ToString()[..8], created = "2026-02-01T00:00:00+00:00", labels = new Dictionary<string, string> { ["managed_by"] = "provisioner", ["job_id"] = old.ToString(), ["run_id"] = "1" } } }, meta = new { pagination = new { next_page = (int?)null } } }))
+            : r.Method == "GET" && r.Path == "/hcloud/ssh_keys" ? new FakeGitHub.Answer(200, """{"ssh_keys": [], "meta": {"pagination": {"next_page": null}}}""")
+            : r.Method == "GET" && r.Path == "/tailscale/tailnet/-/devices" ? new FakeGitHub.Answer(200, JsonSerializer.Serialize(new { devices = new[] { new { id = "n880", hostname = "agent-live-" + old.ToString()[..8], tags = AgentTag, created = "2026-02-01T00:00:00Z" } } }))
+            : null;
+
+        var run = await ReaperAsync(new Dictionary<string, string?> { ["PROVISIONER_URL"] = backend.BaseUrl.ToString() });
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.DoesNotContain(_apis.Requests, r => r.Method == "DELETE");
+        Assert.Contains(backend.Requests, r => r.Path == $"/api/jobs/{old}");
+        var summary = File.ReadAllText(Path.Combine(_dir, "summary.md"));
+        Assert.Contains("is not the backend's own (check PROVISIONER_URL)", summary, StringComparison.Ordinal);
+        Assert.Contains("0 to delete", summary, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(404, "{\"title\":\"Not found\",\"status\":404}")]
+    [InlineData(200, "<html>ok</html>")]
+    [InlineData(200, "{\"status\":\"degraded\"}")]
+    public async Task Reaper_HealthIsNotTheApps_AsksNothingAndDecidesNothing(int status, string body)
+    {
+        await using var backend = await FakeGitHub.StartAsync();
+        backend.Default = new FakeGitHub.Answer(status, body);
+        var inventory = await InventoryOfAsync((1, "agent-x-11111111", "2026-02-01T00:00:00+00:00", Guid.NewGuid()));
+
+        var decide = await ReaperAsync(new Dictionary<string, string?> { ["PROVISIONER_URL"] = backend.BaseUrl.ToString() }, "decide", inventory);
+
+        Assert.Equal(1, decide.ExitCode);
+        Assert.Equal("", decide.StandardOutput.Trim());
+        Assert.Equal("/api/health", Assert.Single(backend.Requests).Path);
+        Assert.Contains("is not the Provisioner backend", decide.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reaper_CancelledJob_ServerDeleted()
+    {
+        var cancelled = await _runner.NewJobAsync();
+        await SendAsync(cancelled, "\"status\":\"provisioning\",\"workflow_run_id\":\"9300\"");
+        await SendAsync(cancelled, "\"status\":\"cancelled\",\"workflow_run_id\":\"9300\"");
+        Assert.Equal("cancelled", (await _runner.GetJobAsync(cancelled)).Body.GetProperty("status").GetString());
+        var inventory = await InventoryOfAsync((93, "agent-cancelled-11111111", "2026-03-01T11:50:00+00:00", cancelled));
+
+        var decide = await ReaperAsync(new Dictionary<string, string?>(), "decide", inventory);
+
+        Assert.True(decide.ExitCode == 0, decide.Output);
+        var decision = Assert.Single(JsonDocument.Parse(decide.StandardOutput).RootElement.EnumerateArray());
+        Assert.Equal(("delete", "cancelled"), (decision.GetProperty("action").GetString(), decision.GetProperty("job_status").GetString()));
+    }
+
+    [Fact]
+    public async Task Reaper_MoreThanTheCap_DeletesTheOldestUpToIt_AndLeavesTheRestToAPerson()
+    {
+        // Seven servers of jobs the backend (its own 404) does not know, all past the grace period.
+        var servers = Enumerable.Range(1, 7)
+            .Select(i => (Id: (long)(9400 + i), Name: $"agent-gone-{i}", Created: $"2026-02-0{i}T00:00:00+00:00", Job: Guid.NewGuid()))
+            .ToArray();
+        File.WriteAllText(Path.Combine(_dir, "decisions.json"), (await ReaperAsync(new Dictionary<string, string?> { ["REAPER_MAX_DELETIONS"] = "2" }, "decide", await InventoryOfAsync(servers))).StandardOutput);
+
+        var act = await ReaperAsync(new Dictionary<string, string?> { ["REAPER_MAX_DELETIONS"] = "2" }, "act", Path.Combine(_dir, "decisions.json"));
+
+        Assert.Equal(1, act.ExitCode);
+        var deletes = _apis.Requests.Where(r => r.Method == "DELETE").Select(r => r.Path).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["/hcloud/servers/9401", "/hcloud/servers/9402"], deletes);
+        var summary = File.ReadAllText(Path.Combine(_dir, "summary.md"));
+        Assert.Contains("2 to delete, 5 kept, 5 of them over the cap (REAPER_MAX_DELETIONS): left to a person.", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReapWorkflow_DeletesUnlessTheVariableAsksForADryRun_WithACap_AndRunsOnASchedule()
     {
         var workflow = WorkflowYaml.Workflow("reap-agents.yml");
         var env = workflow["jobs"]!["reap"]!["env"]!;
 
         Assert.NotNull(workflow["on"]?["schedule"]);
-        Assert.Equal("${{ vars.REAPER_DELETE == 'true' || inputs.delete == true }}", (string?)env["REAPER_DELETE"]);
+        Assert.Equal("${{ vars.REAPER_DRY_RUN == 'true' || inputs.dry_run == true }}", (string?)env["REAPER_DRY_RUN"]);
+        Assert.Equal("${{ vars.REAPER_MAX_DELETIONS || '5' }}", (string?)env["REAPER_MAX_DELETIONS"]);
+        Assert.Null(env["REAPER_DELETE"]);
         Assert.Equal("${{ secrets.PROVISIONER_API_TOKEN }}", (string?)env["PROVISIONER_API_TOKEN"]);
         Assert.Contains("bash .github/scripts/reaper.sh", workflow.ToJsonString(), StringComparison.Ordinal);
     }

@@ -26,6 +26,61 @@ public sealed class WorkflowOnARunnerTests
         Assert.All(steps, s => Assert.Contains("--accept-dns=false", ((string?)s.Step["with"]?["args"] ?? "").Split(' ')));
     }
 
+    /// <summary>
+    /// The agent's server keeps its own DNS too: a tailnet that overrides DNS would otherwise take
+    /// the agent's lookups (its release, its APIs, the backend) the moment it joins.
+    /// </summary>
+    [Fact]
+    public void AgentJoinsTheTailnet_KeepingItsOwnDns()
+    {
+        var template = WorkflowYaml.ReadText("ansible", "playbooks", "templates", "cloud-init.yml.j2");
+        var up = template.Split('\n').Where(l => l.TrimStart().StartsWith("tailscale up ", StringComparison.Ordinal)).ToArray();
+
+        Assert.NotEmpty(up);
+        Assert.All(up, l => Assert.Contains("--accept-dns=false", l.Split(' ')));
+    }
+
+    private static readonly string[] PlayParts = ["pre_tasks", "tasks", "post_tasks"];
+
+    /// <summary>
+    /// A template expression that reads a token or a key: what a task holds when it handles one
+    /// (the hcloud modules hide their api_token themselves; a bare <c>| length</c> test in an
+    /// assert or a when prints no value and has no braces).
+    /// </summary>
+    private static readonly Regex SecretExpression = new(@"\{\{[^}]*(access_token|provision_hcloud_token|TS_OAUTH_SECRET|TS_OAUTH_CLIENT_ID|snapshot_auth|tailscale_key|auth_key|agent_key|AGENT_KEY)[^}]*\}\}", RegexOptions.None, TimeSpan.FromSeconds(1));
+
+    /// <summary>Tasks that read a secret on purpose to print a message without it.</summary>
+    private static readonly string[] MaskingTasks = ["playbooks/create-server.yml: Say what failed, without the secrets"];
+
+    [Fact]
+    public void EveryTaskThatHandlesAToken_IsNoLog()
+    {
+        var root = Path.Combine(RepositoryRoot.Path, "ansible");
+        var files = Directory.EnumerateFiles(Path.Combine(root, "playbooks"), "*.yml")
+            .Concat(Directory.EnumerateFiles(Path.Combine(root, "roles"), "*.yml", SearchOption.AllDirectories).Where(f => f.Contains($"{Path.DirectorySeparatorChar}tasks{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
+            .ToArray();
+        var offenders = new List<string>();
+        foreach (var file in files)
+        {
+            var tree = WorkflowYaml.Load(Path.GetRelativePath(RepositoryRoot.Path, file));
+            var tasks = tree.AsArray().OfType<JsonObject>().Any(p => p.ContainsKey("hosts"))
+                ? tree.AsArray().OfType<JsonObject>().SelectMany(play => PlayParts.SelectMany(part => WorkflowYaml.Tasks(play[part])))
+                : WorkflowYaml.Tasks(tree);
+            foreach (var task in tasks.Where(t => !t.ContainsKey("block")))
+            {
+                var module = task.Select(p => p.Key).FirstOrDefault(k => k.Contains('.', StringComparison.Ordinal)) ?? "";
+                var text = task.ToJsonString();
+                var name = $"{Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/')}: {task["name"]}";
+                if (!module.StartsWith("hetzner.hcloud.", StringComparison.Ordinal) && SecretExpression.IsMatch(text) && (string?)task["no_log"] != "true" && !MaskingTasks.Contains(name))
+                {
+                    offenders.Add(name);
+                }
+            }
+        }
+
+        Assert.True(offenders.Count == 0, "tasks that handle a token without no_log:\n" + string.Join('\n', offenders));
+    }
+
     [Fact]
     public void AgentKey_IsNotEphemeral()
     {
@@ -85,6 +140,50 @@ public sealed class WorkflowOnARunnerTests
         // delete-server.yml finds the servers and the SSH key by it; create-server.yml labels them with it.
         Assert.Contains("run_id={{ provision_run_id }}", WorkflowYaml.ReadText("ansible", "playbooks", "delete-server.yml"), StringComparison.Ordinal);
         Assert.Contains("provision-{{ provision_job_id }}-{{ provision_run_id }}", WorkflowYaml.ReadText("ansible", "playbooks", "delete-server.yml"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("true", "4242424242", "1", "agent-image-builder-4242424242")]
+    [InlineData("true", "4242424242", "2", "agent-image-builder-4242424242-2")]
+    [InlineData("true", "4242424299", "1", "agent-image-builder-4242424299")]
+    [InlineData("false", "4242424242", "1", "agent-agent-1-5f0c1a2b")]
+    public async Task ServerName_OfAnImageBuilder_IsItsRunsOwn(string imageBuild, string runId, string attempt, string expected)
+    {
+        var ansible = Path.Combine(RepositoryRoot.Path, "ansible");
+        var run = await ChildProcess.RunAsync(
+            new ChildProcessOptions("ansible", ["localhost", "-m", "ansible.builtin.debug", "-a", "var=provision_server_name"])
+            {
+                WorkingDirectory = ansible,
+                Environment = new Dictionary<string, string?>
+                {
+                    ["ANSIBLE_CONFIG"] = Path.Combine(ansible, "ansible.cfg"),
+                    ["ANSIBLE_NOCOLOR"] = "1",
+                    ["JOB_ID"] = imageBuild == "true" ? "image-" + runId : "5f0c1a2b-0000-4000-8000-000000000001",
+                    ["AGENT_ID"] = imageBuild == "true" ? "image-builder" : "agent-1",
+                    ["IMAGE_BUILD"] = imageBuild,
+                    ["GITHUB_RUN_ID"] = runId,
+                    ["GITHUB_RUN_ATTEMPT"] = attempt,
+                    ["PROVISION_RUN_ID"] = null,
+                },
+            },
+            TimeSpan.FromSeconds(120));
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains($"\"provision_server_name\": \"{expected}\"", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateServer_DeletesLeftoverBuilders_AndRefusesAServerOfItsNameFromAnotherRun_BeforeCreating()
+    {
+        var tasks = WorkflowYaml.PlaybookTasks("create-server.yml").Select(t => (string?)t["name"]).ToList();
+        var create = tasks.IndexOf("Create the server, trying the next type or location when one has no capacity");
+
+        Assert.True(create > 0, "create-server.yml has no create task");
+        Assert.InRange(tasks.IndexOf("Delete leftover image builders"), 0, create);
+        Assert.InRange(tasks.IndexOf("Stop when a server of this name belongs to another run"), 0, create);
+        var delete = WorkflowYaml.Task(WorkflowYaml.PlaybookTasks("create-server.yml"), "Delete leftover image builders");
+        Assert.Equal("absent", (string?)delete["hetzner.hcloud.hcloud_server"]!["state"]);
+        Assert.Equal("provision_image_build", (string?)delete["when"]);
     }
 
     [Fact]
