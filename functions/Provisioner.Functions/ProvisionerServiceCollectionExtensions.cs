@@ -48,7 +48,6 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<JobIndex>();
         services.AddSingleton<DispatchQueueWriter>();
         services.AddSingleton<CallbackSignatureVerifier>();
-        services.AddSingleton<StorageGuard>();
         services.AddSingleton<CallbackHandler>();
         services.AddSingleton<CreateJobHandler>();
         services.AddSingleton<StatusHandler>();

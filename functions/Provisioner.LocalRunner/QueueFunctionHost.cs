@@ -13,7 +13,7 @@ namespace Provisioner.LocalRunner;
 /// while the queue is empty. Messages are decoded with host.json's <c>messageEncoding</c>, the
 /// encoding <see cref="StorageClients"/> wrote them in.
 /// </summary>
-public sealed partial class QueueFunctionHost(FunctionEntry function, QueueHostSettings settings, StorageClients storage, IServiceScopeFactory scopes, ILogger<QueueFunctionHost> logger)
+public sealed partial class QueueFunctionHost(FunctionEntry function, QueueHostSettings settings, StorageClients storage, IServiceScopeFactory scopes, FunctionPipeline pipeline, ILogger<QueueFunctionHost> logger)
     : BackgroundService
 {
     /// <summary>How long a fetched message stays invisible while the function runs (the host renews it; a local run finishes well within it).</summary>
@@ -56,7 +56,7 @@ public sealed partial class QueueFunctionHost(FunctionEntry function, QueueHostS
         try
         {
             using var scope = scopes.CreateScope();
-            await FunctionInvoker.InvokeAsync(function, scope.ServiceProvider, message.Body.ToString(), null, stoppingToken);
+            await pipeline.InvokeAsync(function, scope.ServiceProvider, message.Body.ToString(), null, stoppingToken);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
