@@ -10,10 +10,10 @@ namespace Provisioner.Functions.Identity;
 /// deployment's repository (<c>repository</c>) and of its provisioning or deprovision workflow
 /// (<c>workflow_ref</c>). A person's token fails the first step: its issuer and audience differ.
 /// </summary>
-public sealed class GitHubActionsTokens(IOptions<GitHubOidcOptions> options) : IDisposable
+public sealed class GitHubActionsTokens(IOptions<GitHubOidcOptions> options, IHttpClientFactory clients)
 {
     private readonly Lazy<OidcTokenValidator> _validator = new(() =>
-        new OidcTokenValidator(options.Value.Issuer, [options.Value.EffectiveAudience!]));
+        new OidcTokenValidator(options.Value.Issuer, [options.Value.EffectiveAudience!], OidcTokenValidator.Client(clients)));
 
     public async Task<ActionsTokenCheck> ValidateAsync(string token, CancellationToken cancellationToken)
     {
@@ -63,14 +63,6 @@ public sealed class GitHubActionsTokens(IOptions<GitHubOidcOptions> options) : I
         }
 
         return new ActionsTokenCheck.Valid(new ActionsRun(runId, attempt, workflow));
-    }
-
-    public void Dispose()
-    {
-        if (_validator.IsValueCreated)
-        {
-            _validator.Value.Dispose();
-        }
     }
 }
 

@@ -10,6 +10,8 @@ public static class IdentityServiceCollectionExtensions
     public static IServiceCollection AddIdentity(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSettings<AuthOptions, AuthOptionsValidator>(configuration);
+        // The issuers' metadata and keys; no request logging, as for every client of the app.
+        services.AddHttpClient(OidcTokenValidator.HttpClientName, c => c.Timeout = OidcTokenValidator.FetchTimeout).RemoveAllLoggers();
         services.AddSingleton<PeopleTokens>();
         services.AddSingleton<RequestAccess>();
         services.AddHostedService<AuthStartupWarning>();
