@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Octokit;
 using Polly;
 using Provisioner.Functions.AgentHealth;
 using Provisioner.Functions.Configuration;
@@ -63,6 +62,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<Teardown.ServerRemoval>();
         services.AddSingleton<Teardown.TeardownHandler>();
 
+        services.AddProvisionerHttpClients();
         AddDispatch(services, configuration);
 
         services.AddSettings<TimeoutOptions, TimeoutOptionsValidator>(configuration);
@@ -113,15 +113,9 @@ public static class ProvisionerServiceCollectionExtensions
             return;
         }
 
-        services.AddSingleton<IGitHubClient>(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<DispatchOptions>>().Value;
-            var client = new GitHubClient(new ProductHeaderValue("Provisioner"), o.ApiBaseUrl)
-            {
-                Credentials = new Credentials(o.Token, AuthenticationType.Bearer),
-            };
-            return client;
-        });
+        services.AddSingleton(sp => ProvisionerHttpClients.GitHubClient(
+            sp.GetRequiredService<IHttpMessageHandlerFactory>(),
+            sp.GetRequiredService<IOptions<DispatchOptions>>().Value));
         // Polly's own telemetry logs each retry (with its exception) through the app's logging.
         services.AddResiliencePipeline(GitHubResilience.PipelineName, (builder, context) =>
             GitHubResilience.Configure(
