@@ -42,10 +42,23 @@ public static class ProvisionerHttpClients
         ArgumentNullException.ThrowIfNull(options);
         var connection = new Connection(
             new ProductHeaderValue("Provisioner"),
-            options.ApiBaseUrl,
+            ApiAddress(options.ApiBaseUrl),
             new InMemoryCredentialStore(new Credentials(options.Token, AuthenticationType.Bearer)),
             new HttpClientAdapter(() => handlers.CreateHandler(OctokitClientName)),
             new SimpleJsonSerializer());
         return new Octokit.GitHubClient(connection);
+    }
+
+    /// <summary>
+    /// The API address as <c>new GitHubClient(header, baseAddress)</c> makes it (a
+    /// <see cref="Connection"/> built by hand takes the address as given): github.com's API for
+    /// github.com, else a GitHub Enterprise Server's <c>/api/v3/</c>.
+    /// </summary>
+    public static Uri ApiAddress(Uri baseAddress)
+    {
+        ArgumentNullException.ThrowIfNull(baseAddress);
+        return baseAddress.Host is "github.com" or "api.github.com"
+            ? Octokit.GitHubClient.GitHubApiUrl
+            : new Uri(baseAddress, new Uri("/api/v3/", UriKind.Relative));
     }
 }
