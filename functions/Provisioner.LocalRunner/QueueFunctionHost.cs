@@ -6,7 +6,8 @@ using Provisioner.Functions.Storage;
 namespace Provisioner.LocalRunner;
 
 /// <summary>
-/// Drives one queue-triggered function with the Functions host's semantics: messages fetched in
+/// Drives one queue-triggered function, each message through the app's worker middleware
+/// (<see cref="FunctionPipeline"/>), with the Functions host's semantics: messages fetched in
 /// batches of <c>batchSize</c>; deleted when the function succeeds; made visible again after
 /// <c>visibilityTimeout</c> when it throws; moved to <c>{queue}-poison</c> after
 /// <c>maxDequeueCount</c> failed deliveries; polling backs off to <c>maxPollingInterval</c>

@@ -3,7 +3,7 @@ using NCrontab;
 
 namespace Provisioner.LocalRunner;
 
-/// <summary>Drives one timer-triggered function on its NCRONTAB schedule (six fields, seconds first, UTC), as the Functions host does.</summary>
+/// <summary>Drives one timer-triggered function on its NCRONTAB schedule (six fields, seconds first, UTC), as the Functions host does, each run through the app's worker middleware (<see cref="FunctionPipeline"/>).</summary>
 public sealed partial class TimerFunctionHost(FunctionEntry function, IConfiguration configuration, TimeProvider time, IServiceScopeFactory scopes, FunctionPipeline pipeline, ILogger<TimerFunctionHost> logger)
     : BackgroundService
 {
