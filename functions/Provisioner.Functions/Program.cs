@@ -4,5 +4,5 @@ using Provisioner.Functions;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
-builder.Services.AddProvisioner(builder.Configuration);
+builder.UseProvisioner(builder.Configuration);
 builder.Build().Run();

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Octokit;
 using Polly;
 using Provisioner.Functions.AgentHealth;
 using Provisioner.Functions.Configuration;
@@ -48,7 +47,6 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<JobIndex>();
         services.AddSingleton<DispatchQueueWriter>();
         services.AddSingleton<CallbackSignatureVerifier>();
-        services.AddSingleton<StorageGuard>();
         services.AddSingleton<CallbackHandler>();
         services.AddSingleton<CreateJobHandler>();
         services.AddSingleton<StatusHandler>();
@@ -63,6 +61,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<Teardown.ServerRemoval>();
         services.AddSingleton<Teardown.TeardownHandler>();
 
+        services.AddProvisionerHttpClients();
         AddDispatch(services, configuration);
 
         services.AddSingleton<TimeoutSweeper>();
@@ -109,15 +108,9 @@ public static class ProvisionerServiceCollectionExtensions
             return;
         }
 
-        services.AddSingleton<IGitHubClient>(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<GitHubOptions>>().Value;
-            var client = new GitHubClient(new ProductHeaderValue("Provisioner"), o.ApiBaseUrl)
-            {
-                Credentials = new Credentials(o.Token, AuthenticationType.Bearer),
-            };
-            return client;
-        });
+        services.AddSingleton(sp => ProvisionerHttpClients.GitHubClient(
+            sp.GetRequiredService<IHttpMessageHandlerFactory>(),
+            sp.GetRequiredService<IOptions<GitHubOptions>>().Value));
         // Polly's own telemetry logs each retry (with its exception) through the app's logging.
         services.AddResiliencePipeline(GitHubResilience.PipelineName, (builder, context) =>
             GitHubResilience.Configure(

@@ -1,14 +1,18 @@
 using System.Reflection;
+using System.Text.Json;
 
 namespace Provisioner.LocalRunner;
 
 /// <summary>
 /// Calls a function as the worker does: a new instance per call from a DI scope, parameters bound
 /// by type (<see cref="HttpRequest"/>, <see cref="CancellationToken"/>), the trigger parameter
-/// from the trigger's value, and strings by route value name.
+/// from the trigger's value (a queue message's JSON to the parameter's type), and strings by
+/// route value name.
 /// </summary>
 public static class FunctionInvoker
 {
+    private static readonly JsonSerializerOptions WorkerJson = new() { PropertyNameCaseInsensitive = true };
+
     public static async Task<object?> InvokeAsync(FunctionEntry function, IServiceProvider services, object? triggerValue, HttpContext? http, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(function);
@@ -39,7 +43,12 @@ public static class FunctionInvoker
     {
         if (parameter == function.Trigger || parameter.Position == function.Trigger.Position)
         {
-            return triggerValue;
+            // A queue message bound to a record, as the worker binds it: its JSON, read with the
+            // worker's default serializer options (property names case-insensitive). A message
+            // that is not such JSON fails the invocation, on the host as here.
+            return triggerValue is string text && parameter.ParameterType != typeof(string) && parameter.ParameterType != typeof(object)
+                ? JsonSerializer.Deserialize(text, parameter.ParameterType, WorkerJson)
+                : triggerValue;
         }
 
         if (parameter.ParameterType == typeof(CancellationToken))

@@ -25,9 +25,11 @@ public static class HttpFunctionEndpoints
 
             var route = "/" + string.Join('/', new[] { routePrefix, trigger.Route ?? function.Name }.Where(s => !string.IsNullOrEmpty(s)));
             var methods = (trigger.Methods ?? ["get", "post", "put", "delete", "patch", "head", "options"]).Select(m => m.ToUpperInvariant()).ToArray();
-            app.MapMethods(route, methods, async (HttpContext context) =>
+            app.MapMethods(route, methods, async (HttpContext context, FunctionPipeline pipeline) =>
             {
-                var result = (IResult)(await FunctionInvoker.InvokeAsync(function, context.RequestServices, context.Request, context, context.RequestAborted))!;
+                // The worker middleware's answer, or the function's: executed here as the ASP.NET Core integration does on the host.
+                var answer = await pipeline.InvokeAsync(function, context.RequestServices, context.Request, context, context.RequestAborted);
+                var result = answer as IResult ?? throw new InvalidOperationException($"{function.Name} gave no IResult.");
                 await result.ExecuteAsync(context);
             }).WithName(function.Name);
             mapped.Add($"{function.Name}: [{string.Join(',', methods)}] {route}");

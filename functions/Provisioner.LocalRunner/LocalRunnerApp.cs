@@ -7,7 +7,7 @@ namespace Provisioner.LocalRunner;
 
 /// <summary>
 /// What Core Tools would be locally: the same settings (local.settings.json, with environment
-/// variables overriding), the same services (<see cref="ProvisionerServiceCollectionExtensions.AddProvisioner"/>),
+/// variables overriding), the same services and worker middleware (<see cref="ProvisionerHosting.UseProvisioner"/>),
 /// the same function classes on the same triggers: HTTP routes, queue polling and timers with
 /// host.json's semantics. It holds no function logic and adds no setting or default the host
 /// would not: whatever a local run needs beyond the host's behaviour (the status page, a port
@@ -64,7 +64,11 @@ public static partial class LocalRunnerApp
 
         var queueSettings = QueueHostSettings.From(root.ReadHostJson(), builder.Configuration);
         builder.Services.AddSingleton(queueSettings);
-        builder.Services.AddProvisioner(builder.Configuration);
+        // The app's one registration point, as Program.cs calls it on the Functions host: its
+        // services and its worker middleware, run here around every invocation (docs/functions-host.md).
+        var worker = new LocalWorkerApplicationBuilder(builder.Services);
+        worker.UseProvisioner(builder.Configuration);
+        builder.Services.AddSingleton(new FunctionPipeline(worker.Build()));
         var functions = FunctionCatalog.Discover(typeof(ProvisionerServiceCollectionExtensions).Assembly);
         var driven = new List<DrivenTrigger>();
         var triggers = new List<string>();

@@ -6,14 +6,15 @@ using Provisioner.Functions.Storage;
 namespace Provisioner.LocalRunner;
 
 /// <summary>
-/// Drives one queue-triggered function with the Functions host's semantics: messages fetched in
+/// Drives one queue-triggered function, each message through the app's worker middleware
+/// (<see cref="FunctionPipeline"/>), with the Functions host's semantics: messages fetched in
 /// batches of <c>batchSize</c>; deleted when the function succeeds; made visible again after
 /// <c>visibilityTimeout</c> when it throws; moved to <c>{queue}-poison</c> after
 /// <c>maxDequeueCount</c> failed deliveries; polling backs off to <c>maxPollingInterval</c>
 /// while the queue is empty. Messages are decoded with host.json's <c>messageEncoding</c>, the
 /// encoding <see cref="StorageClients"/> wrote them in.
 /// </summary>
-public sealed partial class QueueFunctionHost(FunctionEntry function, QueueHostSettings settings, StorageClients storage, IServiceScopeFactory scopes, ILogger<QueueFunctionHost> logger)
+public sealed partial class QueueFunctionHost(FunctionEntry function, QueueHostSettings settings, StorageClients storage, IServiceScopeFactory scopes, FunctionPipeline pipeline, ILogger<QueueFunctionHost> logger)
     : BackgroundService
 {
     /// <summary>How long a fetched message stays invisible while the function runs (the host renews it; a local run finishes well within it).</summary>
@@ -56,7 +57,7 @@ public sealed partial class QueueFunctionHost(FunctionEntry function, QueueHostS
         try
         {
             using var scope = scopes.CreateScope();
-            await FunctionInvoker.InvokeAsync(function, scope.ServiceProvider, message.Body.ToString(), null, stoppingToken);
+            await pipeline.InvokeAsync(function, scope.ServiceProvider, message.Body.ToString(), null, stoppingToken);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)

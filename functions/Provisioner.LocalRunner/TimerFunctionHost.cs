@@ -3,8 +3,8 @@ using NCrontab;
 
 namespace Provisioner.LocalRunner;
 
-/// <summary>Drives one timer-triggered function on its NCRONTAB schedule (six fields, seconds first, UTC), as the Functions host does.</summary>
-public sealed partial class TimerFunctionHost(FunctionEntry function, IConfiguration configuration, TimeProvider time, IServiceScopeFactory scopes, ILogger<TimerFunctionHost> logger)
+/// <summary>Drives one timer-triggered function on its NCRONTAB schedule (six fields, seconds first, UTC), as the Functions host does, each run through the app's worker middleware (<see cref="FunctionPipeline"/>).</summary>
+public sealed partial class TimerFunctionHost(FunctionEntry function, IConfiguration configuration, TimeProvider time, IServiceScopeFactory scopes, FunctionPipeline pipeline, ILogger<TimerFunctionHost> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -24,7 +24,7 @@ public sealed partial class TimerFunctionHost(FunctionEntry function, IConfigura
             {
                 await Task.Delay(next - now, time, stoppingToken);
                 using var scope = scopes.CreateScope();
-                await FunctionInvoker.InvokeAsync(function, scope.ServiceProvider, new TimerInfo { IsPastDue = false }, null, stoppingToken);
+                await pipeline.InvokeAsync(function, scope.ServiceProvider, new TimerInfo { IsPastDue = false }, null, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

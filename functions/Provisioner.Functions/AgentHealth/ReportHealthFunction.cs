@@ -5,19 +5,15 @@ using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.AgentHealth;
 
-public sealed class ReportHealthFunction(ReportHealthHandler handler, StorageGuard guard)
+public sealed class ReportHealthFunction(ReportHealthHandler handler)
 {
+    /// <summary>Open to people's tokens: the agent proves itself with its own key (<see cref="ReportHealthHandler"/>).</summary>
     [Function("ReportAgentHealth")]
+    [Access(Access.Open)]
+    [StorageOutage("The health store cannot be reached right now; the report was not kept. Send the next one as usual.")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "agents/{agentId}/health")] HttpRequest request,
         string agentId,
         CancellationToken cancellationToken) =>
-        // Open to people's tokens: the agent proves itself with its own key (ReportHealthHandler).
-        guard.RunAsync(
-            request,
-            Access.Open,
-            "ReportAgentHealth",
-            () => handler.HandleAsync(request, agentId, cancellationToken),
-            "The health store cannot be reached right now; the report was not kept. Send the next one as usual.",
-            cancellationToken);
+        handler.HandleAsync(request, agentId, cancellationToken);
 }

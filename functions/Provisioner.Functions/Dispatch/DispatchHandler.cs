@@ -21,9 +21,13 @@ public sealed partial class DispatchHandler(
     ILogger<DispatchHandler> logger,
     IOptions<KeepServerOptions> keep)
 {
-    public async Task HandleAsync(string message, CancellationToken cancellationToken)
+    public Task HandleAsync(string message, CancellationToken cancellationToken) =>
+        HandleAsync(DispatchMessage.TryParse(message, out var jobId, out var traceparent) ? new DispatchMessage(jobId, traceparent) : null, cancellationToken);
+
+    /// <summary>A message as the queue trigger binds it; one without a job id is dropped as unreadable.</summary>
+    public async Task HandleAsync(DispatchMessage? message, CancellationToken cancellationToken)
     {
-        if (!DispatchMessage.TryParse(message, out var jobId, out var traceparent))
+        if (message is not { JobId: var jobId, Traceparent: var traceparent } || jobId == Guid.Empty)
         {
             LogUnreadable(logger);
             return;
@@ -85,9 +89,13 @@ public sealed partial class DispatchHandler(
     }
 
     /// <summary>For the poison queue: the message failed every delivery.</summary>
-    public async Task HandlePoisonAsync(string message, CancellationToken cancellationToken)
+    public Task HandlePoisonAsync(string message, CancellationToken cancellationToken) =>
+        HandlePoisonAsync(DispatchMessage.TryParse(message, out var jobId) ? new DispatchMessage(jobId) : null, cancellationToken);
+
+    /// <summary>For the poison queue, as the queue trigger binds the message.</summary>
+    public async Task HandlePoisonAsync(DispatchMessage? message, CancellationToken cancellationToken)
     {
-        if (!DispatchMessage.TryParse(message, out var jobId))
+        if (message is not { JobId: var jobId } || jobId == Guid.Empty)
         {
             LogUnreadable(logger);
             return;

@@ -5,7 +5,8 @@ namespace Provisioner.Functions.Dispatch;
 
 public sealed class DispatchJobFunction(DispatchHandler handler)
 {
+    /// <summary>The message bound as a <see cref="DispatchMessage"/> (JSON), by the worker on the Functions host and by the local runner alike.</summary>
     [Function("DispatchJob")]
-    public Task RunAsync([QueueTrigger(StorageNames.DispatchQueue)] string message, CancellationToken cancellationToken) =>
+    public Task RunAsync([QueueTrigger(StorageNames.DispatchQueue)] DispatchMessage message, CancellationToken cancellationToken) =>
         handler.HandleAsync(message, cancellationToken);
 }

@@ -6,6 +6,6 @@ namespace Provisioner.Functions.Dispatch;
 public sealed class DispatchPoisonFunction(DispatchHandler handler)
 {
     [Function("FailPoisonedDispatch")]
-    public Task RunAsync([QueueTrigger(StorageNames.DispatchPoisonQueue)] string message, CancellationToken cancellationToken) =>
+    public Task RunAsync([QueueTrigger(StorageNames.DispatchPoisonQueue)] DispatchMessage message, CancellationToken cancellationToken) =>
         handler.HandlePoisonAsync(message, cancellationToken);
 }

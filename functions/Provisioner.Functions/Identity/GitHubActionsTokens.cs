@@ -14,10 +14,11 @@ namespace Provisioner.Functions.Identity;
 public sealed class GitHubActionsTokens(
     IOptions<CallbackSecurityOptions> callbacks,
     IOptions<GitHubOptions> gitHub,
-    IOptions<DispatchOptions> dispatch) : IDisposable
+    IOptions<DispatchOptions> dispatch,
+    IHttpClientFactory clients)
 {
     private readonly Lazy<OidcTokenValidator> _validator = new(() =>
-        new OidcTokenValidator(callbacks.Value.Issuer, [callbacks.Value.EffectiveAudience(dispatch.Value)!]));
+        new OidcTokenValidator(callbacks.Value.Issuer, [callbacks.Value.EffectiveAudience(dispatch.Value)!], OidcTokenValidator.Client(clients)));
 
     public async Task<ActionsTokenCheck> ValidateAsync(string token, CancellationToken cancellationToken)
     {
@@ -67,14 +68,6 @@ public sealed class GitHubActionsTokens(
         }
 
         return new ActionsTokenCheck.Valid(new ActionsRun(runId, attempt, workflow));
-    }
-
-    public void Dispose()
-    {
-        if (_validator.IsValueCreated)
-        {
-            _validator.Value.Dispose();
-        }
     }
 }
 

@@ -8,41 +8,57 @@ namespace Provisioner.Functions.Identity;
 /// <summary>
 /// Validates JWTs from one OpenID Connect issuer with Microsoft's token libraries: the issuer's
 /// metadata and signing keys come from <c>{issuer}/.well-known/openid-configuration</c> through
-/// a <see cref="ConfigurationManager{T}"/>, which caches them; when a token names a key the cache
-/// does not know (key rollover), they are fetched again at once (then at most every
-/// <see cref="MinimumRefreshInterval"/>), without a restart. The token itself is
-/// checked by <see cref="JsonWebTokenHandler"/>: RS256 signature by one of those keys (so no
-/// <c>alg: none</c>), issuer as the metadata states it, audience, and lifetime with a small skew.
-/// Lifetimes are read against the system clock, the clock the issuer signs with (this version of
-/// the library takes no <see cref="TimeProvider"/>).
+/// a <see cref="ConfigurationManager{T}"/>, which caches them. It is set as
+/// <see cref="TokenValidationParameters.ConfigurationManager"/>, so when a token names a key the
+/// cache does not know (key rollover), <see cref="JsonWebTokenHandler"/> asks it to fetch them
+/// again and validates once more, without a restart; it fetches at most once per
+/// <see cref="MinimumRefreshInterval"/>. The handler checks the RS256 signature by one of those
+/// keys (so no <c>alg: none</c>), the issuer as the metadata states it, the audience, and the
+/// lifetime with a small skew. Lifetimes are read against the system clock, the clock the issuer
+/// signs with (this version of the library takes no <see cref="TimeProvider"/>). The metadata is
+/// fetched with an <see cref="HttpClient"/> from the app's <see cref="IHttpClientFactory"/>
+/// (<see cref="HttpClientName"/>).
 /// </summary>
-public sealed class OidcTokenValidator : IDisposable
+public sealed class OidcTokenValidator
 {
+    public const string HttpClientName = "oidc";
+
+    /// <summary>How long a metadata or key-set request may take.</summary>
+    public static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>How far a token's times may be from our clock. Entra ID and GitHub both sign with a synchronised clock; a minute covers ours.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
 
     /// <summary>How often an unknown key id may make us fetch the keys again: a flood of forged tokens cannot make us hammer the issuer.</summary>
     public static readonly TimeSpan MinimumRefreshInterval = TimeSpan.FromMinutes(5);
 
-    private readonly HttpClient _http;
-    private readonly HttpDocumentRetriever _retriever;
-    private readonly string _metadataAddress;
-    private readonly SemaphoreSlim _refreshGate = new(1, 1);
-    private OpenIdConnectConfiguration? _refreshed;
-    private DateTimeOffset? _refreshedAt;
+    /// <summary>
+    /// The library's switch that makes a requested refresh happen before the retried validation
+    /// (blocking) instead of on a background thread, which would refuse the first token signed
+    /// with a new key. Process-wide; nothing else here uses the library, and it is read once,
+    /// so it is set before the first validator exists.
+    /// </summary>
+    public const string BlockingRefreshSwitch = "Switch.Microsoft.IdentityModel.UpdateConfigAsBlocking";
+
     private readonly ConfigurationManager<OpenIdConnectConfiguration> _metadata;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly TokenValidationParameters _parameters;
 
-    public OidcTokenValidator(Uri issuer, IReadOnlyCollection<string> audiences)
+    static OidcTokenValidator() => AppContext.SetSwitch(BlockingRefreshSwitch, true);
+
+    public OidcTokenValidator(Uri issuer, IReadOnlyCollection<string> audiences, HttpClient http)
     {
         ArgumentNullException.ThrowIfNull(issuer);
-        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        _metadataAddress = issuer.AbsoluteUri.TrimEnd('/') + "/.well-known/openid-configuration";
-        _retriever = new HttpDocumentRetriever(_http) { RequireHttps = !(issuer.Scheme == Uri.UriSchemeHttp && issuer.IsLoopback) };
-        _metadata = new ConfigurationManager<OpenIdConnectConfiguration>(_metadataAddress, new OpenIdConnectConfigurationRetriever(), _retriever);
+        var retriever = new HttpDocumentRetriever(http) { RequireHttps = !(issuer.Scheme == Uri.UriSchemeHttp && issuer.IsLoopback) };
+        _metadata = new ConfigurationManager<OpenIdConnectConfiguration>(issuer.AbsoluteUri.TrimEnd('/') + "/.well-known/openid-configuration", new OpenIdConnectConfigurationRetriever(), retriever)
+        {
+            RefreshInterval = MinimumRefreshInterval,
+            // A key the issuer no longer publishes is refused once the keys were fetched again, not kept for the last-known-good hour.
+            UseLastKnownGoodConfiguration = false,
+        };
         _parameters = new TokenValidationParameters
         {
+            ConfigurationManager = _metadata,
             ValidateIssuer = true,
             ValidateAudience = true,
             ValidAudiences = audiences,
@@ -57,68 +73,27 @@ public sealed class OidcTokenValidator : IDisposable
         };
     }
 
+    /// <summary>An <see cref="HttpClient"/> for the issuer's metadata, from the app's factory.</summary>
+    public static HttpClient Client(IHttpClientFactory clients)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        return clients.CreateClient(HttpClientName);
+    }
+
     public async Task<TokenCheck> ValidateAsync(string token, CancellationToken cancellationToken)
     {
-        OpenIdConnectConfiguration configuration;
+        // Fetched (or read from the cache) first: an issuer that cannot be reached is a 503, not an invalid token.
         try
         {
-            configuration = await _metadata.GetConfigurationAsync(cancellationToken);
+            await _metadata.GetConfigurationAsync(cancellationToken);
         }
         catch (InvalidOperationException)
         {
             return new TokenCheck.IssuerUnreachable();
         }
 
-        var result = await ValidateWithAsync(token, configuration, _refreshed);
-        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && await RefreshAsync(cancellationToken) is { } refreshed)
-        {
-            // A key we had not seen: the issuer may have rolled its keys. Fetched again, retried once.
-            result = await ValidateWithAsync(token, configuration, refreshed);
-        }
-
+        var result = await _handler.ValidateTokenAsync(token, _parameters);
         return result.IsValid ? new TokenCheck.Valid(result.ClaimsIdentity) : new TokenCheck.Invalid(Describe(result.Exception));
-    }
-
-    private Task<TokenValidationResult> ValidateWithAsync(string token, OpenIdConnectConfiguration cached, OpenIdConnectConfiguration? refreshed)
-    {
-        var parameters = _parameters.Clone();
-        var latest = refreshed ?? cached;
-        parameters.ValidIssuer = latest.Issuer;
-        parameters.IssuerSigningKeys = refreshed is null ? cached.SigningKeys : [.. refreshed.SigningKeys, .. cached.SigningKeys];
-        return _handler.ValidateTokenAsync(token, parameters);
-    }
-
-    /// <summary>The issuer's metadata and keys fetched now, unless they were within <see cref="MinimumRefreshInterval"/>; null when not fetched.</summary>
-    private async Task<OpenIdConnectConfiguration?> RefreshAsync(CancellationToken cancellationToken)
-    {
-        var seen = _refreshedAt;
-        await _refreshGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (_refreshedAt != seen)
-            {
-                return _refreshed; // another request refreshed while this one waited
-            }
-
-            if (_refreshedAt is { } at && DateTimeOffset.UtcNow - at < MinimumRefreshInterval)
-            {
-                return null;
-            }
-
-            _refreshed = await OpenIdConnectConfigurationRetriever.GetAsync(_metadataAddress, _retriever, cancellationToken);
-            _refreshedAt = DateTimeOffset.UtcNow;
-            _metadata.RequestRefresh();
-            return _refreshed;
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException or InvalidOperationException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            _refreshedAt = DateTimeOffset.UtcNow; // do not retry at once against an issuer that failed
-            return null;
-        }
-        finally
-        {
-            _refreshGate.Release();
-        }
     }
 
     /// <summary>What failed, in words for the caller; the library's own messages can quote the token, so they are not passed on.</summary>
@@ -134,10 +109,4 @@ public sealed class OidcTokenValidator : IDisposable
         SecurityTokenMalformedException => "The bearer value is not a JWT.",
         _ => "The token is not valid.",
     };
-
-    public void Dispose()
-    {
-        _http.Dispose();
-        _refreshGate.Dispose();
-    }
 }

@@ -5,12 +5,14 @@ using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.Lifecycle;
 
-public sealed class CancelJobFunction(CancelHandler handler, StorageGuard guard)
+public sealed class CancelJobFunction(CancelHandler handler)
 {
     [Function("CancelJob")]
+    [Access(Access.Operator)]
+    [StorageOutage("The job store cannot be reached right now; nothing was cancelled. Retry after the time in Retry-After.")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "jobs/{jobId}/cancel")] HttpRequest request,
         string jobId,
         CancellationToken cancellationToken) =>
-        guard.RunAsync(request, Access.Operator, "CancelJob", () => handler.HandleAsync(jobId, cancellationToken), "The job store cannot be reached right now; nothing was cancelled. Retry after the time in Retry-After.", cancellationToken);
+        handler.HandleAsync(jobId, cancellationToken);
 }

@@ -4,7 +4,8 @@ namespace Provisioner.Functions.Lifecycle;
 
 public sealed class CancelRunFunction(CancelRunHandler handler)
 {
+    /// <summary>The message bound as a <see cref="CancelRunMessage"/> (JSON), by the worker on the Functions host and by the local runner alike.</summary>
     [Function("CancelRun")]
-    public Task RunAsync([QueueTrigger(CancelRunMessage.Queue)] string message, CancellationToken cancellationToken) =>
+    public Task RunAsync([QueueTrigger(CancelRunMessage.Queue)] CancelRunMessage message, CancellationToken cancellationToken) =>
         handler.HandleAsync(message, cancellationToken);
 }

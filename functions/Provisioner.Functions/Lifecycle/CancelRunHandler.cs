@@ -12,9 +12,13 @@ namespace Provisioner.Functions.Lifecycle;
 /// </summary>
 public sealed partial class CancelRunHandler(JobStore jobs, IWorkflowRunCanceller canceller, TimeProvider time, ILogger<CancelRunHandler> logger)
 {
-    public async Task HandleAsync(string message, CancellationToken cancellationToken)
+    public Task HandleAsync(string message, CancellationToken cancellationToken) =>
+        HandleAsync(CancelRunMessage.TryParse(message, out var jobId) ? new CancelRunMessage(jobId) : null, cancellationToken);
+
+    /// <summary>A message as the queue trigger binds it; one without a job id is dropped as unreadable.</summary>
+    public async Task HandleAsync(CancelRunMessage? message, CancellationToken cancellationToken)
     {
-        if (!CancelRunMessage.TryParse(message, out var jobId))
+        if (message is not { JobId: var jobId } || jobId == Guid.Empty)
         {
             LogUnreadable(logger);
             return;

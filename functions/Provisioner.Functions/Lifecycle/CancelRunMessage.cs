@@ -1,14 +1,15 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Provisioner.Functions.Lifecycle;
 
-/// <summary>A <c>cancel-runs</c> message: <c>{"job_id": "…"}</c>, the job whose workflow run must be cancelled on GitHub.</summary>
-public static class CancelRunMessage
+/// <summary>A <c>cancel-runs</c> message: <c>{"job_id": "…"}</c>, the job whose workflow run must be cancelled on GitHub. The queue trigger binds it.</summary>
+public sealed record CancelRunMessage([property: JsonPropertyName("job_id")] Guid JobId)
 {
     public const string Queue = "cancel-runs";
     public const string PoisonQueue = Queue + "-poison";
 
-    public static string Create(Guid jobId) => JsonSerializer.Serialize(new { job_id = jobId });
+    public static string Create(Guid jobId) => JsonSerializer.Serialize(new CancelRunMessage(jobId));
 
     public static bool TryParse(string message, out Guid jobId)
     {

@@ -1,16 +1,16 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
-using Provisioner.Functions.Http;
 using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.Lifecycle;
 
-public sealed class ListAgentJobsFunction(JobListHandler handler, StorageGuard guard)
+public sealed class ListAgentJobsFunction(JobListHandler handler)
 {
     [Function("ListAgentJobs")]
+    [Access(Access.Reader)]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "agents/{agentId}/jobs")] HttpRequest request,
         string agentId,
         CancellationToken cancellationToken) =>
-        guard.RunAsync(request, Access.Reader, "ListAgentJobs", () => handler.ForAgentAsync(request, agentId, cancellationToken), StorageGuard.ReadRetry, cancellationToken);
+        handler.ForAgentAsync(request, agentId, cancellationToken);
 }

@@ -34,9 +34,13 @@ public sealed partial class NotificationDelivery(
     /// <summary>The jitter source; tests set a seeded one.</summary>
     public Random Random { get; set; } = Random.Shared;
 
-    public async Task HandleAsync(string message, CancellationToken cancellationToken)
+    public Task HandleAsync(string message, CancellationToken cancellationToken) =>
+        HandleAsync(NotificationMessage.TryParse(message), cancellationToken);
+
+    /// <summary>A message as the queue trigger binds it; one that is not valid (<see cref="NotificationMessage.IsValid"/>) is dropped as unreadable.</summary>
+    public async Task HandleAsync(NotificationMessage? message, CancellationToken cancellationToken)
     {
-        if (NotificationMessage.TryParse(message) is not { } parsed)
+        if (message is not { } parsed || !parsed.IsValid)
         {
             LogUnreadable(logger);
             return;
@@ -111,9 +115,13 @@ public sealed partial class NotificationDelivery(
     }
 
     /// <summary>A message the queue gave up on (storage failed on every delivery): dead-lettered, unless it was delivered after all.</summary>
-    public async Task HandlePoisonAsync(string message, CancellationToken cancellationToken)
+    public Task HandlePoisonAsync(string message, CancellationToken cancellationToken) =>
+        HandlePoisonAsync(NotificationMessage.TryParse(message), cancellationToken);
+
+    /// <summary>For the poison queue, as the queue trigger binds the message.</summary>
+    public async Task HandlePoisonAsync(NotificationMessage? message, CancellationToken cancellationToken)
     {
-        if (NotificationMessage.TryParse(message) is not { } parsed)
+        if (message is not { } parsed || !parsed.IsValid)
         {
             LogUnreadable(logger);
             return;

@@ -16,6 +16,10 @@ public sealed record NotificationMessage(
 
     public string Serialize() => JsonSerializer.Serialize(this, JsonOptions);
 
+    /// <summary>Names a job, an outbox row and an attempt: what a message bound by the queue trigger must also be.</summary>
+    [JsonIgnore]
+    public bool IsValid => JobId != Guid.Empty && Event?.StartsWith(OutboxEntity.RowPrefix, StringComparison.Ordinal) == true && Attempt >= 1;
+
     public static NotificationMessage? TryParse(string? message)
     {
         if (string.IsNullOrWhiteSpace(message))
@@ -25,12 +29,7 @@ public sealed record NotificationMessage(
 
         try
         {
-            return JsonSerializer.Deserialize<NotificationMessage>(message, JsonOptions) is { } parsed
-                && parsed.JobId != Guid.Empty
-                && parsed.Event?.StartsWith(OutboxEntity.RowPrefix, StringComparison.Ordinal) == true
-                && parsed.Attempt >= 1
-                ? parsed
-                : null;
+            return JsonSerializer.Deserialize<NotificationMessage>(message, JsonOptions) is { IsValid: true } parsed ? parsed : null;
         }
         catch (JsonException)
         {

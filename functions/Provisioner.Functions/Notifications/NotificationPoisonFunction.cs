@@ -6,6 +6,6 @@ namespace Provisioner.Functions.Notifications;
 public sealed class NotificationPoisonFunction(NotificationDelivery delivery)
 {
     [Function("DeadLetterPoisonedNotification")]
-    public Task RunAsync([QueueTrigger(StorageNames.NotifyPoisonQueue)] string message, CancellationToken cancellationToken) =>
+    public Task RunAsync([QueueTrigger(StorageNames.NotifyPoisonQueue)] NotificationMessage message, CancellationToken cancellationToken) =>
         delivery.HandlePoisonAsync(message, cancellationToken);
 }

@@ -25,11 +25,15 @@ public sealed partial class GitHubRuns(
     ResiliencePipelineProvider<string> pipelines,
     IOptions<GitHubOptions> options,
     TimeProvider time,
+    IHttpClientFactory httpClients,
     ILogger<GitHubRuns> logger) : IWorkflowRuns, IDisposable
 {
+    /// <summary>Its client, from the app's factory (registered with the app's other clients).</summary>
+    public const string HttpClientName = "github-runs";
+
     private static readonly JsonSerializerOptions Wire = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+    private readonly HttpClient _http = httpClients.CreateClient(HttpClientName);
 
     /// <summary>How many answers were <c>304 Not Modified</c> since start (each one a question that cost no rate limit).</summary>
     public long NotModifiedAnswers => Interlocked.Read(ref _notModified);

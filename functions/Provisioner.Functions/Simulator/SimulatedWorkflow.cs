@@ -22,13 +22,17 @@ public sealed partial class SimulatedWorkflow(
     IOptions<SimulatorOptions> options,
     IOptions<CallbackSecurityOptions> security,
     TimeProvider time,
+    IHttpClientFactory httpClients,
     ILogger<SimulatedWorkflow> logger) : BackgroundService, IWorkflowDispatcher, Lifecycle.IWorkflowRunCanceller
 {
+    /// <summary>Its client for the callbacks and agent reports (15 s a request), registered with the app's other clients.</summary>
+    public const string HttpClientName = "simulator";
+
     private readonly ConcurrentDictionary<string, bool> _cancelled = new();
 
     private readonly Channel<(WorkflowInputs Inputs, string RunId)> _runs = Channel.CreateUnbounded<(WorkflowInputs, string)>();
     private readonly ConcurrentDictionary<Task, bool> _running = new();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(15) };
+    private readonly HttpClient _http = httpClients.CreateClient(HttpClientName);
 
     public Task<DispatchOutcome> DispatchAsync(WorkflowInputs inputs, CancellationToken cancellationToken)
     {

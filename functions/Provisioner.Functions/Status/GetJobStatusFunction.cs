@@ -1,16 +1,16 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
-using Provisioner.Functions.Http;
 using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.Status;
 
-public sealed class GetJobStatusFunction(StatusHandler handler, StorageGuard guard)
+public sealed class GetJobStatusFunction(StatusHandler handler)
 {
     [Function("GetJobStatus")]
+    [Access(Access.Reader)]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "jobs/{jobId}")] HttpRequest request,
         string jobId,
         CancellationToken cancellationToken) =>
-        guard.RunAsync(request, Access.Reader, "GetJobStatus", () => handler.ForJobAsync(jobId, cancellationToken), StorageGuard.ReadRetry, cancellationToken);
+        handler.ForJobAsync(jobId, cancellationToken);
 }

@@ -5,12 +5,14 @@ using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.Teardown;
 
-public sealed class TeardownFunction(TeardownHandler handler, StorageGuard guard)
+public sealed class TeardownFunction(TeardownHandler handler)
 {
     [Function("RemoveAgentServer")]
+    [Access(Access.Operator)]
+    [StorageOutage("The job store cannot be reached right now; retry after the time in Retry-After (a DELETE sent again while the first one's job is in flight is refused with 409 naming it, never a second job).")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "agents/{agentId}/server")] HttpRequest request,
         string agentId,
         CancellationToken cancellationToken) =>
-        guard.RunAsync(request, Access.Operator, "RemoveAgentServer", () => handler.HandleAsync(request, agentId, cancellationToken), "The job store cannot be reached right now; retry after the time in Retry-After (a DELETE sent again while the first one's job is in flight is refused with 409 naming it, never a second job).", cancellationToken);
+        handler.HandleAsync(request, agentId, cancellationToken);
 }

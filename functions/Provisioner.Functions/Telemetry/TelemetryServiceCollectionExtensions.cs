@@ -1,8 +1,11 @@
+using System.Diagnostics;
 using Azure.Core;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -17,7 +20,8 @@ namespace Provisioner.Functions.Telemetry;
 /// itself; to Azure Monitor when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set, signed in
 /// with the app's managed identity (no key); nowhere otherwise. Registered by
 /// <see cref="ProvisionerServiceCollectionExtensions.AddProvisioner"/>, so the Functions host
-/// and the local runner export alike.
+/// and the local runner export alike; on the host, the worker's invocation spans
+/// (<c>Microsoft.Azure.Functions.Worker.OpenTelemetry</c>) join the host's spans and the app's.
 /// </summary>
 public static class TelemetryServiceCollectionExtensions
 {
@@ -40,11 +44,20 @@ public static class TelemetryServiceCollectionExtensions
             o.Credential = credential;
         }
 
+        // The worker's defaults first: its invocation span's source, the Functions resource
+        // attributes, and the capability that tells a host in telemetryMode OpenTelemetry that the
+        // worker exports (so the host does not send the invocation twice). The service name after
+        // it, so both hosts export as "provisioner".
         services.AddOpenTelemetry()
+            .UseFunctionsWorkerDefaults()
             .ConfigureResource(r => r.AddService("provisioner"))
             .WithTracing(tracing =>
             {
                 tracing.AddSource(ProvisionerTelemetry.Name);
+                // Outgoing calls (GitHub, the issuers, notification receivers, storage) as spans of
+                // the trace they are made in; a call made outside any trace (the runner's queue
+                // polling) starts none.
+                tracing.AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = _ => InATrace(Activity.Current));
                 if (otlpTraces)
                 {
                     tracing.AddOtlpExporter();
@@ -70,6 +83,10 @@ public static class TelemetryServiceCollectionExtensions
             });
         return services;
     }
+
+    /// <summary>Whether an outgoing call is made inside a trace: the call's own activity has a parent (or, seen before it starts, some activity is current).</summary>
+    private static bool InATrace(Activity? current) =>
+        current is not null && (current.ParentSpanId != default || current.OperationName != "System.Net.Http.HttpRequestOut");
 
     /// <summary>
     /// Keyless sign-in: the user-assigned identity named by <c>ClientId=…</c> in

@@ -10,7 +10,7 @@ namespace Provisioner.Tests.Identity;
 /// <summary>
 /// Every HTTP function of the app, found by reflection over its <c>[HttpTrigger]</c> methods, is
 /// served and refuses a call without a token under <c>AUTH_MODE=entra</c>, except the few that
-/// are open on purpose. A new function that forgets to go through the guard fails here.
+/// are open on purpose. A new function that forgets to state its access fails here.
 /// </summary>
 [Collection(SharedAzurite.Name)]
 public sealed class EveryRouteHttpTests(Azurite azurite)
@@ -24,6 +24,20 @@ public sealed class EveryRouteHttpTests(Azurite azurite)
             .Select(m => (Function: m.GetCustomAttribute<FunctionAttribute>(), Trigger: m.GetParameters().Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).FirstOrDefault(a => a is not null)))
             .Where(x => x.Function is not null && x.Trigger is not null)
             .Select(x => (x.Function!.Name, x.Trigger!.Methods!.Select(v => v.ToLowerInvariant()).ToArray(), x.Trigger.Route!));
+
+    /// <summary>The access middleware reads each function's [Access]; one without it would be answered 500, so every HTTP function states one, and Open exactly where it is meant.</summary>
+    [Fact]
+    public void EveryHttpFunction_StatesItsAccess_OpenOnlyForTheOpenOnes()
+    {
+        var declared = typeof(HealthFunction).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance))
+            .Where(m => m.GetCustomAttribute<FunctionAttribute>() is not null && m.GetParameters().Any(p => p.GetCustomAttribute<HttpTriggerAttribute>() is not null))
+            .Select(m => (Name: m.GetCustomAttribute<FunctionAttribute>()!.Name, Access: m.GetCustomAttribute<Provisioner.Functions.Identity.AccessAttribute>()?.Level))
+            .ToList();
+        Assert.True(declared.Count >= 5, "the reflection found the app's HTTP functions");
+        Assert.All(declared, d => Assert.True(d.Access is not null, $"{d.Name} states no [Access]"));
+        Assert.Equal(Open.Order(), declared.Where(d => d.Access == Provisioner.Functions.Identity.Access.Open).Select(d => d.Name).Order());
+    }
 
     [Fact]
     public async Task EveryHttpFunction_WithoutAToken_IsRefusedUnlessOpenOnPurpose()

@@ -48,6 +48,9 @@ public sealed class TracingTests(Azurite azurite) : IClassFixture<Azurite>
         Assert.Equal(jobId, create.Attributes["provisioner.job_id"]);
         Assert.Equal(32, create.TraceId.Length);
 
+        // Outgoing calls (OpenTelemetry.Instrumentation.Http) join the trace they are made in: create job's storage writes.
+        Assert.Contains(trace, s => s.ParentSpanId == create.SpanId && s.Name is "GET" or "PUT" or "POST" or "PATCH" or "MERGE" or "DELETE");
+
         // The queue message carried it: the trace context of the dispatch is its parent's.
         var metrics = await Eventually.WaitAsync(() => Task.FromResult(otlp.MetricBatches), m => m.Any(b => Contains(b, "provisioner.jobs.ended")), TimeSpan.FromSeconds(30), "the metrics exported");
         Assert.Contains(metrics, b => Contains(b, "provisioner.callbacks") && Contains(b, "provisioner.dispatch.attempts") && Contains(b, "provisioner.step.duration"));
