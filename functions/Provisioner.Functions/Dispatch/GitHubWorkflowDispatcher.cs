@@ -52,7 +52,7 @@ public sealed partial class GitHubWorkflowDispatcher(
 
         if (inputs.Kind == Jobs.JobKind.Provision)
         {
-            KeptServers.ResumeInputs.AddTo(workflowInputs, inputs);
+            ResumeInputs.AddTo(workflowInputs, inputs);
         }
         var request = new DispatchRequest(settings.Ref, workflowInputs, settings.ReturnRunDetails ? true : null);
 

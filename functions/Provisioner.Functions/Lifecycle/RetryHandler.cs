@@ -59,7 +59,7 @@ public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFli
             return Problems.Conflict($"Job {id} need not be retried: the server it was to remove was removed by job {by}.", new Dictionary<string, object?> { ["job_id"] = by });
         }
 
-        if (retry.FromFailedStep && KeptServers.KeptServer.Refusal(old, time.GetUtcNow(), keep.Value) is { } notResumable)
+        if (retry.FromFailedStep && KeptServer.Refusal(old, time.GetUtcNow(), new KeepPolicy(keep.Value.KeepFailedServerMinutes)) is { } notResumable)
         {
             // docs/lifecycle.md, "Re-run from the failed step": the failed step, the kept server and its window.
             return Problems.Conflict(notResumable, new Dictionary<string, object?> { ["job_id"] = id });
@@ -77,12 +77,12 @@ public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFli
 
         // 2. The next attempt, as a create makes a job: watched, stored, holding the agent, queued.
         var job = existing ?? (old.Kind == JobKind.Deprovision
-            ? Teardown.Deprovision.NextAttempt(old, nextId, time.GetUtcNow())
+            ? Deprovision.NextAttempt(old, nextId, time.GetUtcNow())
             : Job.Create(nextId, old.AgentId, old.Region, time.GetUtcNow()) with { Attempt = old.Attempt + 1, PreviousJobId = id });
         if (existing is null && retry.FromFailedStep)
         {
             // The re-run reuses the kept server from the step that failed (its labels move to this job when the run claims it).
-            job = job with { ResumeFrom = KeptServers.KeptServer.ResumeFromOf(old.Failure!.StepIndex), ResumeServerId = old.Server!.Id };
+            job = job with { ResumeFrom = KeptServer.ResumeFromOf(old.Failure!.StepIndex), ResumeServerId = old.Server!.Id };
         }
 
         await inFlight.WatchAsync(nextId, job.CreatedAt, cancellationToken);

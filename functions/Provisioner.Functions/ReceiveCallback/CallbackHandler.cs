@@ -67,7 +67,7 @@ public sealed partial class CallbackHandler(
 
         callback = WithRunLink(callback);
         var receivedAt = time.GetUtcNow();
-        callback = KeptServers.KeptServer.Bound(callback, keep.Value, receivedAt);
+        callback = KeptServer.Bound(callback, new KeepPolicy(keep.Value.KeepFailedServerMinutes), receivedAt);
         var record = new CallbackRecord(
             callback.JobId,
             DedupeKey(proof.WebhookId, callback, body.Span, receivedAt),
@@ -92,7 +92,7 @@ public sealed partial class CallbackHandler(
 
                 // A run refused because its job is being cancelled stops before it creates anything:
                 // that is the confirmation (a crash here leaves the sweeper to end the cancel).
-                await store.UpdateAsync(callback.JobId, job => Lifecycle.Cancellation.EndAtRefusedClaim(job, callback, receivedAt), cancellationToken);
+                await store.UpdateAsync(callback.JobId, job => Cancellation.EndAtRefusedClaim(job, callback, receivedAt), cancellationToken);
                 return Problems.Conflict(refused.Reason + ".", new Dictionary<string, object?> { ["job_id"] = callback.JobId });
             case RecordResult.Duplicate:
                 LogDuplicate(logger, callback.JobId, record.Kind);

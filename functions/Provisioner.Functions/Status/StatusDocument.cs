@@ -50,7 +50,7 @@ public sealed record StatusDocument(
         ArgumentNullException.ThrowIfNull(job);
         var eta = estimate ?? Timing.JobEstimate.None;
         var failure = job.Failure;
-        var failedStepId = failure is null ? null : Teardown.DeprovisionSteps.StepIdOf(job, failure.StepIndex);
+        var failedStepId = failure is null ? null : DeprovisionSteps.StepIdOf(job, failure.StepIndex);
         if (job.Kind == JobKind.Deprovision)
         {
             eta = Timing.JobEstimate.None; // earlier provision runs say nothing about a removal
@@ -71,7 +71,7 @@ public sealed record StatusDocument(
             job.UpdatedAt,
             job.LastHeartbeatAt,
             job.CreatedBy is { } c ? new CreatorView(c.Id, c.Name) : null,
-            Lifecycle.JobSummary.KindOf(job),
+            JobSummary.KindOf(job),
             job.Attempt,
             job.PreviousJobId,
             job.NextJobId,

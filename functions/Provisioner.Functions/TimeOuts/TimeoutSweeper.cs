@@ -61,7 +61,7 @@ public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight
             {
                 // A cancel has its own deadline; the others would call it a failure.
                 var limit = TimeSpan.FromMinutes(options.Value.CancelConfirmMinutes);
-                job = await jobs.UpdateAsync(jobId, j => Lifecycle.Cancellation.EndUnconfirmed(j, now, limit), cancellationToken) ?? job;
+                job = await jobs.UpdateAsync(jobId, j => Cancellation.EndUnconfirmed(j, now, limit), cancellationToken) ?? job;
                 timedOut += job.CancelledAt == now ? 1 : 0;
             }
             else if (Deadlines.Missed(job, now, limits) is not null)

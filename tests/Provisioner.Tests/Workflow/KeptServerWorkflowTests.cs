@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Provisioner.Functions.Dispatch;
+using Provisioner.Functions.Jobs;
 using Provisioner.Functions.KeptServers;
 using Provisioner.Tests.Infrastructure;
 
