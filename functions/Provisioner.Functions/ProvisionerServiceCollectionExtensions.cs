@@ -21,6 +21,7 @@ using Provisioner.Functions.Status;
 using Provisioner.Functions.Storage;
 using Provisioner.Functions.Telemetry;
 using Provisioner.Functions.TimeOuts;
+using Provisioner.Functions.GitHub;
 
 namespace Provisioner.Functions;
 
@@ -87,6 +88,7 @@ public static class ProvisionerServiceCollectionExtensions
     {
         services.AddSettings<NotifyOptions, NotifyOptionsValidator>(configuration);
         services.AddSingleton<NotificationOutbox>();
+        services.AddSingleton<IJobWriteParticipant>(sp => sp.GetRequiredService<NotificationOutbox>()); // its rows go in the job's transaction
         services.AddSingleton<NotificationDelivery>();
 
         // Registered before AddAgentHealth, whose no-op default is only a TryAdd.

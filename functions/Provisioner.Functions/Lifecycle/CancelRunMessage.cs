@@ -1,12 +1,13 @@
 using System.Text.Json;
+using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.Lifecycle;
 
 /// <summary>A <c>cancel-runs</c> message: <c>{"job_id": "…"}</c>, the job whose workflow run must be cancelled on GitHub.</summary>
 public static class CancelRunMessage
 {
-    public const string Queue = "cancel-runs";
-    public const string PoisonQueue = Queue + "-poison";
+    public const string Queue = StorageNames.CancelRunsQueue;
+    public const string PoisonQueue = StorageNames.CancelRunsPoisonQueue;
 
     public static string Create(Guid jobId) => JsonSerializer.Serialize(new { job_id = jobId });
 

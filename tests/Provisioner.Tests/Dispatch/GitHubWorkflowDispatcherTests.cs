@@ -9,6 +9,7 @@ using Polly.Timeout;
 using Provisioner.Functions;
 using Provisioner.Functions.Dispatch;
 using Provisioner.Tests.Infrastructure;
+using Provisioner.Functions.GitHub;
 
 namespace Provisioner.Tests.Dispatch;
 

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 using Octokit;
 using Polly;
 using Polly.Registry;
+using Provisioner.Functions.Dispatch;
+using Provisioner.Functions.Storage;
+using Provisioner.Functions.Telemetry;
 
-namespace Provisioner.Functions.Dispatch;
+namespace Provisioner.Functions.GitHub;
 
 /// <summary>
 /// Dispatches <c>provision-agent.yml</c> through Octokit. The request is sent through Octokit's

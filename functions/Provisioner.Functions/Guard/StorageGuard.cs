@@ -1,9 +1,10 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Provisioner.Functions.Http;
 using Provisioner.Functions.Identity;
 using Provisioner.Functions.Storage;
 
-namespace Provisioner.Functions.Http;
+namespace Provisioner.Functions.Guard;
 
 /// <summary>
 /// What every HTTP function goes through: first who may call it (<paramref name="access"/>, decided

@@ -7,8 +7,10 @@ using Microsoft.Extensions.Options;
 using Octokit;
 using Polly.Registry;
 using Provisioner.Functions.Dispatch;
+using Provisioner.Functions.Reconcile;
+using WorkflowRun = Provisioner.Functions.Reconcile.WorkflowRun;
 
-namespace Provisioner.Functions.Reconcile;
+namespace Provisioner.Functions.GitHub;
 
 /// <summary>
 /// Reads workflow runs, their jobs and steps from the GitHub REST API. Plain HTTP rather than
