@@ -48,8 +48,10 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<InFlightIndex>();
         services.AddSingleton<JobIndex>();
         services.AddSingleton<DispatchQueueWriter>();
+        services.AddSingleton<JobIntake>();
         services.AddSingleton<CallbackSignatureVerifier>();
         services.AddSingleton<StorageGuard>();
+        services.AddSingleton<CallbackCompletion>();
         services.AddSingleton<CallbackHandler>();
         services.AddSingleton<CreateJobHandler>();
         services.AddSingleton<StatusHandler>();
@@ -69,6 +71,7 @@ public static class ProvisionerServiceCollectionExtensions
 
         services.AddSettings<TimeoutOptions, TimeoutOptionsValidator>(configuration);
         services.AddSingleton<TimeoutSweeper>();
+        services.AddSingleton<ReleaseFollowUps>();
 
         AddNotifications(services, configuration);
         services.AddProvisionerTelemetry(configuration);
@@ -77,11 +80,34 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSettings<ReconcileOptions, ReconcileOptionsValidator>(configuration);
         services.AddSingleton<ReconcileStateStore>();
         services.AddSingleton<RunReconciler>();
+        services.AddSingleton<ReconcileWatch>();
 
         // Step timings and the estimate (docs/step-timing.md).
         services.AddSingleton<Timing.StepTimings>();
         services.AddIdentity(configuration);
+        AddFollowUps(services);
         return services;
+    }
+
+    /// <summary>
+    /// Who follows a change of a job (docs/architecture.md, "Observers"), in the order they run.
+    /// After the commit (<see cref="IJobObserver"/>): the step timings, the server-removal mark,
+    /// agent health, <c>job.stalled</c> for a run waiting for a runner. In the time-out sweep
+    /// (<see cref="IInFlightWatcher"/>): GitHub's word first, then the notifications, then the
+    /// follow-ups of a job let go. In the transaction: the outbox (AddNotifications).
+    /// </summary>
+    private static void AddFollowUps(IServiceCollection services)
+    {
+        services.AddSingleton<JobChanges>();
+        services.AddSingleton<NotificationWatch>();
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Timing.StepTimings>());
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Teardown.ServerRemoval>());
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<HealthEnrollment>());
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<NotificationWatch>());
+
+        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReconcileWatch>());
+        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<NotificationWatch>());
+        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReleaseFollowUps>());
     }
 
     private static void AddNotifications(IServiceCollection services, IConfiguration configuration)

@@ -16,7 +16,7 @@ namespace Provisioner.Functions.Lifecycle;
 /// finds the job made answers <c>409</c> naming it; one that comes before the job row exists
 /// makes the same job, so a crash between the link and the job is repaired by the next retry.
 /// </summary>
-public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFlightIndex inFlight, DispatchQueueWriter queue, TimeProvider time, ILogger<RetryHandler> logger, Microsoft.Extensions.Options.IOptions<KeptServers.KeepServerOptions> keep)
+public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, JobIntake intake, TimeProvider time, ILogger<RetryHandler> logger, Microsoft.Extensions.Options.IOptions<KeptServers.KeepServerOptions> keep)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, string jobId, CancellationToken cancellationToken)
     {
@@ -85,7 +85,7 @@ public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFli
             job = job with { ResumeFrom = KeptServer.ResumeFromOf(old.Failure!.StepIndex), ResumeServerId = old.Server!.Id };
         }
 
-        await inFlight.WatchAsync(nextId, job.CreatedAt, cancellationToken);
+        await intake.WatchAsync(nextId, job.CreatedAt, cancellationToken);
         if (existing is null && !await jobs.TryAddAsync(job, cancellationToken))
         {
             job = await jobs.FindAsync(nextId, cancellationToken) ?? job;
@@ -107,7 +107,7 @@ public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFli
         {
             try
             {
-                await queue.EnqueueAsync(nextId, cancellationToken);
+                await intake.EnqueueAsync(nextId, cancellationToken);
             }
             catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
             {

@@ -78,7 +78,7 @@ public sealed class JobStore(StorageClients storage, JobIndex index, IEnumerable
                     return Round<RecordResult>.Done(new RecordResult.Refused(refused.Reason));
                 case CallbackOutcome.Accepted { Changed: false } unchanged:
                     return Round<RecordResult>.Done(await TryAddAloneAsync(CallbackEntity.From(record, applied: false), cancellationToken)
-                        ? new RecordResult.Recorded(unchanged.Job, Changed: false)
+                        ? new RecordResult.Recorded(unchanged.Job, Changed: false, stored.Job)
                         : new RecordResult.Duplicate());
                 case CallbackOutcome.Accepted changed:
                     var rows = RowsFor(stored.Job, changed.Job);
@@ -95,7 +95,7 @@ public sealed class JobStore(StorageClients storage, JobIndex index, IEnumerable
                         ProvisionerTelemetry.JobChanged(stored.Job, changed.Job);
                         await CommittedAsync(rows, cancellationToken);
                         await LeaveStatusAsync(stored.Job, changed.Job, cancellationToken);
-                        return Round<RecordResult>.Done(new RecordResult.Recorded(changed.Job, Changed: true));
+                        return Round<RecordResult>.Done(new RecordResult.Recorded(changed.Job, Changed: true, stored.Job));
                     }
                     catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is null or 0)
                     {

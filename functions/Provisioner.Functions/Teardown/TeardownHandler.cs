@@ -18,8 +18,7 @@ namespace Provisioner.Functions.Teardown;
 public sealed partial class TeardownHandler(
     JobStore jobs,
     AgentStore agents,
-    InFlightIndex inFlight,
-    DispatchQueueWriter queue,
+    JobIntake intake,
     ServerRemoval removal,
     TimeProvider time,
     ILogger<TeardownHandler> logger)
@@ -56,7 +55,7 @@ public sealed partial class TeardownHandler(
         }
 
         var job = Deprovision.For(target, Guid.NewGuid(), time.GetUtcNow()) with { CreatedBy = Caller.Of(request.HttpContext.User) };
-        await inFlight.WatchAsync(job.JobId, job.CreatedAt, cancellationToken);
+        await intake.WatchAsync(job.JobId, job.CreatedAt, cancellationToken);
         await jobs.TryAddAsync(job, cancellationToken);
         if (await agents.ClaimForTearDownAsync(agentId, job.JobId, cancellationToken) is AgentClaim.Busy busy)
         {
@@ -68,7 +67,7 @@ public sealed partial class TeardownHandler(
 
         try
         {
-            await queue.EnqueueAsync(job.JobId, cancellationToken);
+            await intake.EnqueueAsync(job.JobId, cancellationToken);
         }
         catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
         {
