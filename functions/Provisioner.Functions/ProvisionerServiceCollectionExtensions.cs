@@ -84,9 +84,26 @@ public static class ProvisionerServiceCollectionExtensions
 
         // Step timings and the estimate (docs/step-timing.md).
         services.AddSingleton<Timing.StepTimings>();
-        services.AddIdentity(configuration);
+        AddIdentity(services, configuration);
         AddFollowUps(services);
         return services;
+    }
+
+    /// <summary>
+    /// Who may call: people's tokens (<see cref="RequestAccess"/>) and the workflow's GitHub Actions
+    /// tokens. Registered here rather than in Identity/, which would then have to know the callback
+    /// path (CallbackAuthenticator) and the settings binding: composition is the root's job.
+    /// </summary>
+    private static void AddIdentity(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSettings<AuthOptions, AuthOptionsValidator>(configuration);
+        services.AddSingleton<PeopleTokens>();
+        services.AddSingleton<RequestAccess>();
+        services.AddHostedService<AuthStartupWarning>();
+
+        services.AddSettings<GitHubOidcOptions, GitHubOidcOptionsValidator>(configuration);
+        services.AddSingleton<GitHubActionsTokens>();
+        services.AddSingleton<CallbackAuthenticator>();
     }
 
     /// <summary>

@@ -64,7 +64,7 @@ public sealed record StatusDocument(
             StepProjection.CurrentStep(job),
             StepProjection.Project(job).Select((step, i) => step with { ExpectedSeconds = eta.ExpectedSeconds[i], Slow = eta.Slow[i] }).ToList(),
             job.Server is { IsEmpty: false } s ? new ServerView(s.Id, s.Ip, s.TailscaleIp, job.ServerKeptUntil, job.ServerRemovedAt, job.ServerRemovedByJobId) : null,
-            failure is null ? Lifecycle.LifecycleViews.CancelError(job) : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code(), failure.LogUrl),
+            failure is null ? LifecycleViews.CancelError(job) : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code(), failure.LogUrl),
             job.WorkflowRunId,
             job.WorkflowRunUrl,
             job.CreatedAt,

@@ -1,7 +1,4 @@
-using Provisioner.Functions.Jobs;
-using Provisioner.Functions.Status;
-
-namespace Provisioner.Functions.Lifecycle;
+namespace Provisioner.Functions.Status;
 
 /// <summary>What the status document says about a job's cancel.</summary>
 public static class LifecycleViews
