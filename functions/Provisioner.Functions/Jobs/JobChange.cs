@@ -4,7 +4,7 @@ namespace Provisioner.Functions.Jobs;
 /// What a path that changes jobs tells its observers once its write has committed
 /// (<see cref="IJobObserver"/>): the job before and after, and why. A path that looks at a job
 /// again to repair what a crash may have left out (a callback sent again, the sweeper letting a
-/// job go) publishes the job unchanged (<see cref="Changed"/> false), so the follow-ups that
+/// job go, a tear down finding the previous one unmarked) publishes the job unchanged (<see cref="Changed"/> false), so the follow-ups that
 /// are idempotent run once more.
 /// </summary>
 /// <param name="Callback">The callback that caused it, when <paramref name="Cause"/> is <see cref="JobChangeCause.Callback"/>.</param>
@@ -26,4 +26,7 @@ public enum JobChangeCause
 
     /// <summary>The time-out sweeper, as it lets go of a job that has ended.</summary>
     Sweep,
+
+    /// <summary>A tear down request, looking again at the agent's previous tear down.</summary>
+    TearDown,
 }

@@ -19,7 +19,7 @@ public sealed partial class TeardownHandler(
     JobStore jobs,
     AgentStore agents,
     JobIntake intake,
-    ServerRemoval removal,
+    JobChanges changes,
     TimeProvider time,
     ILogger<TeardownHandler> logger)
 {
@@ -43,10 +43,13 @@ public sealed partial class TeardownHandler(
             return Busy(agentId, active);
         }
 
-        // A tear down whose end was not marked on the provision job yet (a crash between its callback and the mark).
-        if (target.ServerRemovedAt is null && agent.TearDownJobId is { } tearDown && await jobs.FindAsync(tearDown, cancellationToken) is { } previous)
+        // A tear down whose end was not marked on the provision job yet (a crash between its callback and
+        // the mark): published again, its follow-up (ServerRemoval) marks it, and the job is read as marked.
+        if (target.ServerRemovedAt is null && agent.TearDownJobId is { } tearDown
+            && await jobs.FindAsync(tearDown, cancellationToken) is { Kind: JobKind.Deprovision, Status: JobStatus.Running, RunningAt: not null, RemovesServerOfJobId: { } removed } previous)
         {
-            target = await removal.ApplyAsync(previous, cancellationToken) ?? target;
+            await changes.PublishAsync(JobChange.SeenAgain(previous, JobChangeCause.TearDown), cancellationToken);
+            target = await jobs.FindAsync(removed, cancellationToken) ?? target;
         }
 
         if (Deprovision.Refusal(target) is { } refusal)
