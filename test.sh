@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Restores, builds and runs every test. Tests start their own Azurite on free loopback ports.
+# Restores, builds and runs every test: the unit tests (tests/Provisioner.UnitTests), then the
+# integration tests (tests/Provisioner.Tests), which start their own Azurite on free loopback ports.
 # See docs/testing.md.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -42,16 +43,21 @@ dotnet build Provisioner.sln -c Release --no-restore --nologo -v quiet -clp:Erro
 results="$PWD/artifacts/test-results"
 rm -rf "$results"
 status=0
-# A test that hangs fails the run after 10 minutes, naming itself, instead of holding CI until
-# its own time-out.
-dotnet test Provisioner.sln -c Release --no-build --nologo --blame-hang-timeout 10m --blame-hang-dump-type none \
-  --results-directory "$results" --logger "trx;LogFilePrefix=tests" --logger "console;verbosity=minimal" || status=$?
+# The unit tests first (seconds, no Azurite, browser, process or network), then the integration
+# tests; both run even when the first fails, so one summary covers everything. A test that hangs
+# fails the run after 10 minutes, naming itself, instead of holding CI until its own time-out.
+# docs/testing.md says which test goes where.
+for run in unit:Provisioner.UnitTests integration:Provisioner.Tests; do
+  prefix=${run%%:*} project=${run#*:}
+  dotnet test "tests/$project" -c Release --no-build --nologo --blame-hang-timeout 10m --blame-hang-dump-type none \
+    --results-directory "$results" --logger "trx;LogFilePrefix=$prefix" --logger "console;verbosity=minimal" || status=$?
+done
 
 # The HTTP-level tests once more, through the fixture's external mode, against the runner started
 # as its own process with the sample settings: what CI's `func start` job does with the real host.
 bash .ci/runner-as-external-host.sh || status=$?
 
-# One plain summary line over every test run.
+# One line per test run (unit, integration, host-http), then one plain summary line over all of them.
 passed=0 failed=0 skipped=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
@@ -60,7 +66,15 @@ for trx in "$results"/*.trx; do
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
   e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  echo "test.sh: $(basename "$trx" .trx): ${p:-0} passed, ${f:-0} failed, $(( ${t:-0} - ${e:-0} )) skipped"
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+# Each project must have left its results: a project that did not run is not a pass.
+for prefix in unit integration; do
+  if ! compgen -G "$results/${prefix}*.trx" >/dev/null; then
+    echo "test.sh: no test results from the $prefix tests" >&2
+    status=1
+  fi
 done
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then

@@ -21,6 +21,30 @@ public sealed class NotificationDeliveryTests(Azurite azurite) : IClassFixture<A
     private static Task<IReadOnlyList<WebhookReceiver.Delivery>> ReceivedAsync(WebhookReceiver receiver, int count, string what) =>
         Eventually.WaitAsync(() => Task.FromResult(receiver.Received), r => r.Count >= count, TimeSpan.FromSeconds(30), what);
 
+    private static List<WebhookReceiver.Delivery> ReceivedFor(WebhookReceiver receiver, Guid job) =>
+        receiver.Received.Where(r => r.JobId == job).ToList();
+
+    /// <summary>
+    /// Proves that every delivery still due for the events before now has happened, instead of
+    /// sleeping and then finding nothing: a <c>job.running</c> event for a fresh job, published now,
+    /// is refused on its first attempt with a <c>Retry-After</c> above the back-off cap, so its
+    /// second attempt waits the whole cap. No retry of an earlier event waits longer than the cap,
+    /// so each would have been due before that second attempt. Once it has arrived and the queue
+    /// holds no message (Azurite counts hidden ones too), nothing more is coming. Returns the job.
+    /// </summary>
+    private static async Task<Guid> DeliveryCaughtUpAsync(Runner runner, WebhookReceiver receiver)
+    {
+        var marker = await runner.NewJobAsync();
+        var answer = receiver.Answer;
+        receiver.Answer = delivery => delivery.JobId != marker ? answer(delivery)
+            : ReceivedFor(receiver, marker).Count == 1 ? (503, "60") : (204, null);
+        await NotifyTesting.RunningAsync(runner, marker);
+        await Eventually.WaitAsync(() => Task.FromResult(ReceivedFor(receiver, marker)), r => r.Count == 2, TimeSpan.FromSeconds(30), "the later event, after its retry at the cap");
+        var queue = runner.Services.GetRequiredService<StorageClients>().NotifyQueue;
+        await Eventually.WaitAsync(async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0, what: "the notification queue empty");
+        return marker;
+    }
+
     [Fact]
     public void Verifier_OfTheseTests_AcceptsTheSpecificationsExample()
     {
@@ -83,8 +107,8 @@ public sealed class NotificationDeliveryTests(Azurite azurite) : IClassFixture<A
         await queue.SendMessageAsync(new NotificationMessage(job, row.RowKey, 4).Serialize());
         await runner.Services.GetRequiredService<TimeoutSweeper>().SweepAsync(CancellationToken.None);
         await Eventually.WaitAsync(async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0, what: "the copies consumed");
-        await Task.Delay(500);
-        Assert.Equal(3, receiver.Received.Count);
+        await DeliveryCaughtUpAsync(runner, receiver);
+        Assert.Equal(3, ReceivedFor(receiver, job).Count);
     }
 
     [Fact]
@@ -104,9 +128,9 @@ public sealed class NotificationDeliveryTests(Azurite azurite) : IClassFixture<A
         Assert.Equal(410, dead.LastStatus);
         Assert.Equal(row.RowKey, dead.EventRow);
 
-        // Retries would come every 0.5 s at most: none comes.
-        await Task.Delay(2000);
-        Assert.Single(receiver.Received);
+        // A retry would come within 0.5 s: none came before a later event's retry at that cap.
+        await DeliveryCaughtUpAsync(runner, receiver);
+        Assert.Single(ReceivedFor(receiver, job));
     }
 
     [Fact]
@@ -125,14 +149,14 @@ public sealed class NotificationDeliveryTests(Azurite azurite) : IClassFixture<A
         var dead = await NotifyTesting.DeadLetterAsync(runner, row.WebhookId);
         Assert.NotNull(dead);
         Assert.Equal(("gave_up", 3, 503, "job.running"), (dead.Reason, dead.Attempts, dead.LastStatus, dead.Type));
-        await Task.Delay(1000);
-        Assert.Equal(3, receiver.Received.Count);
+        await DeliveryCaughtUpAsync(runner, receiver);
+        Assert.Equal(3, ReceivedFor(receiver, job).Count);
 
         // The documented replay: set Replay = true on the dead letter; the next sweep sends it again, with the same id.
         Volatile.Write(ref up, true);
         await runner.Table("notifydeadletters").UpdateEntityAsync(new TableEntity(DeadLetterEntity.Partition, row.WebhookId) { ["Replay"] = true }, Azure.ETag.All, TableUpdateMode.Merge);
         await runner.Services.GetRequiredService<TimeoutSweeper>().SweepAsync(CancellationToken.None);
-        var received = await ReceivedAsync(receiver, 4, "the replay");
+        var received = await Eventually.WaitAsync(() => Task.FromResult(ReceivedFor(receiver, job)), r => r.Count >= 4, TimeSpan.FromSeconds(30), "the replay");
         Assert.Equal(row.WebhookId, received[3].Id);
         Assert.Single(await Eventually.WaitAsync(() => NotifyTesting.OutboxAsync(runner, job), rows => rows.All(r => r.State == OutboxEntity.Delivered), what: "the replay acknowledged"));
         Assert.Null(await NotifyTesting.DeadLetterAsync(runner, row.WebhookId));
@@ -159,9 +183,9 @@ public sealed class NotificationDeliveryTests(Azurite azurite) : IClassFixture<A
         }
 
         await receiver.ListenAsync();
-        var received = await ReceivedAsync(receiver, 3, "every event once the receiver is back");
-        await Task.Delay(1500);
-        received = receiver.Received;
+        await ReceivedAsync(receiver, 3, "every event once the receiver is back");
+        var marker = await DeliveryCaughtUpAsync(runner, receiver);
+        var received = receiver.Received.Where(r => r.JobId != marker).ToList();
         Assert.Equal(jobs.Order(), received.Select(r => r.JobId).Order());
         Assert.Equal(3, received.Select(r => r.Id).Distinct().Count());
         Assert.All(received, r => Assert.True(WebhookReceiver.SignatureIsValid(_secret, r.Id, r.Timestamp, r.Signature, r.Body)));
@@ -183,10 +207,11 @@ public sealed class NotificationDeliveryTests(Azurite azurite) : IClassFixture<A
         Assert.False(await outbox.PublishAsync(EventTypes.AgentUnhealthy, job, "since-0900", CancellationToken.None));
         Assert.True(await outbox.PublishAsync(EventTypes.AgentRecovered, job, "since-0900", CancellationToken.None));
 
-        var received = await ReceivedAsync(receiver, 3, "both agent events");
-        await Task.Delay(1000);
-        Assert.Equal(["agent.recovered", "agent.unhealthy", "job.running"], receiver.Received.Select(r => r.Type).Order());
-        Assert.All(receiver.Received, r => Assert.Equal(job, r.JobId));
+        await ReceivedAsync(receiver, 3, "both agent events");
+        var marker = await DeliveryCaughtUpAsync(runner, receiver);
+        var received = receiver.Received.Where(r => r.JobId != marker).ToList();
+        Assert.Equal(["agent.recovered", "agent.unhealthy", "job.running"], received.Select(r => r.Type).Order());
+        Assert.All(received, r => Assert.Equal(job, r.JobId));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => outbox.PublishAsync("job.exploded", job, null, CancellationToken.None));
     }
 
