@@ -69,7 +69,7 @@ internal static class ListScale
         var storage = new StorageClients(new TableServiceClient(azurite.ConnectionString, tableOptions), new QueueServiceClient(azurite.ConnectionString));
         var index = new JobIndex(storage);
         // Notifications are off here (no NOTIFY_URL): the outbox adds no rows.
-        var jobs = new JobStore(storage, app.Services.GetRequiredService<Provisioner.Functions.Notifications.NotificationOutbox>(), index);
+        var jobs = new JobStore(storage, index, app.Services.GetServices<IJobWriteParticipant>());
         var lister = new JobLister(index, jobs);
 
         var stored = 0;

@@ -1,4 +1,5 @@
 using Provisioner.Functions.Configuration;
+using Provisioner.Functions.GitHub;
 using Microsoft.Extensions.DependencyInjection;
 using Octokit;
 using Octokit.Internal;

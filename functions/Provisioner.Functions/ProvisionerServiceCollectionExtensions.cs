@@ -20,6 +20,7 @@ using Provisioner.Functions.Status;
 using Provisioner.Functions.Storage;
 using Provisioner.Functions.Telemetry;
 using Provisioner.Functions.TimeOuts;
+using Provisioner.Functions.GitHub;
 
 namespace Provisioner.Functions;
 
@@ -46,7 +47,9 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<InFlightIndex>();
         services.AddSingleton<JobIndex>();
         services.AddSingleton<DispatchQueueWriter>();
+        services.AddSingleton<JobIntake>();
         services.AddSingleton<CallbackSignatureVerifier>();
+        services.AddSingleton<CallbackCompletion>();
         services.AddSingleton<CallbackHandler>();
         services.AddSingleton<CreateJobHandler>();
         services.AddSingleton<StatusHandler>();
@@ -65,6 +68,7 @@ public static class ProvisionerServiceCollectionExtensions
         AddDispatch(services, configuration);
 
         services.AddSingleton<TimeoutSweeper>();
+        services.AddSingleton<ReleaseFollowUps>();
 
         AddNotifications(services, configuration);
         services.AddProvisionerTelemetry(configuration);
@@ -72,16 +76,57 @@ public static class ProvisionerServiceCollectionExtensions
         // Reconciliation with GitHub (docs/reconcile.md); IWorkflowRuns exists only with a token (AddDispatch).
         services.AddSingleton<ReconcileStateStore>();
         services.AddSingleton<RunReconciler>();
+        services.AddSingleton<ReconcileWatch>();
 
         // Step timings and the estimate (docs/step-timing.md).
         services.AddSingleton<Timing.StepTimings>();
-        services.AddIdentity(configuration);
+        AddIdentity(services, configuration);
+        AddFollowUps(services);
         return services;
+    }
+
+    /// <summary>
+    /// Who may call: people's tokens (<see cref="RequestAccess"/>) and the workflow's GitHub Actions
+    /// tokens. Registered here rather than in Identity/, which would then have to know the callback
+    /// path (CallbackAuthenticator) and the settings binding: composition is the root's job.
+    /// </summary>
+    private static void AddIdentity(IServiceCollection services, IConfiguration configuration)
+    {
+        // The issuers' metadata and keys; no request logging, as for every client of the app.
+        services.AddHttpClient(OidcTokenValidator.HttpClientName, c => c.Timeout = OidcTokenValidator.FetchTimeout).RemoveAllLoggers();
+        services.AddSingleton<PeopleTokens>();
+        services.AddSingleton<RequestAccess>();
+        services.AddHostedService<AuthStartupWarning>();
+
+        services.AddSingleton<GitHubActionsTokens>();
+        services.AddSingleton<CallbackAuthenticator>();
+    }
+
+    /// <summary>
+    /// Who follows a change of a job (docs/architecture.md, "Observers"), in the order they run.
+    /// After the commit (<see cref="IJobObserver"/>): the step timings, the server-removal mark,
+    /// agent health, <c>job.stalled</c> for a run waiting for a runner. In the time-out sweep
+    /// (<see cref="IInFlightWatcher"/>): GitHub's word first, then the notifications, then the
+    /// follow-ups of a job let go. In the transaction: the outbox (AddNotifications).
+    /// </summary>
+    private static void AddFollowUps(IServiceCollection services)
+    {
+        services.AddSingleton<JobChanges>();
+        services.AddSingleton<NotificationWatch>();
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Timing.StepTimings>());
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Teardown.ServerRemoval>());
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<HealthEnrollment>());
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<NotificationWatch>());
+
+        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReconcileWatch>());
+        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<NotificationWatch>());
+        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReleaseFollowUps>());
     }
 
     private static void AddNotifications(IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<NotificationOutbox>();
+        services.AddSingleton<IJobWriteParticipant>(sp => sp.GetRequiredService<NotificationOutbox>()); // its rows go in the job's transaction
         services.AddSingleton<NotificationDelivery>();
 
         // Registered before AddAgentHealth, whose no-op default is only a TryAdd.

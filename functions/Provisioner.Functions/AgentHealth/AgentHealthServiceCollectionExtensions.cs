@@ -14,7 +14,8 @@ public static class AgentHealthServiceCollectionExtensions
         services.AddSingleton<AgentKeyRing>();
         services.AddSingleton<AgentHealthStore>();
         services.AddSingleton<AgentHealthReader>();
-        services.AddSingleton<ClaimFollowUp>();
+        services.AddSingleton<ClaimAnswer>();
+        services.AddSingleton<HealthEnrollment>();
         services.AddSingleton<ReportHealthHandler>();
         services.AddSingleton<AgentHealthSweeper>();
         services.TryAddSingleton<IAgentHealthEvents, NoAgentHealthEvents>();

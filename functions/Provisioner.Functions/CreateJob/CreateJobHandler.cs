@@ -16,7 +16,7 @@ namespace Provisioner.Functions.CreateJob;
 /// (→ job id), add the job row, claim the agent for it (at most one queued or provisioning job
 /// per agent, decided by the agent row's ETag), enqueue it.
 /// </summary>
-public sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, IdempotencyKeys idempotencyKeys, InFlightIndex inFlight, DispatchQueueWriter queue, TimeProvider time, ILogger<CreateJobHandler> logger)
+public sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, IdempotencyKeys idempotencyKeys, JobIntake intake, TimeProvider time, ILogger<CreateJobHandler> logger)
 {
     public const int MaxBodyBytes = 16 * 1024;
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -62,7 +62,7 @@ public sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, I
         }
 
         var job = Job.Create(jobId, create.AgentId, create.Region, time.GetUtcNow()) with { CreatedBy = Caller.Of(request.HttpContext.User) };
-        await inFlight.WatchAsync(jobId, job.CreatedAt, cancellationToken);
+        await intake.WatchAsync(jobId, job.CreatedAt, cancellationToken);
         var added = await jobs.TryAddAsync(job, cancellationToken);
         if (!added)
         {
@@ -105,7 +105,7 @@ public sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, I
     {
         try
         {
-            await queue.EnqueueAsync(job.JobId, cancellationToken);
+            await intake.EnqueueAsync(job.JobId, cancellationToken);
         }
         catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
         {

@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Identity;
 
 /// <summary>
 /// The one place a person's access is decided. Every HTTP function names what it needs
-/// (<see cref="Access"/>) when it hands its request to <see cref="Http.StorageGuard"/>, which asks
+/// (<see cref="Access"/>) when it hands its request to <c>StorageGuard</c> (Guard/), which asks
 /// here first; the functions never read tokens themselves. With <c>AUTH_MODE=disabled</c> every
 /// call is let through. A caller let in is set as <see cref="HttpContext.User"/>, so a handler
 /// can record who acted (<see cref="Caller"/>).

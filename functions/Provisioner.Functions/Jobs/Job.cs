@@ -38,7 +38,7 @@ public sealed record Job
     /// <summary>Who created the job; null when it was created without sign-in.</summary>
     public Creator? CreatedBy { get; init; }
 
-    /// <summary>When a person asked to cancel the job (see Lifecycle/Cancellation).</summary>
+    /// <summary>When a person asked to cancel the job (see Cancellation).</summary>
     public DateTimeOffset? CancelRequestedAt { get; init; }
 
     /// <summary>When the job ended as cancelled.</summary>

@@ -32,7 +32,7 @@ public static class JobTransitions
             }
         }
 
-        if (Lifecycle.Cancellation.RefusesClaim(job, callback) is { } refusal)
+        if (Cancellation.RefusesClaim(job, callback) is { } refusal)
         {
             return new CallbackOutcome.ClaimRefused(refusal);
         }
@@ -49,7 +49,7 @@ public static class JobTransitions
             CallbackKind.Progress => Progress(job, callback, receivedAt),
             CallbackKind.Running => Ran(job, callback, receivedAt),
             CallbackKind.Failed => Failed(job, callback, receivedAt),
-            CallbackKind.Cancelled => Lifecycle.Cancellation.Confirm(job, callback, receivedAt),
+            CallbackKind.Cancelled => Cancellation.Confirm(job, callback, receivedAt),
             _ => throw new ArgumentOutOfRangeException(nameof(callback), callback.Kind, "unknown callback kind"),
         };
 

@@ -17,7 +17,7 @@ public static class StepProjection
         ArgumentNullException.ThrowIfNull(job);
         if (job.Kind == JobKind.Deprovision)
         {
-            return Teardown.DeprovisionSteps.Project(job);
+            return DeprovisionSteps.Project(job);
         }
 
         var steps = StepNames.Steps;

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.Lifecycle;
 
 /// <summary>A <c>cancel-runs</c> message: <c>{"job_id": "…"}</c>, the job whose workflow run must be cancelled on GitHub. The queue trigger binds it.</summary>
 public sealed record CancelRunMessage([property: JsonPropertyName("job_id")] Guid JobId)
 {
-    public const string Queue = "cancel-runs";
-    public const string PoisonQueue = Queue + "-poison";
+    public const string Queue = StorageNames.CancelRunsQueue;
+    public const string PoisonQueue = StorageNames.CancelRunsPoisonQueue;
 
     public static string Create(Guid jobId) => JsonSerializer.Serialize(new CancelRunMessage(jobId));
 

@@ -17,7 +17,7 @@ namespace Provisioner.Functions.Lifecycle;
 /// finds the job made answers <c>409</c> naming it; one that comes before the job row exists
 /// makes the same job, so a crash between the link and the job is repaired by the next retry.
 /// </summary>
-public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFlightIndex inFlight, DispatchQueueWriter queue, TimeProvider time, ILogger<RetryHandler> logger, Microsoft.Extensions.Options.IOptions<KeepServerOptions> keep)
+public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, JobIntake intake, TimeProvider time, ILogger<RetryHandler> logger, Microsoft.Extensions.Options.IOptions<KeepServerOptions> keep)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, string jobId, CancellationToken cancellationToken)
     {
@@ -60,7 +60,7 @@ public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFli
             return Problems.Conflict($"Job {id} need not be retried: the server it was to remove was removed by job {by}.", new Dictionary<string, object?> { ["job_id"] = by });
         }
 
-        if (retry.FromFailedStep && KeptServers.KeptServer.Refusal(old, time.GetUtcNow(), keep.Value) is { } notResumable)
+        if (retry.FromFailedStep && KeptServer.Refusal(old, time.GetUtcNow(), new KeepPolicy(keep.Value.KeepFailedServerMinutes)) is { } notResumable)
         {
             // docs/lifecycle.md, "Re-run from the failed step": the failed step, the kept server and its window.
             return Problems.Conflict(notResumable, new Dictionary<string, object?> { ["job_id"] = id });
@@ -78,15 +78,15 @@ public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFli
 
         // 2. The next attempt, as a create makes a job: watched, stored, holding the agent, queued.
         var job = existing ?? (old.Kind == JobKind.Deprovision
-            ? Teardown.Deprovision.NextAttempt(old, nextId, time.GetUtcNow())
+            ? Deprovision.NextAttempt(old, nextId, time.GetUtcNow())
             : Job.Create(nextId, old.AgentId, old.Region, time.GetUtcNow()) with { Attempt = old.Attempt + 1, PreviousJobId = id });
         if (existing is null && retry.FromFailedStep)
         {
             // The re-run reuses the kept server from the step that failed (its labels move to this job when the run claims it).
-            job = job with { ResumeFrom = KeptServers.KeptServer.ResumeFromOf(old.Failure!.StepIndex), ResumeServerId = old.Server!.Id };
+            job = job with { ResumeFrom = KeptServer.ResumeFromOf(old.Failure!.StepIndex), ResumeServerId = old.Server!.Id };
         }
 
-        await inFlight.WatchAsync(nextId, job.CreatedAt, cancellationToken);
+        await intake.WatchAsync(nextId, job.CreatedAt, cancellationToken);
         if (existing is null && !await jobs.TryAddAsync(job, cancellationToken))
         {
             job = await jobs.FindAsync(nextId, cancellationToken) ?? job;
@@ -108,7 +108,7 @@ public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, InFli
         {
             try
             {
-                await queue.EnqueueAsync(nextId, cancellationToken);
+                await intake.EnqueueAsync(nextId, cancellationToken);
             }
             catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
             {

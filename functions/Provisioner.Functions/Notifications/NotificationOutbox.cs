@@ -33,7 +33,7 @@ public sealed partial class NotificationOutbox(
     InFlightIndex inFlight,
     IOptions<NotifyOptions> options,
     TimeProvider time,
-    ILogger<NotificationOutbox> logger)
+    ILogger<NotificationOutbox> logger) : IJobWriteParticipant
 {
     /// <summary>A row not on the queue after this long was left by a crash or outage: the sweeper enqueues it.</summary>
     public static readonly TimeSpan EnqueueGrace = TimeSpan.FromSeconds(30);
@@ -54,6 +54,11 @@ public sealed partial class NotificationOutbox(
         var now = time.GetUtcNow();
         return JobEvents.Between(before, after).Select(type => OutboxEntity.Create(after.JobId, type, null, Body(type, after, now), now)).ToList();
     }
+
+    IReadOnlyList<ITableEntity> IJobWriteParticipant.RowsFor(Job before, Job after) => For(before, after);
+
+    Task IJobWriteParticipant.CommittedAsync(IReadOnlyList<ITableEntity> rows, CancellationToken cancellationToken) =>
+        EnqueueWrittenAsync([.. rows.Cast<OutboxEntity>()], cancellationToken);
 
     /// <summary>After the transaction that wrote <paramref name="events"/>: puts them on the queue; an outage leaves them to the sweeper.</summary>
     public async Task EnqueueWrittenAsync(IReadOnlyList<OutboxEntity> events, CancellationToken cancellationToken)

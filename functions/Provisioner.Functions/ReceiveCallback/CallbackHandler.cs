@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Provisioner.Functions.AgentHealth;
 using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Dispatch;
@@ -17,16 +16,18 @@ namespace Provisioner.Functions.ReceiveCallback;
 /// or the run's GitHub Actions token: <see cref="CallbackAuthenticator"/>), parse, then keep and
 /// apply it in one transaction. Nothing is written unless the proof holds.
 /// </summary>
+/// <remarks>
+/// What follows an accepted callback (step timings, the server-removal mark, agent health)
+/// observes it (<see cref="JobChanges"/>, after the commit); the notification outbox row is
+/// written in the transaction itself (<see cref="IJobWriteParticipant"/>).
+/// </remarks>
 public sealed partial class CallbackHandler(
     CallbackAuthenticator authenticator,
     JobStore store,
-    IOptions<GitHubOptions> dispatch,
-    ClaimFollowUp followUp,
-    TimeProvider time,
-    ILogger<CallbackHandler> logger,
-    Timing.StepTimings timings,
-    IOptions<KeepServerOptions> keep,
-    Teardown.ServerRemoval removal)
+    CallbackCompletion completion,
+    JobChanges changes,
+    ClaimAnswer answer,
+    ILogger<CallbackHandler> logger)
 {
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -66,9 +67,7 @@ public sealed partial class CallbackHandler(
             return Problems.BadRequest(strict);
         }
 
-        callback = WithRunLink(callback);
-        var receivedAt = time.GetUtcNow();
-        callback = KeptServers.KeptServer.Bound(callback, keep.Value, receivedAt);
+        (callback, var receivedAt) = completion.Complete(callback);
         var record = new CallbackRecord(
             callback.JobId,
             DedupeKey(proof.WebhookId, callback, body.Span, receivedAt),
@@ -93,33 +92,27 @@ public sealed partial class CallbackHandler(
 
                 // A run refused because its job is being cancelled stops before it creates anything:
                 // that is the confirmation (a crash here leaves the sweeper to end the cancel).
-                await store.UpdateAsync(callback.JobId, job => Lifecycle.Cancellation.EndAtRefusedClaim(job, callback, receivedAt), cancellationToken);
+                await store.UpdateAsync(callback.JobId, job => Cancellation.EndAtRefusedClaim(job, callback, receivedAt), cancellationToken);
                 return Problems.Conflict(refused.Reason + ".", new Dictionary<string, object?> { ["job_id"] = callback.JobId });
             case RecordResult.Duplicate:
                 LogDuplicate(logger, callback.JobId, record.Kind);
-                await removal.AfterCallbackAsync(callback, null, cancellationToken); // repairs a mark a crash left out
-                return await followUp.AcknowledgeAsync(callback, null, cancellationToken);
-            case RecordResult.Recorded recorded:
-                LogRecorded(logger, callback.JobId, record.Kind, recorded.Changed, recorded.Job.Status);
-                if (recorded.Changed && recorded.Job.Status == JobStatus.Running)
+
+                // Seen again: its follow-ups run once more, which repairs one a crash left out.
+                var stored = await store.FindAsync(callback.JobId, cancellationToken);
+                if (stored is not null)
                 {
-                    // Best effort and once per job (docs/step-timing.md): the callback stands whatever happens here.
-                    await timings.RecordAsync(recorded.Job, cancellationToken);
+                    await changes.PublishAsync(JobChange.SeenAgain(stored, JobChangeCause.Callback, callback), cancellationToken);
                 }
 
-                await removal.AfterCallbackAsync(callback, recorded.Job, cancellationToken);
-
-                return await followUp.AcknowledgeAsync(callback, recorded.Job, cancellationToken);
+                return answer.For(callback, stored);
+            case RecordResult.Recorded recorded:
+                LogRecorded(logger, callback.JobId, record.Kind, recorded.Changed, recorded.Job.Status);
+                await changes.PublishAsync(new JobChange(recorded.Before, recorded.Job, JobChangeCause.Callback, callback), cancellationToken);
+                return answer.For(callback, recorded.Job);
             default:
                 throw new InvalidOperationException("unknown record result");
         }
     }
-
-    /// <summary>A claim without <c>workflow_run_url</c> (older workflows send none) gets the run's address built from the repository settings.</summary>
-    private Callback WithRunLink(Callback callback) =>
-        callback is { Kind: CallbackKind.Progress, Milestone: Milestone.Provisioning, WorkflowRunId: { } runId, WorkflowRunUrl: null }
-            ? callback with { WorkflowRunUrl = WorkflowRunLink.For(dispatch.Value, runId) }
-            : callback;
 
     /// <summary>
     /// A callback's identity. Standard Webhooks gives one (<c>webhook-id</c>). A legacy callback

@@ -5,7 +5,6 @@ using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Dispatch;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Storage;
-using Provisioner.Functions.TimeOuts;
 
 namespace Provisioner.Functions.Reconcile;
 
@@ -19,7 +18,6 @@ namespace Provisioner.Functions.Reconcile;
 public sealed partial class RunReconciler(
     JobStore jobs,
     ReconcileStateStore states,
-    IOptions<ReconcileOptions> options,
     IOptions<GitHubOptions> dispatch,
     TimeProvider time,
     ILogger<RunReconciler> logger,
@@ -36,16 +34,16 @@ public sealed partial class RunReconciler(
 
     /// <summary>
     /// Whether to ask now: a dispatched job in flight, silent for <c>RECONCILE_AFTER_MINUTES</c>
-    /// or about to be failed by a deadline; not while GitHub's rate limit asked us to wait.
+    /// (<paramref name="after"/>) or about to be failed by a deadline; not while GitHub's rate limit asked us to wait.
     /// </summary>
-    public bool IsDue(Job job, DateTimeOffset now, DeadlineLimits limits)
+    public bool IsDue(Job job, DateTimeOffset now, DeadlineLimits limits, TimeSpan after)
     {
         ArgumentNullException.ThrowIfNull(job);
         return runs is not null
             && now >= _pausedUntil
             && !job.IsTerminal
             && job.DispatchedAt is not null
-            && (now - job.UpdatedAt >= options.Value.After || Deadlines.Missed(job, now, limits) is not null);
+            && (now - job.UpdatedAt >= after || Deadlines.Missed(job, now, limits) is not null);
     }
 
     public async Task<ReconcileResult> ReconcileAsync(Job job, CancellationToken cancellationToken)

@@ -108,7 +108,7 @@ public sealed partial class SimulatedWorkflow(
 
             // A re-run finds its kept server and reports it at once, as the workflow's resume path does.
             await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", step = "vm_created" }, cancellationToken);
-            if (resumeFrom != KeptServers.KeptServer.Configure
+            if (resumeFrom != KeptServer.Configure
                 && await FailedAtAsync("install", failAt, inputs, runId, serverId, "could not install Ansible on the server (simulated)", cancellationToken))
             {
                 return;

@@ -50,7 +50,7 @@ public sealed record StatusDocument(
         ArgumentNullException.ThrowIfNull(job);
         var eta = estimate ?? Timing.JobEstimate.None;
         var failure = job.Failure;
-        var failedStepId = failure is null ? null : Teardown.DeprovisionSteps.StepIdOf(job, failure.StepIndex);
+        var failedStepId = failure is null ? null : DeprovisionSteps.StepIdOf(job, failure.StepIndex);
         if (job.Kind == JobKind.Deprovision)
         {
             eta = Timing.JobEstimate.None; // earlier provision runs say nothing about a removal
@@ -64,14 +64,14 @@ public sealed record StatusDocument(
             StepProjection.CurrentStep(job),
             StepProjection.Project(job).Select((step, i) => step with { ExpectedSeconds = eta.ExpectedSeconds[i], Slow = eta.Slow[i] }).ToList(),
             job.Server is { IsEmpty: false } s ? new ServerView(s.Id, s.Ip, s.TailscaleIp, job.ServerKeptUntil, job.ServerRemovedAt, job.ServerRemovedByJobId) : null,
-            failure is null ? Lifecycle.LifecycleViews.CancelError(job) : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code(), failure.LogUrl),
+            failure is null ? LifecycleViews.CancelError(job) : new ErrorView(failure.Message, failure.ReportedStep ?? failedStepId!, failedStepId!, failure.Reason?.Code(), failure.LogUrl),
             job.WorkflowRunId,
             job.WorkflowRunUrl,
             job.CreatedAt,
             job.UpdatedAt,
             job.LastHeartbeatAt,
             job.CreatedBy is { } c ? new CreatorView(c.Id, c.Name) : null,
-            Lifecycle.JobSummary.KindOf(job),
+            JobSummary.KindOf(job),
             job.Attempt,
             job.PreviousJobId,
             job.NextJobId,

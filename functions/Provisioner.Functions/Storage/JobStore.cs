@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
 using Provisioner.Functions.Jobs;
-using Provisioner.Functions.Notifications;
 using Provisioner.Functions.Telemetry;
 
 namespace Provisioner.Functions.Storage;
@@ -10,12 +9,14 @@ namespace Provisioner.Functions.Storage;
 /// Jobs and their callbacks, one partition per job in the <c>jobs</c> table. Every operation
 /// is a fixed number of point reads and writes, whatever the number of jobs: nothing scans.
 /// The job row is written only under the ETag it was read with (<see cref="ConflictRetry"/>).
-/// The notifications a change raises (<see cref="JobEvents"/>) are written in the same
-/// transaction as the change, then put on the queue (<see cref="NotificationOutbox"/>).
+/// The rows a change brings along (the notification outbox: <see cref="IJobWriteParticipant"/>) are
+/// written in the same transaction as the change, and the participants told after the commit.
 /// Every write that adds a job or changes its status keeps the job lists in step (<see cref="JobIndex"/>).
 /// </summary>
-public sealed class JobStore(StorageClients storage, NotificationOutbox notifications, JobIndex index)
+public sealed class JobStore(StorageClients storage, JobIndex index, IEnumerable<IJobWriteParticipant> participants)
 {
+    private readonly IJobWriteParticipant[] _participants = [.. participants];
+
     public async Task<Job?> FindAsync(Guid jobId, CancellationToken cancellationToken) =>
         (await ReadAsync(jobId, cancellationToken))?.Job;
 
@@ -77,24 +78,24 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
                     return Round<RecordResult>.Done(new RecordResult.Refused(refused.Reason));
                 case CallbackOutcome.Accepted { Changed: false } unchanged:
                     return Round<RecordResult>.Done(await TryAddAloneAsync(CallbackEntity.From(record, applied: false), cancellationToken)
-                        ? new RecordResult.Recorded(unchanged.Job, Changed: false)
+                        ? new RecordResult.Recorded(unchanged.Job, Changed: false, stored.Job)
                         : new RecordResult.Duplicate());
                 case CallbackOutcome.Accepted changed:
-                    var events = notifications.For(stored.Job, changed.Job);
+                    var rows = RowsFor(stored.Job, changed.Job);
                     TableTransactionAction[] actions =
                     [
                         new(TableTransactionActionType.Add, CallbackEntity.From(record, applied: true)),
                         new(TableTransactionActionType.UpdateReplace, JobEntity.From(changed.Job), stored.ETag),
-                        .. events.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)),
+                        .. rows.SelectMany(r => r).Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)),
                     ];
                     await EnterStatusAsync(stored.Job, changed.Job, cancellationToken);
                     try
                     {
                         await storage.Jobs.SubmitTransactionAsync(actions, cancellationToken);
                         ProvisionerTelemetry.JobChanged(stored.Job, changed.Job);
-                        await notifications.EnqueueWrittenAsync(events, cancellationToken);
+                        await CommittedAsync(rows, cancellationToken);
                         await LeaveStatusAsync(stored.Job, changed.Job, cancellationToken);
-                        return Round<RecordResult>.Done(new RecordResult.Recorded(changed.Job, Changed: true));
+                        return Round<RecordResult>.Done(new RecordResult.Recorded(changed.Job, Changed: true, stored.Job));
                     }
                     catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is null or 0)
                     {
@@ -131,11 +132,11 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
                 return Round<Job?>.Done(stored.Job);
             }
 
-            var events = notifications.For(stored.Job, next);
+            var rows = RowsFor(stored.Job, next);
             await EnterStatusAsync(stored.Job, next, cancellationToken);
             try
             {
-                if (events.Count == 0)
+                if (rows.All(r => r.Count == 0))
                 {
                     await storage.Jobs.UpdateEntityAsync(JobEntity.From(next), stored.ETag, TableUpdateMode.Replace, cancellationToken);
                     ProvisionerTelemetry.JobChanged(stored.Job, next);
@@ -146,11 +147,11 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
                 await storage.Jobs.SubmitTransactionAsync(
                     [
                         new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobEntity.From(next), stored.ETag),
-                        .. events.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)),
+                        .. rows.SelectMany(r => r).Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)),
                     ],
                     cancellationToken);
                 ProvisionerTelemetry.JobChanged(stored.Job, next);
-                await notifications.EnqueueWrittenAsync(events, cancellationToken);
+                await CommittedAsync(rows, cancellationToken);
                 await LeaveStatusAsync(stored.Job, next, cancellationToken);
                 return Round<Job?>.Done(next);
             }
@@ -159,6 +160,21 @@ public sealed class JobStore(StorageClients storage, NotificationOutbox notifica
                 return Round<Job?>.Conflict;
             }
         });
+    }
+
+    // One list of rows per participant, in the order of _participants.
+    private IReadOnlyList<ITableEntity>[] RowsFor(Job before, Job after) =>
+        [.. _participants.Select(p => p.RowsFor(before, after))];
+
+    private async Task CommittedAsync(IReadOnlyList<ITableEntity>[] rows, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < _participants.Length; i++)
+        {
+            if (rows[i].Count > 0)
+            {
+                await _participants[i].CommittedAsync(rows[i], cancellationToken);
+            }
+        }
     }
 
     // The entry for the new status before the job row, the old one's removal after: see JobIndex.

@@ -8,7 +8,8 @@ public abstract record RecordResult
     {
     }
 
-    public sealed record Recorded(Job Job, bool Changed) : RecordResult;
+    /// <param name="Before">The job as it was read before the callback was applied.</param>
+    public sealed record Recorded(Job Job, bool Changed, Job Before) : RecordResult;
 
     /// <summary>This callback was recorded before: acknowledged, nothing applied again.</summary>
     public sealed record Duplicate : RecordResult;

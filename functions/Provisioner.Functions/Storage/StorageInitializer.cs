@@ -30,8 +30,8 @@ public sealed partial class StorageInitializer(StorageClients storage, TimeProvi
                     storage.NotifyQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
                     storage.NotifyPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
                     storage.JobIndex.CreateIfNotExistsAsync(cancellationToken),
-                    storage.Queue(Lifecycle.CancelRunMessage.Queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                    storage.Queue(Lifecycle.CancelRunMessage.PoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+                    storage.Queue(StorageNames.CancelRunsQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+                    storage.Queue(StorageNames.CancelRunsPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
                 return;
             }
             catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken) && time.GetUtcNow() < deadline)

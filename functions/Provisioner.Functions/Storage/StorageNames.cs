@@ -14,7 +14,7 @@ public static class StorageNames
     /// <summary>The jobs the time-out timer watches (see <see cref="InFlightEntity"/>).</summary>
     public const string InFlightTable = "inflight";
 
-    /// <summary>The running agents and their last health reports (see <see cref="AgentHealthEntity"/>).</summary>
+    /// <summary>The running agents and their last health reports (see AgentHealth/AgentHealthEntity.cs).</summary>
     public const string AgentHealthTable = "agenthealth";
 
     /// <summary>The job lists: all jobs, by agent, by status, newest first (see <see cref="JobIndex"/>).</summary>
@@ -29,4 +29,9 @@ public static class StorageNames
 
     /// <summary>Notifications that were not delivered, kept for an operator to read and replay.</summary>
     public const string NotifyDeadLettersTable = "notifydeadletters";
+
+    /// <summary>Jobs whose workflow run must be cancelled on GitHub (its messages: Lifecycle/CancelRunMessage.cs).</summary>
+    public const string CancelRunsQueue = "cancel-runs";
+
+    public const string CancelRunsPoisonQueue = CancelRunsQueue + "-poison";
 }

@@ -13,23 +13,22 @@ namespace Provisioner.Functions.Teardown;
 /// <c>DELETE</c> of the agent's server. A crash between the callback and the mark is
 /// repaired by the next of these, so the mark is never lost.
 /// </summary>
-public sealed partial class ServerRemoval(JobStore jobs, TimeProvider time, ILogger<ServerRemoval> logger)
+public sealed partial class ServerRemoval(JobStore jobs, TimeProvider time, ILogger<ServerRemoval> logger) : IJobObserver
 {
-    /// <summary>After an accepted callback: only a <c>running</c> one can end a deprovision job.</summary>
-    /// <param name="job">The job after the callback, or null when the callback was a duplicate (it is read again).</param>
-    public async Task AfterCallbackAsync(Callback callback, Job? job, CancellationToken cancellationToken)
+    /// <summary>
+    /// Observes jobs: a deprovision job seen ended running (its <c>running</c> callback, that
+    /// callback sent again, the sweeper letting the job go) marks its provision job's server
+    /// removed. Only a <c>running</c> callback can end a deprovision job.
+    /// </summary>
+    public async Task OnChangedAsync(JobChange change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(callback);
-        if (callback.Kind != CallbackKind.Running || job is { Kind: JobKind.Provision })
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.Callback is { Kind: not CallbackKind.Running })
         {
             return;
         }
 
-        job ??= await jobs.FindAsync(callback.JobId, cancellationToken);
-        if (job is not null)
-        {
-            await ApplyAsync(job, cancellationToken);
-        }
+        await ApplyAsync(change.After, cancellationToken);
     }
 
     /// <summary>Marks the server of the job <paramref name="deprovision"/> removed, if it has ended running; the provision job as stored afterwards, or null.</summary>

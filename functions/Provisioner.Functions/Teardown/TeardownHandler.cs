@@ -18,9 +18,8 @@ namespace Provisioner.Functions.Teardown;
 public sealed partial class TeardownHandler(
     JobStore jobs,
     AgentStore agents,
-    InFlightIndex inFlight,
-    DispatchQueueWriter queue,
-    ServerRemoval removal,
+    JobIntake intake,
+    JobChanges changes,
     TimeProvider time,
     ILogger<TeardownHandler> logger)
 {
@@ -44,10 +43,13 @@ public sealed partial class TeardownHandler(
             return Busy(agentId, active);
         }
 
-        // A tear down whose end was not marked on the provision job yet (a crash between its callback and the mark).
-        if (target.ServerRemovedAt is null && agent.TearDownJobId is { } tearDown && await jobs.FindAsync(tearDown, cancellationToken) is { } previous)
+        // A tear down whose end was not marked on the provision job yet (a crash between its callback and
+        // the mark): published again, its follow-up (ServerRemoval) marks it, and the job is read as marked.
+        if (target.ServerRemovedAt is null && agent.TearDownJobId is { } tearDown
+            && await jobs.FindAsync(tearDown, cancellationToken) is { Kind: JobKind.Deprovision, Status: JobStatus.Running, RunningAt: not null, RemovesServerOfJobId: { } removed } previous)
         {
-            target = await removal.ApplyAsync(previous, cancellationToken) ?? target;
+            await changes.PublishAsync(JobChange.SeenAgain(previous, JobChangeCause.TearDown), cancellationToken);
+            target = await jobs.FindAsync(removed, cancellationToken) ?? target;
         }
 
         if (Deprovision.Refusal(target) is { } refusal)
@@ -56,7 +58,7 @@ public sealed partial class TeardownHandler(
         }
 
         var job = Deprovision.For(target, Guid.NewGuid(), time.GetUtcNow()) with { CreatedBy = Caller.Of(request.HttpContext.User) };
-        await inFlight.WatchAsync(job.JobId, job.CreatedAt, cancellationToken);
+        await intake.WatchAsync(job.JobId, job.CreatedAt, cancellationToken);
         await jobs.TryAddAsync(job, cancellationToken);
         if (await agents.ClaimForTearDownAsync(agentId, job.JobId, cancellationToken) is AgentClaim.Busy busy)
         {
@@ -68,7 +70,7 @@ public sealed partial class TeardownHandler(
 
         try
         {
-            await queue.EnqueueAsync(job.JobId, cancellationToken);
+            await intake.EnqueueAsync(job.JobId, cancellationToken);
         }
         catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
         {

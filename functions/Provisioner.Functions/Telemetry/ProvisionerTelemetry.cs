@@ -57,12 +57,12 @@ public static class ProvisionerTelemetry
         Step(StepNames.Steps[StepNames.ConfiguringStep].Id, before.AnsibleCompleteAt, after.AnsibleCompleteAt, after.AnsibleStartedAt);
         if (before.RunningAt is null && after.RunningAt is not null)
         {
-            JobsEnded.Add(1, new("outcome", "running"), new("failed_step", null), new("reason", null), new("kind", Lifecycle.JobSummary.KindOf(after)));
+            JobsEnded.Add(1, new("outcome", "running"), new("failed_step", null), new("reason", null), new("kind", JobSummary.KindOf(after)));
         }
 
         if (before.Failure is null && after.Failure is { } failure)
         {
-            JobsEnded.Add(1, new("outcome", "failed"), new("failed_step", Teardown.DeprovisionSteps.StepIdOf(after, failure.StepIndex)), new("reason", failure.Reason?.Code()), new("kind", Lifecycle.JobSummary.KindOf(after)));
+            JobsEnded.Add(1, new("outcome", "failed"), new("failed_step", DeprovisionSteps.StepIdOf(after, failure.StepIndex)), new("reason", failure.Reason?.Code()), new("kind", JobSummary.KindOf(after)));
         }
     }
 

@@ -13,20 +13,33 @@ namespace Provisioner.Functions.TimeOuts;
 /// only the in-flight index (one partition) and one point read per entry, so its cost follows
 /// the jobs in flight, not every job ever created. A job's last sign of life is its
 /// <c>updated_at</c>: creation, dispatch, and every callback or heartbeat that changed it.
-/// It also keeps notifications from being lost (<see cref="NotificationOutbox"/>): it raises
-/// <c>job.stalled</c> near a deadline, enqueues events a crash left off the queue, lets a job go
-/// only once its events are on the queue, and replays the dead letters an operator marked.
+/// The rest of a sweep is done by its watchers (<see cref="IInFlightWatcher"/>), in order:
+/// GitHub is asked about a silent job's run before its deadlines are checked (Reconcile/), whose
+/// answer may fail it sooner and with a better reason; the notifications are kept from being lost
+/// (Notifications/: <c>job.stalled</c> near a deadline, events a crash left off the queue, the
+/// dead letters an operator marked), and a job is let go only once its events are on the queue;
+/// a job that has ended is published once more before it is let go (<see cref="ReleaseFollowUps"/>).
 /// </summary>
-/// Before a deadline fails a job, and once it has been silent a while, GitHub is asked about
-/// its run (<see cref="RunReconciler"/>), whose answer may fail it sooner and with a better reason;
-/// a run GitHub says is waiting for a runner raises <c>job.stalled</c> once.
-public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight, IOptions<TimeoutOptions> options, TimeProvider time, ILogger<TimeoutSweeper> logger, NotificationOutbox notifications, RunReconciler reconciler, Teardown.ServerRemoval removal)
+public sealed partial class TimeoutSweeper(
+    JobStore jobs,
+    InFlightIndex inFlight,
+    IOptions<TimeoutOptions> options,
+    TimeProvider time,
+    ILogger<TimeoutSweeper> logger,
+    IEnumerable<IInFlightWatcher> watchers)
 {
+    private readonly IInFlightWatcher[] _watchers = [.. watchers];
+
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
         var limits = new DeadlineLimits(options.Value.DispatchStart, options.Value.Silence, options.Value.Max);
-        await notifications.ReplayRequestedAsync(cancellationToken);
-        int watched = 0, timedOut = 0, released = 0, reconciled = 0, notModified = 0, failedByGitHub = 0;
+        foreach (var watcher in _watchers)
+        {
+            await watcher.BeginSweepAsync(cancellationToken);
+        }
+
+        var tally = new SweepTally();
+        int watched = 0, timedOut = 0, released = 0;
         await foreach (var entry in inFlight.WatchedAsync(cancellationToken))
         {
             watched++;
@@ -44,25 +57,17 @@ public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight
                 continue;
             }
 
-            if (reconciler.IsDue(job, now, limits))
+            foreach (var watcher in _watchers)
             {
-                var answer = await reconciler.ReconcileAsync(job, cancellationToken);
-                job = answer.Job;
-                reconciled += answer.Verdict == ReconcileVerdict.Skipped ? 0 : 1;
-                notModified += answer.NotModified ? 1 : 0;
-                failedByGitHub += answer.Verdict == ReconcileVerdict.Failed ? 1 : 0;
-                now = time.GetUtcNow();
-                if (!job.IsTerminal && job.WaitingFor == RunReconciler.Runner)
-                {
-                    await notifications.PublishAsync(EventTypes.JobStalled, job, RunReconciler.Runner, null, cancellationToken);
-                }
+                job = await watcher.BeforeDeadlinesAsync(job, now, limits, tally, cancellationToken);
             }
 
+            now = time.GetUtcNow(); // a watcher may have waited on GitHub
             if (job.Status == JobStatus.Cancelling)
             {
                 // A cancel has its own deadline; the others would call it a failure.
                 var limit = TimeSpan.FromMinutes(options.Value.CancelConfirmMinutes);
-                job = await jobs.UpdateAsync(jobId, j => Lifecycle.Cancellation.EndUnconfirmed(j, now, limit), cancellationToken) ?? job;
+                job = await jobs.UpdateAsync(jobId, j => Cancellation.EndUnconfirmed(j, now, limit), cancellationToken) ?? job;
                 timedOut += job.CancelledAt == now ? 1 : 0;
             }
             else if (Deadlines.Missed(job, now, limits) is not null)
@@ -79,21 +84,32 @@ public sealed partial class TimeoutSweeper(JobStore jobs, InFlightIndex inFlight
                 }
             }
 
-            await notifications.WarnIfNearDeadlineAsync(job, now, limits, cancellationToken);
-            if (await notifications.FlushAsync(jobId, now, cancellationToken))
+            if (await HeldAsync(job, now, limits, cancellationToken))
             {
-                continue; // an event of this job is not on the queue yet: keep watching until it is
+                continue; // something of this job is not done yet (an event not on the queue): keep watching until it is
             }
 
             if (job.IsTerminal)
             {
-                await removal.ApplyAsync(job, cancellationToken); // a deprovision job's mark, if its callback could not write it
                 await inFlight.UnwatchAsync(jobId, cancellationToken);
                 released++;
             }
         }
 
-        return new SweepResult(watched, timedOut, released, reconciled, notModified, failedByGitHub);
+        return new SweepResult(watched, timedOut, released, tally.Reconciled, tally.NotModified, tally.FailedByGitHub);
+    }
+
+    private async Task<bool> HeldAsync(Job job, DateTimeOffset now, DeadlineLimits limits, CancellationToken cancellationToken)
+    {
+        foreach (var watcher in _watchers)
+        {
+            if (await watcher.HoldsAsync(job, now, limits, cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: missed a deadline ({Reason}), failed on step {StepIndex}")]

@@ -7,8 +7,15 @@ using Provisioner.Functions.Storage;
 namespace Provisioner.Functions.Timing;
 
 /// <summary>Keeps and reads the windows of step durations per region and install mode (<see cref="StepWindow"/>).</summary>
-public sealed partial class StepTimings(StorageClients storage, ILogger<StepTimings> logger)
+public sealed partial class StepTimings(StorageClients storage, ILogger<StepTimings> logger) : IJobObserver
 {
+    /// <summary>Observes jobs: one that has just reached running adds its step times (docs/step-timing.md).</summary>
+    public Task OnChangedAsync(JobChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return change.Changed && change.After.Status == JobStatus.Running ? RecordAsync(change.After, cancellationToken) : Task.CompletedTask;
+    }
+
     private static readonly JsonSerializerOptions Wire = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public async Task<StepWindow> ReadAsync(string region, string mode, CancellationToken cancellationToken) =>

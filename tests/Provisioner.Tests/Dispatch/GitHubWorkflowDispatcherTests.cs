@@ -9,6 +9,7 @@ using Polly.Timeout;
 using Provisioner.Functions;
 using Provisioner.Functions.Dispatch;
 using Provisioner.Tests.Infrastructure;
+using Provisioner.Functions.GitHub;
 
 namespace Provisioner.Tests.Dispatch;
 
@@ -85,7 +86,7 @@ public sealed class GitHubWorkflowDispatcherTests : IAsyncLifetime
         Assert.Equal("agent-7", inputs.GetProperty("agent_id").GetString());
         Assert.Equal("eu-central", inputs.GetProperty("region").GetString());
         Assert.Equal("https://provisioner.example/api/webhooks/github", inputs.GetProperty("callback_url").GetString());
-        // The keep window always goes along (KeptServers/ResumeInputs); resume_from and server_id only for a re-run.
+        // The keep window always goes along (Dispatch/ResumeInputs); resume_from and server_id only for a re-run.
         Assert.Equal("0", inputs.GetProperty("keep_failed_server_minutes").GetString());
         Assert.Equal(5, inputs.EnumerateObject().Count());
     }

@@ -6,6 +6,7 @@ using Provisioner.Functions.Reconcile;
 using Provisioner.Functions.Storage;
 using Provisioner.Functions.TimeOuts;
 using Provisioner.Tests.Infrastructure;
+using Provisioner.Functions.GitHub;
 
 namespace Provisioner.Tests.Reconcile;
 

@@ -4,7 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Provisioner.Functions.Dispatch;
-using Provisioner.Functions.KeptServers;
+using Provisioner.Functions.Jobs;
+using Provisioner.Functions.Configuration;
 using Provisioner.Tests.Infrastructure;
 
 namespace Provisioner.Tests.Workflow;

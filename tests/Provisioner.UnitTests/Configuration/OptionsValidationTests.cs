@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Provisioner.Functions.GitHub;
 using Provisioner.Functions;
 using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Dispatch;

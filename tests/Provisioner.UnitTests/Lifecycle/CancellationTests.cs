@@ -1,5 +1,6 @@
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Lifecycle;
+using Provisioner.Functions.Status;
 using static Provisioner.Tests.Jobs.JobScenario;
 
 namespace Provisioner.Tests.Lifecycle;

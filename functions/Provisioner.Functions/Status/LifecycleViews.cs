@@ -1,7 +1,4 @@
-using Provisioner.Functions.Jobs;
-using Provisioner.Functions.Status;
-
-namespace Provisioner.Functions.Lifecycle;
+namespace Provisioner.Functions.Status;
 
 /// <summary>What the status document says about a job's cancel.</summary>
 public static class LifecycleViews
@@ -15,7 +12,7 @@ public static class LifecycleViews
             return null;
         }
 
-        var step = Teardown.DeprovisionSteps.StepIdOf(job, JobTransitions.ActiveStep(job));
+        var step = DeprovisionSteps.StepIdOf(job, JobTransitions.ActiveStep(job));
         return new StatusDocument.ErrorView(
             "The job was cancelled, but the workflow's clean-up never confirmed it: check the workflow run and the cloud console for a server or Tailscale device left behind.",
             step,

@@ -5,8 +5,11 @@ using Octokit;
 using Polly;
 using Polly.Registry;
 using Provisioner.Functions.Configuration;
+using Provisioner.Functions.Dispatch;
+using Provisioner.Functions.Storage;
+using Provisioner.Functions.Telemetry;
 
-namespace Provisioner.Functions.Dispatch;
+namespace Provisioner.Functions.GitHub;
 
 /// <summary>
 /// Dispatches <c>provision-agent.yml</c> through Octokit. The request is sent through Octokit's
@@ -53,7 +56,7 @@ public sealed partial class GitHubWorkflowDispatcher(
 
         if (inputs.Kind == Jobs.JobKind.Provision)
         {
-            KeptServers.ResumeInputs.AddTo(workflowInputs, inputs);
+            ResumeInputs.AddTo(workflowInputs, inputs);
         }
         var request = new DispatchRequest(settings.Ref, workflowInputs, settings.ReturnRunDetails ? true : null);
 

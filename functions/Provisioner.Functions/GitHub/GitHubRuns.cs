@@ -8,8 +8,10 @@ using Octokit;
 using Polly.Registry;
 using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Dispatch;
+using Provisioner.Functions.Reconcile;
+using WorkflowRun = Provisioner.Functions.Reconcile.WorkflowRun;
 
-namespace Provisioner.Functions.Reconcile;
+namespace Provisioner.Functions.GitHub;
 
 /// <summary>
 /// Reads workflow runs, their jobs and steps from the GitHub REST API. Plain HTTP rather than

@@ -1,6 +1,4 @@
-using Provisioner.Functions.Jobs;
-
-namespace Provisioner.Functions.Lifecycle;
+namespace Provisioner.Functions.Jobs;
 
 /// <summary>
 /// The cancel rules, as pure functions of a job and the time (docs/lifecycle.md, "Cancel"):

@@ -1,4 +1,4 @@
-namespace Provisioner.Functions.Dispatch;
+namespace Provisioner.Functions.GitHub;
 
 /// <summary>The 200 answer to a dispatch with <c>return_run_details</c> (a 204 has no body). Filled by Octokit's deserialiser.</summary>
 public sealed class GitHubRunDetails

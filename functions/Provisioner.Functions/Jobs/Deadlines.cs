@@ -1,8 +1,6 @@
 using System.Globalization;
-using Provisioner.Functions.Configuration;
-using Provisioner.Functions.Jobs;
 
-namespace Provisioner.Functions.TimeOuts;
+namespace Provisioner.Functions.Jobs;
 
 /// <summary>
 /// Which deadline, if any, a job in flight has passed: a pure function of the job, the time and
@@ -60,11 +58,11 @@ public static class Deadlines
     private static string Message(Job job, FailureReason reason, DeadlineLimits limits) => reason switch
     {
         FailureReason.DispatchNotStarted =>
-            $"The workflow run did not start: the job was dispatched at {Time(job.DispatchedAt!.Value)} and no run reported within {Minutes(limits.DispatchStart)} minutes, the limit {TimeoutOptions.DispatchStartSetting} sets. Check that GitHub Actions has a runner for the workflow and that the run was not cancelled or left queued (raise {TimeoutOptions.DispatchStartSetting} if runs wait longer for a runner); create the job again to retry.",
+            $"The workflow run did not start: the job was dispatched at {Time(job.DispatchedAt!.Value)} and no run reported within {Minutes(limits.DispatchStart)} minutes, the limit {DeadlineLimits.DispatchStartSetting} sets. Check that GitHub Actions has a runner for the workflow and that the run was not cancelled or left queued (raise {DeadlineLimits.DispatchStartSetting} if runs wait longer for a runner); create the job again to retry.",
         FailureReason.Silent =>
-            $"Timed out: no callback or heartbeat from the workflow for {Minutes(limits.Silence)} minutes, the limit {TimeoutOptions.SilenceSetting} sets, while {Doing(job)} (last sign of life at {Time(LastSignOfLife(job))}{(job.RunAliveAt is null ? "" : ", GitHub's word that the run was in progress included")}). Check the workflow run; create the job again to retry.",
+            $"Timed out: no callback or heartbeat from the workflow for {Minutes(limits.Silence)} minutes, the limit {DeadlineLimits.SilenceSetting} sets, while {Doing(job)} (last sign of life at {Time(LastSignOfLife(job))}{(job.RunAliveAt is null ? "" : ", GitHub's word that the run was in progress included")}). Check the workflow run; create the job again to retry.",
         FailureReason.TooLong =>
-            $"Took too long: the job was still {Doing(job)} {Minutes(limits.Total)} minutes after it was created, the limit {TimeoutOptions.MaxSetting} sets (last sign of life at {Time(job.UpdatedAt)}). Check the workflow run for a step that hangs or repeats (raise {TimeoutOptions.MaxSetting} if provisioning really takes longer); create the job again to retry.",
+            $"Took too long: the job was still {Doing(job)} {Minutes(limits.Total)} minutes after it was created, the limit {DeadlineLimits.MaxSetting} sets (last sign of life at {Time(job.UpdatedAt)}). Check the workflow run for a step that hangs or repeats (raise {DeadlineLimits.MaxSetting} if provisioning really takes longer); create the job again to retry.",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "not a deadline"),
     };
 

@@ -5,8 +5,10 @@ using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 using Provisioner.Functions.Configuration;
+using Provisioner.Functions.Dispatch;
+using Provisioner.Functions.Reconcile;
 
-namespace Provisioner.Functions.Dispatch;
+namespace Provisioner.Functions.GitHub;
 
 /// <summary>
 /// The named pipeline around a workflow dispatch: a per-attempt timeout inside an exponential
@@ -41,7 +43,7 @@ public static class GitHubResilience
 
     public static bool IsTransient(Exception exception, CancellationToken cancellationToken) => exception switch
     {
-        SecondaryRateLimitExceededException or RateLimitExceededException or AbuseException or Reconcile.GitHubRateLimitedException => true,
+        SecondaryRateLimitExceededException or RateLimitExceededException or AbuseException or GitHubRateLimitedException => true,
         ApiException api => (int)api.StatusCode >= 500 || api.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout,
         HttpRequestException or TimeoutRejectedException or TimeoutException or IOException => true,
         OperationCanceledException => !cancellationToken.IsCancellationRequested,
@@ -65,7 +67,7 @@ public static class GitHubResilience
             return untilReset > TimeSpan.Zero ? untilReset : TimeSpan.FromSeconds(1);
         }
 
-        if (exception is Reconcile.GitHubRateLimitedException readLimit)
+        if (exception is GitHubRateLimitedException readLimit)
         {
             return readLimit.RetryAfter;
         }

@@ -1,6 +1,4 @@
-using Provisioner.Functions.Jobs;
-
-namespace Provisioner.Functions.Teardown;
+namespace Provisioner.Functions.Jobs;
 
 /// <summary>The rules of a tear down, pure: which provision job has a server to remove, and the deprovision job that removes it.</summary>
 public static class Deprovision

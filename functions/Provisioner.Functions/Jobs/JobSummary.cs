@@ -1,6 +1,4 @@
-using Provisioner.Functions.Jobs;
-
-namespace Provisioner.Functions.Lifecycle;
+namespace Provisioner.Functions.Jobs;
 
 /// <summary>One job in a list (docs/api.md, "Listing jobs"), serialised in snake_case.</summary>
 /// <param name="FailedStep">The id of the step that shows the failure (<c>creating</c>, …); null unless failed.</param>
@@ -39,7 +37,7 @@ public sealed record JobSummary(
             job.Attempt,
             job.CreatedAt,
             job.UpdatedAt,
-            job.Failure is { } failure ? Teardown.DeprovisionSteps.StepIdOf(job, failure.StepIndex) : null,
+            job.Failure is { } failure ? DeprovisionSteps.StepIdOf(job, failure.StepIndex) : null,
             endedAt is { } end ? Math.Round(Math.Max(0, (end - job.CreatedAt).TotalSeconds), 3) : null);
     }
 }

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using Provisioner.Functions.AgentHealth;
+using Provisioner.Functions.Storage;
 
-namespace Provisioner.Functions.Storage;
+namespace Provisioner.Functions.AgentHealth;
 
 /// <summary>
 /// The <c>agenthealth</c> table: one row per agent whose job runs or reports. A report is one

@@ -1,6 +1,4 @@
-using Provisioner.Functions.Jobs;
-
-namespace Provisioner.Functions.Teardown;
+namespace Provisioner.Functions.Jobs;
 
 /// <summary>
 /// The three steps of a deprovision job (Queued, Removing Server, Removed), computed from the

@@ -1,7 +1,8 @@
 using Azure;
 using Azure.Data.Tables;
+using Provisioner.Functions.Storage;
 
-namespace Provisioner.Functions.Storage;
+namespace Provisioner.Functions.AgentHealth;
 
 /// <summary>
 /// One row per agent in one partition of the <c>agenthealth</c> table: the index of running

@@ -1,7 +1,6 @@
 using System.Globalization;
-using Provisioner.Functions.Dispatch;
 
-namespace Provisioner.Functions.KeptServers;
+namespace Provisioner.Functions.Dispatch;
 
 /// <summary>The <c>provision-agent.yml</c> inputs of the keep window and of a re-run from the failed step (docs/workflow.md).</summary>
 public static class ResumeInputs

@@ -7,8 +7,9 @@ using Polly;
 using Polly.Registry;
 using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Dispatch;
+using Provisioner.Functions.Lifecycle;
 
-namespace Provisioner.Functions.Lifecycle;
+namespace Provisioner.Functions.GitHub;
 
 /// <summary>
 /// Cancels a workflow run through Octokit (<c>POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel</c>)

@@ -1,7 +1,8 @@
 using Azure;
 using Azure.Data.Tables;
+using Provisioner.Functions.Storage;
 
-namespace Provisioner.Functions.Storage;
+namespace Provisioner.Functions.Reconcile;
 
 /// <summary>
 /// The side row of a job (same partition as the job row, RowKey <see cref="Row"/>) where the

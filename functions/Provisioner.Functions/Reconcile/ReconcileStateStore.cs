@@ -1,7 +1,7 @@
 using Azure.Data.Tables;
-using Provisioner.Functions.Reconcile;
+using Provisioner.Functions.Storage;
 
-namespace Provisioner.Functions.Storage;
+namespace Provisioner.Functions.Reconcile;
 
 /// <summary>Reads and writes a job's <see cref="ReconcileStateEntity"/> (point operations only). Only the sweeper writes it.</summary>
 public sealed class ReconcileStateStore(StorageClients storage)

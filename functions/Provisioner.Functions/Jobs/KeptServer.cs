@@ -1,8 +1,6 @@
 using System.Globalization;
-using Provisioner.Functions.Configuration;
-using Provisioner.Functions.Jobs;
 
-namespace Provisioner.Functions.KeptServers;
+namespace Provisioner.Functions.Jobs;
 
 /// <summary>
 /// The rules of a kept server (docs/lifecycle.md, "Re-run from the failed step"): what a
@@ -21,26 +19,26 @@ public static class KeptServer
     /// A failure callback's deadline as the backend records it: none when keeping is off or the
     /// callback named no server; otherwise the reported time, but never later than the failure
     /// (<paramref name="receivedAt"/>) plus <c>KEEP_FAILED_SERVER_MINUTES</c> plus
-    /// <see cref="KeepServerOptions.Slack"/>, and never earlier than the failure. A signed callback
+    /// <see cref="KeepPolicy.Slack"/>, and never earlier than the failure. A signed callback
     /// is trusted, yet the setting is the bound.
     /// </summary>
-    public static Callback Bound(Callback callback, KeepServerOptions options, DateTimeOffset receivedAt)
+    public static Callback Bound(Callback callback, KeepPolicy keep, DateTimeOffset receivedAt)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(keep);
         if (callback.ServerKeptUntil is not { } reported)
         {
             return callback;
         }
 
-        if (callback.Kind != CallbackKind.Failed || !options.Keeps || string.IsNullOrEmpty(callback.Server?.Id))
+        if (callback.Kind != CallbackKind.Failed || !keep.Keeps || string.IsNullOrEmpty(callback.Server?.Id))
         {
             return callback with { ServerKeptUntil = null };
         }
 
         // Never earlier than the failure either: a deadline already past is a closed window, and
         // Table storage cannot hold times before 1601.
-        var limit = receivedAt + TimeSpan.FromMinutes(options.KeepFailedServerMinutes) + KeepServerOptions.Slack;
+        var limit = receivedAt + TimeSpan.FromMinutes(keep.KeepFailedServerMinutes) + KeepPolicy.Slack;
         return callback with { ServerKeptUntil = reported > limit ? limit : reported < receivedAt ? receivedAt : reported };
     }
 
@@ -58,10 +56,10 @@ public static class KeptServer
     /// Dependencies or Configuring Agent whose server is kept until later than now). Whether a
     /// next attempt exists is settled by the retry's link, as for any retry.
     /// </summary>
-    public static string? Refusal(Job job, DateTimeOffset now, KeepServerOptions options)
+    public static string? Refusal(Job job, DateTimeOffset now, KeepPolicy keep)
     {
         ArgumentNullException.ThrowIfNull(job);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(keep);
         var start = " Retry from the start with {\"from\": \"start\"}.";
         if (job.Status == JobStatus.Cancelled)
         {
@@ -85,8 +83,8 @@ public static class KeptServer
         {
             var why = !failure.ByWorkflow
                 ? $"the backend ended it ({failure.Reason?.Code() ?? "failed"}), and the workflow's clean-up deletes the server of a run that did not report its own failure"
-                : !options.Keeps
-                    ? $"keeping failed servers is off ({KeepServerOptions.KeepSetting} is 0)"
+                : !keep.Keeps
+                    ? $"keeping failed servers is off ({KeepPolicy.Setting} is 0)"
                     : "its failure report did not say the server was kept (no server_id and server_kept_until)";
             return $"Job {job.JobId} failed at {step.Label}, but its server was not kept: {why}." + start;
         }

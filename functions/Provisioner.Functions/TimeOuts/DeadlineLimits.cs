@@ -1,6 +1,0 @@
-namespace Provisioner.Functions.TimeOuts;
-
-/// <param name="DispatchStart">From dispatch to the run's first callback (<c>DISPATCH_START_MINUTES</c>).</param>
-/// <param name="Silence">From the last sign of life, while the run has started or the job waits for dispatch (<c>JOB_TIMEOUT_MINUTES</c>).</param>
-/// <param name="Total">From creation, whatever happens (<c>JOB_MAX_MINUTES</c>).</param>
-public sealed record DeadlineLimits(TimeSpan DispatchStart, TimeSpan Silence, TimeSpan Total);
