@@ -15,7 +15,7 @@ namespace Provisioner.Functions;
 /// a token (notification receivers), and the app logs what a call meant itself. The notification
 /// client is registered with the notifications, the issuers' client with identity.
 /// </summary>
-public static class ProvisionerHttpClients
+internal static class ProvisionerHttpClients
 {
     /// <summary>Octokit's handler: no automatic redirects (Octokit follows them itself, and drops the token when the host changes) and compressed answers, as Octokit's default handler.</summary>
     public const string OctokitClientName = "github";

@@ -43,7 +43,7 @@ public sealed class LocalFunctionContext : FunctionContext
 
     public HttpContext? Http { get; }
 
-    public InvocationAnswer Answer { get; } = new();
+    internal InvocationAnswer Answer { get; } = new();
 
     public override string InvocationId { get; } = Guid.NewGuid().ToString();
 

@@ -14,7 +14,7 @@ namespace Provisioner.LocalRunner;
 /// while the queue is empty. Messages are decoded with host.json's <c>messageEncoding</c>, the
 /// encoding <see cref="StorageClients"/> wrote them in.
 /// </summary>
-public sealed partial class QueueFunctionHost(FunctionEntry function, QueueHostSettings settings, StorageClients storage, IServiceScopeFactory scopes, FunctionPipeline pipeline, ILogger<QueueFunctionHost> logger)
+internal sealed partial class QueueFunctionHost(FunctionEntry function, QueueHostSettings settings, StorageClients storage, IServiceScopeFactory scopes, FunctionPipeline pipeline, ILogger<QueueFunctionHost> logger)
     : BackgroundService
 {
     /// <summary>How long a fetched message stays invisible while the function runs (the host renews it; a local run finishes well within it).</summary>

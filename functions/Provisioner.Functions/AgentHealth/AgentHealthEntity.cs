@@ -8,7 +8,7 @@ namespace Provisioner.Functions.AgentHealth;
 /// One row per agent in one partition of the <c>agenthealth</c> table: the index of running
 /// agents the health sweeper reads, and the agent's last report. RowKey = agent id.
 /// </summary>
-public sealed class AgentHealthEntity : ITableEntity
+internal sealed class AgentHealthEntity : ITableEntity
 {
     public const string Partition = "agents";
 

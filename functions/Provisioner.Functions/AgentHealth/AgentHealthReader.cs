@@ -6,7 +6,7 @@ using Provisioner.Functions.Storage;
 namespace Provisioner.Functions.AgentHealth;
 
 /// <summary>The <c>health</c> of a status document: one point read, for a running job only.</summary>
-public sealed class AgentHealthReader(AgentHealthStore store, IOptions<AgentHealthOptions> options, TimeProvider time)
+internal sealed class AgentHealthReader(AgentHealthStore store, IOptions<AgentHealthOptions> options, TimeProvider time)
 {
     public async Task<HealthView?> ForAsync(Job job, CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ namespace Provisioner.Functions.AgentHealth;
 /// What is known about the health of one agent's current job: when it started running, its last
 /// report, and the state the sweeper last recorded for it. One per agent; a newer job replaces it.
 /// </summary>
-public sealed record AgentHealthRecord(
+internal sealed record AgentHealthRecord(
     string AgentId,
     Guid JobId,
     DateTimeOffset? RunningAt,

@@ -6,7 +6,7 @@ using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.AgentHealth;
 
-public static class AgentHealthServiceCollectionExtensions
+internal static class AgentHealthServiceCollectionExtensions
 {
     /// <summary>Agent keys, health reports, the health sweeper; <see cref="IAgentHealthEvents"/> defaults to nothing (replace it to notify).</summary>
     public static IServiceCollection AddAgentHealth(this IServiceCollection services, IConfiguration configuration)

@@ -10,7 +10,7 @@ namespace Provisioner.Functions.AgentHealth;
 /// point read and one write under that read's ETag, whatever the number of agents; the
 /// sweeper reads this one partition and nothing else.
 /// </summary>
-public sealed class AgentHealthStore(StorageClients storage)
+internal sealed class AgentHealthStore(StorageClients storage)
 {
     private static readonly JsonSerializerOptions ChecksJson = new(JsonSerializerDefaults.Web);
 

@@ -12,7 +12,7 @@ namespace Provisioner.Functions.AgentHealth;
 /// under the ETag it was read with, then handed to <see cref="IAgentHealthEvents"/>. The state
 /// the page shows does not wait for this: it is computed whenever it is read.
 /// </summary>
-public sealed partial class AgentHealthSweeper(
+internal sealed partial class AgentHealthSweeper(
     AgentHealthStore store,
     AgentStore agents,
     IAgentHealthEvents events,

@@ -12,7 +12,7 @@ namespace Provisioner.Functions.AgentHealth;
 /// job so checking it needs only that job, and without the server secret no key can be made.
 /// The domain prefix keeps these MACs apart from anything else the secret might ever sign.
 /// </summary>
-public sealed class AgentKeys
+internal sealed class AgentKeys
 {
     public const string Prefix = "ak1_";
     private const string Domain = "provisioner agent key v1";

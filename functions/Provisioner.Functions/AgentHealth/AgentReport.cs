@@ -4,4 +4,4 @@ namespace Provisioner.Functions.AgentHealth;
 /// <param name="Status"><c>ok</c> or <c>degraded</c>: the agent's own verdict.</param>
 /// <param name="Checks">The named checks, in the order sent.</param>
 /// <param name="Version">The agent's version, when it says.</param>
-public sealed record AgentReport(string Status, IReadOnlyList<AgentCheck> Checks, string? Version);
+internal sealed record AgentReport(string Status, IReadOnlyList<AgentCheck> Checks, string? Version);

@@ -8,7 +8,7 @@ namespace Provisioner.Functions.AgentHealth;
 /// Reads a health report body strictly (docs/agent-health.md): the agent's own script sends it,
 /// so anything unexpected is a bug worth a clear <c>400</c>, not something to guess around.
 /// </summary>
-public static class AgentReportParser
+internal static class AgentReportParser
 {
     public const int MaxChecks = 32;
     public const int MaxNameLength = 64;

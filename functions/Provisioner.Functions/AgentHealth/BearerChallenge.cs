@@ -4,7 +4,7 @@ using Provisioner.Functions.Http;
 namespace Provisioner.Functions.AgentHealth;
 
 /// <summary>A <c>401</c> problem with the <c>WWW-Authenticate: Bearer</c> challenge RFC 6750 asks for.</summary>
-public sealed class BearerChallenge(string detail) : IResult
+internal sealed class BearerChallenge(string detail) : IResult
 {
     private readonly ProblemResult _problem = new(StatusCodes.Status401Unauthorized, "The agent key is not valid", detail);
 

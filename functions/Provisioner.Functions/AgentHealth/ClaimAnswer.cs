@@ -8,7 +8,7 @@ namespace Provisioner.Functions.AgentHealth;
 /// key every time, so a callback sent again after a 5xx, or replayed, gets it again); every
 /// other callback gets <c>{"received": true}</c>.
 /// </summary>
-public sealed class ClaimAnswer(AgentKeyRing keys)
+internal sealed class ClaimAnswer(AgentKeyRing keys)
 {
     private static readonly IResult Received = TypedResults.Json(new Dictionary<string, bool> { ["received"] = true });
 

@@ -7,7 +7,7 @@ namespace Provisioner.Functions.AgentHealth;
 /// index of running agents whose health is watched. Idempotent, so the callback sent again
 /// repairs an index write that failed the first time.
 /// </summary>
-public sealed class HealthEnrollment(AgentStore agents, AgentHealthStore health) : IJobObserver
+internal sealed class HealthEnrollment(AgentStore agents, AgentHealthStore health) : IJobObserver
 {
     public async Task OnChangedAsync(JobChange change, CancellationToken cancellationToken)
     {

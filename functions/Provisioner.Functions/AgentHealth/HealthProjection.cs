@@ -9,7 +9,7 @@ namespace Provisioner.Functions.AgentHealth;
 /// silent for <c>HEALTH_SILENCE_MINUTES</c> (counted from the last report, or from running when
 /// none came) is unreachable; otherwise the last report's status, or unknown before the first.
 /// </summary>
-public static class HealthProjection
+internal static class HealthProjection
 {
     public static HealthState StateOf(DateTimeOffset? runningAt, DateTimeOffset? lastReportAt, string? reportStatus, DateTimeOffset now, TimeSpan silence)
     {

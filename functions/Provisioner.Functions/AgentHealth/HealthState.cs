@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.AgentHealth;
 
 /// <summary>What the page shows of a running agent (docs/agent-health.md, "States").</summary>
-public enum HealthState
+internal enum HealthState
 {
     /// <summary>No report yet, and not silent for long enough to say more.</summary>
     Unknown,

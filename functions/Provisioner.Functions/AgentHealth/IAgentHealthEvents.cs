@@ -6,7 +6,7 @@ namespace Provisioner.Functions.AgentHealth;
 /// before it is handed on, so each is handed on once; an implementation that must not lose one
 /// should make it durable (enqueue it) before returning.
 /// </summary>
-public interface IAgentHealthEvents
+internal interface IAgentHealthEvents
 {
     Task StateChangedAsync(AgentHealthChange change, CancellationToken cancellationToken);
 }

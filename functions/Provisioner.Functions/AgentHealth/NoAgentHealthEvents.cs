@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.AgentHealth;
 
 /// <summary>The default: state changes are recorded (and logged by the sweeper) and go nowhere else.</summary>
-public sealed class NoAgentHealthEvents : IAgentHealthEvents
+internal sealed class NoAgentHealthEvents : IAgentHealthEvents
 {
     public Task StateChangedAsync(AgentHealthChange change, CancellationToken cancellationToken) => Task.CompletedTask;
 }

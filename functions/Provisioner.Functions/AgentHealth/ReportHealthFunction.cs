@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Http;
@@ -5,8 +6,10 @@ using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.AgentHealth;
 
-public sealed class ReportHealthFunction(ReportHealthHandler handler)
+public sealed class ReportHealthFunction(IServiceProvider services)
 {
+    private readonly ReportHealthHandler handler = services.GetRequiredService<ReportHealthHandler>();
+
     /// <summary>Open to people's tokens: the agent proves itself with its own key (<see cref="ReportHealthHandler"/>).</summary>
     [Function("ReportAgentHealth")]
     [Access(Access.Open)]

@@ -14,7 +14,7 @@ namespace Provisioner.Functions.AgentHealth;
 /// checked in constant time), the body, the rate limit, then one write to the agent's health
 /// row. A report never touches the job: provisioning state is the workflow's alone.
 /// </summary>
-public sealed partial class ReportHealthHandler(
+internal sealed partial class ReportHealthHandler(
     AgentKeyRing keys,
     AgentStore agents,
     JobStore jobs,

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when an agent-health setting is set but could not work.</summary>
-public sealed class AgentHealthOptionsValidator : IValidateOptions<AgentHealthOptions>
+internal sealed class AgentHealthOptionsValidator : IValidateOptions<AgentHealthOptions>
 {
     private const double MaxMinutes = 24 * 60;
 

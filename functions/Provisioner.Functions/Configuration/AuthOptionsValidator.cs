@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when people's sign-in is off in Azure or configured half-way.</summary>
-public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
     {

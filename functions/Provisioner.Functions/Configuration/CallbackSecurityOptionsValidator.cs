@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Configuration;
 /// workflow and public address belong to <see cref="GitHubOptions"/> and <see cref="DispatchOptions"/>:
 /// read here as their own registrations bind them, and validated by their own validators.
 /// </summary>
-public sealed class CallbackSecurityOptionsValidator(
+internal sealed class CallbackSecurityOptionsValidator(
     IEnumerable<IConfigureOptions<GitHubOptions>> gitHub,
     IEnumerable<IConfigureOptions<DispatchOptions>> dispatch) : IValidateOptions<CallbackSecurityOptions>
 {

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when dispatch could not work.</summary>
-public sealed class DispatchOptionsValidator : IValidateOptions<DispatchOptions>
+internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOptions>
 {
     public ValidateOptionsResult Validate(string? name, DispatchOptions options)
     {

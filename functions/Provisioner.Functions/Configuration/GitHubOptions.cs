@@ -40,7 +40,7 @@ public sealed class GitHubOptions
     public string DeprovisionWorkflow { get; set; } = DefaultDeprovisionWorkflow;
 
     /// <summary>The workflow file a job of <paramref name="kind"/> dispatches.</summary>
-    public string WorkflowOf(Jobs.JobKind kind) =>
+    internal string WorkflowOf(Jobs.JobKind kind) =>
         kind != Jobs.JobKind.Deprovision ? Workflow
         : string.IsNullOrWhiteSpace(DeprovisionWorkflow) ? DefaultDeprovisionWorkflow
         : DeprovisionWorkflow;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when GitHub could not be reached with what is set.</summary>
-public sealed class GitHubOptionsValidator : IValidateOptions<GitHubOptions>
+internal sealed class GitHubOptionsValidator : IValidateOptions<GitHubOptions>
 {
     public ValidateOptionsResult Validate(string? name, GitHubOptions options)
     {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when the keep window could not work.</summary>
-public sealed class KeepServerOptionsValidator : IValidateOptions<KeepServerOptions>
+internal sealed class KeepServerOptionsValidator : IValidateOptions<KeepServerOptions>
 {
     public ValidateOptionsResult Validate(string? name, KeepServerOptions options)
     {

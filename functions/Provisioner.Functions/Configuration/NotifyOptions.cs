@@ -38,7 +38,7 @@ public sealed class NotifyOptions
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Url) && !string.IsNullOrWhiteSpace(Secret);
 
-    public SigningKeys Keys => SigningKeys.TryCreate(Secret ?? "", out var keys, out _) ? keys : throw new InvalidOperationException($"{SecretSetting} is not valid");
+    internal SigningKeys Keys => SigningKeys.TryCreate(Secret ?? "", out var keys, out _) ? keys : throw new InvalidOperationException($"{SecretSetting} is not valid");
 
 
     /// <summary>The longest one retry may wait: a queue message can be hidden for at most 7 days; keep well inside it.</summary>

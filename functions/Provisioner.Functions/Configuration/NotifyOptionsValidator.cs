@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Provisioner.Functions.Configuration;
 
 /// <summary>Both notification settings or neither; the secret in the Standard Webhooks format; sane retry limits.</summary>
-public sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>
+internal sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>
 {
     public ValidateOptionsResult Validate(string? name, NotifyOptions options)
     {

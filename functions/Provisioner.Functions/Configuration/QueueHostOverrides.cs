@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Configuration;
 /// applies them over host.json, as the host does. Kept as text: host.json's own values are
 /// text too, and both are parsed in one place.
 /// </summary>
-public sealed class QueueHostOverrides
+internal sealed class QueueHostOverrides
 {
     public const string Prefix = "AzureFunctionsJobHost:extensions:queues:";
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when reconciliation could not work.</summary>
-public sealed class ReconcileOptionsValidator : IValidateOptions<ReconcileOptions>
+internal sealed class ReconcileOptionsValidator : IValidateOptions<ReconcileOptions>
 {
     public ValidateOptionsResult Validate(string? name, ReconcileOptions options)
     {

@@ -12,7 +12,7 @@ namespace Provisioner.Functions.Configuration;
 /// (docs/configuration.md lists them all). An empty value counts as not set: local.settings.json
 /// and app settings often carry a setting with no value, and that means "the default".
 /// </summary>
-public static class SettingsBinding
+internal static class SettingsBinding
 {
     /// <summary>Binds <typeparamref name="TOptions"/> and checks it with <typeparamref name="TValidator"/> at start.</summary>
     public static OptionsBuilder<TOptions> AddSettings<TOptions, TValidator>(this IServiceCollection services, IConfiguration configuration)

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Provisioner.Functions.Configuration;
 
-public static class SettingsServiceCollectionExtensions
+internal static class SettingsServiceCollectionExtensions
 {
     /// <summary>
     /// Every options class of the app, each bound once from its settings and validated at start

@@ -11,7 +11,7 @@ namespace Provisioner.Functions.Configuration;
 /// plain shared secret keeps working with this project's own workflow. The format to generate
 /// is <c>whsec_</c> + base64 of 32 random bytes (docs/configuration.md, "Secrets").
 /// </summary>
-public sealed record SigningKeys(byte[] Legacy, byte[] StandardWebhooks)
+internal sealed record SigningKeys(byte[] Legacy, byte[] StandardWebhooks)
 {
     public const string StandardPrefix = "whsec_";
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when the simulated workflow could not play a run.</summary>
-public sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOptions>
+internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOptions>
 {
     public ValidateOptionsResult Validate(string? name, SimulatorOptions options)
     {

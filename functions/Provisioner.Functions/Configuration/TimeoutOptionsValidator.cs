@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Provisioner.Functions.Configuration;
 
 /// <summary>Stops start-up, naming the setting, when a deadline could not work.</summary>
-public sealed class TimeoutOptionsValidator : IValidateOptions<TimeoutOptions>
+internal sealed class TimeoutOptionsValidator : IValidateOptions<TimeoutOptions>
 {
     private const double MaxMinutes = 24 * 60;
 

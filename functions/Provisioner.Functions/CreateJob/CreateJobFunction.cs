@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Http;
@@ -6,8 +7,10 @@ using Provisioner.Functions.Telemetry;
 
 namespace Provisioner.Functions.CreateJob;
 
-public sealed class CreateJobFunction(CreateJobHandler handler)
+public sealed class CreateJobFunction(IServiceProvider services)
 {
+    private readonly CreateJobHandler handler = services.GetRequiredService<CreateJobHandler>();
+
     [Function("CreateJob")]
     [Access(Access.Operator)]
     [StorageOutage("The job store cannot be reached right now. Retry after the time in Retry-After; send the same Idempotency-Key so a retry cannot create a second job.")]

@@ -16,7 +16,7 @@ namespace Provisioner.Functions.CreateJob;
 /// (→ job id), add the job row, claim the agent for it (at most one queued or provisioning job
 /// per agent, decided by the agent row's ETag), enqueue it.
 /// </summary>
-public sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, IdempotencyKeys idempotencyKeys, JobIntake intake, TimeProvider time, ILogger<CreateJobHandler> logger)
+internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, IdempotencyKeys idempotencyKeys, JobIntake intake, TimeProvider time, ILogger<CreateJobHandler> logger)
 {
     public const int MaxBodyBytes = 16 * 1024;
     public const string IdempotencyKeyHeader = "Idempotency-Key";

@@ -13,7 +13,7 @@ namespace Provisioner.Functions.Dispatch;
 /// fails the job when GitHub refused for good. Transient failures are thrown so the queue
 /// delivers the message again; the last delivery lands in the poison queue.
 /// </summary>
-public sealed partial class DispatchHandler(
+internal sealed partial class DispatchHandler(
     JobStore store,
     IWorkflowDispatcher dispatcher,
     IOptions<DispatchOptions> options,

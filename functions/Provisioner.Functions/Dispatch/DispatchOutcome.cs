@@ -1,6 +1,6 @@
 namespace Provisioner.Functions.Dispatch;
 
-public abstract record DispatchOutcome
+internal abstract record DispatchOutcome
 {
     private DispatchOutcome()
     {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Provisioner.Functions.Dispatch;
 
 /// <summary>The <c>provision-agent.yml</c> inputs of the keep window and of a re-run from the failed step (docs/workflow.md).</summary>
-public static class ResumeInputs
+internal static class ResumeInputs
 {
     public const string KeepFailedServerMinutes = "keep_failed_server_minutes";
     public const string ResumeFrom = "resume_from";

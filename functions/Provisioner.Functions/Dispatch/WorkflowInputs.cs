@@ -6,4 +6,4 @@ namespace Provisioner.Functions.Dispatch;
 /// <param name="ServerId">A deprovision job: the server to remove. A re-run from the failed step: the kept server to reuse. Null otherwise.</param>
 /// <param name="KeepFailedServerMinutes">How long the run's clean-up keeps the server of a failure at install or configure (<c>KEEP_FAILED_SERVER_MINUTES</c>; 0: never). Provision jobs only.</param>
 /// <param name="ResumeFrom">For a re-run from the failed step: <c>install</c> or <c>configure</c>; null for a run from the start (the input is then left out).</param>
-public sealed record WorkflowInputs(Guid JobId, string AgentId, string Region, Uri CallbackUrl, string? Traceparent = null, Jobs.JobKind Kind = Jobs.JobKind.Provision, string? ServerId = null, int KeepFailedServerMinutes = 0, string? ResumeFrom = null);
+internal sealed record WorkflowInputs(Guid JobId, string AgentId, string Region, Uri CallbackUrl, string? Traceparent = null, Jobs.JobKind Kind = Jobs.JobKind.Provision, string? ServerId = null, int KeepFailedServerMinutes = 0, string? ResumeFrom = null);

@@ -6,7 +6,7 @@ namespace Provisioner.Functions.Dispatch;
 /// The web address of a workflow run, built from the repository settings when the workflow
 /// did not send one (older workflows claim with the run id only).
 /// </summary>
-public static class WorkflowRunLink
+internal static class WorkflowRunLink
 {
     /// <summary>
     /// <c>{web}/{owner}/{repo}/actions/runs/{id}</c> (and <c>/attempts/{n}</c> for a re-run,

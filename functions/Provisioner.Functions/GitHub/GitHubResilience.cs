@@ -15,7 +15,7 @@ namespace Provisioner.Functions.GitHub;
 /// retry with jitter that honours <c>Retry-After</c> and the rate-limit reset. It retries what a
 /// retry can fix (5xx, 429, secondary rate limits, time-outs, network errors) and nothing else.
 /// </summary>
-public static class GitHubResilience
+internal static class GitHubResilience
 {
     public const string PipelineName = "github-dispatch";
 

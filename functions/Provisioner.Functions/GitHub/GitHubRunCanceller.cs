@@ -16,7 +16,7 @@ namespace Provisioner.Functions.GitHub;
 /// under the same resilience pipeline as the dispatch: transient failures are retried, then thrown
 /// so the queue delivers the message again.
 /// </summary>
-public sealed partial class GitHubRunCanceller(
+internal sealed partial class GitHubRunCanceller(
     IGitHubClient github,
     ResiliencePipelineProvider<string> pipelines,
     IOptions<GitHubOptions> options,

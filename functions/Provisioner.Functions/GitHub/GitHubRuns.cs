@@ -22,7 +22,7 @@ namespace Provisioner.Functions.GitHub;
 /// dispatch uses (Octokit's address, so a GitHub Enterprise Server gets the same
 /// <c>/api/v3/</c>).
 /// </summary>
-public sealed partial class GitHubRuns(
+internal sealed partial class GitHubRuns(
     IGitHubClient github,
     ResiliencePipelineProvider<string> pipelines,
     IOptions<GitHubOptions> options,

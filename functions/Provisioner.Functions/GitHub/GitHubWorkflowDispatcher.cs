@@ -17,7 +17,7 @@ namespace Provisioner.Functions.GitHub;
 /// <c>return_run_details</c>, which Octokit does not model yet; the path, auth and error
 /// mapping are Octokit's.
 /// </summary>
-public sealed partial class GitHubWorkflowDispatcher(
+internal sealed partial class GitHubWorkflowDispatcher(
     IGitHubClient github,
     ResiliencePipelineProvider<string> pipelines,
     IOptions<GitHubOptions> options,

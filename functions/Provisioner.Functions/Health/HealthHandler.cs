@@ -13,7 +13,7 @@ namespace Provisioner.Functions.Health;
 /// within <see cref="StorageTimeout"/>. What is wrong is named without internals: no connection
 /// string, account address or exception text reaches the answer (the log has the exception).
 /// </summary>
-public sealed partial class HealthHandler(StorageClients storage, TimeProvider time, ILogger<HealthHandler> logger)
+internal sealed partial class HealthHandler(StorageClients storage, TimeProvider time, ILogger<HealthHandler> logger)
 {
     public static readonly TimeSpan StorageTimeout = TimeSpan.FromSeconds(2);
 

@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Health;
 
 /// <summary>The body of a healthy answer: <c>{"status":"ok"}</c>.</summary>
-public sealed record HealthReport(string Status)
+internal sealed record HealthReport(string Status)
 {
     public static HealthReport Ok { get; } = new("ok");
 }

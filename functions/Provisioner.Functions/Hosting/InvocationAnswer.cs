@@ -9,7 +9,7 @@ namespace Provisioner.Functions.Hosting;
 /// its own that is not public, so the local runner sets this class as a feature of its
 /// <see cref="FunctionContext"/> instead, and executes what it holds after the pipeline.
 /// </summary>
-public sealed class InvocationAnswer
+internal sealed class InvocationAnswer
 {
     public object? Value { get; set; }
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 namespace Provisioner.Functions.Http;
 
 /// <summary>What <see cref="BoundedBody.ReadAsync"/> got: the body, or the problem to answer instead.</summary>
-public sealed record BodyRead(ReadOnlyMemory<byte> Body, IResult? Problem)
+internal sealed record BodyRead(ReadOnlyMemory<byte> Body, IResult? Problem)
 {
     public static BodyRead Read(ReadOnlyMemory<byte> body) => new(body, null);
 

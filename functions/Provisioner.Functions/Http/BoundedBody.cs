@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Provisioner.Functions.Http;
 
 /// <summary>Reads a request body through the request's own body reader, refusing one over a limit before it is read whole.</summary>
-public static class BoundedBody
+internal static class BoundedBody
 {
     /// <summary>
     /// The body; or a problem when it is over <paramref name="limit"/> bytes (declared or actual),

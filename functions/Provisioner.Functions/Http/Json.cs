@@ -6,7 +6,7 @@ using System.Text.Json.Serialization;
 namespace Provisioner.Functions.Http;
 
 /// <summary>The one JSON shape of the API: snake_case names, nulls written, UTC times ending in Z.</summary>
-public static class Json
+internal static class Json
 {
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {

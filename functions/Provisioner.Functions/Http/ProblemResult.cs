@@ -9,7 +9,7 @@ namespace Provisioner.Functions.Http;
 /// result (<c>application/problem+json</c>), with the two headers our answers add: no caching,
 /// and <c>Retry-After</c> where trying again later will help.
 /// </summary>
-public sealed class ProblemResult : IResult
+internal sealed class ProblemResult : IResult
 {
     private readonly ProblemDetails _details;
     private readonly int? _retryAfterSeconds;

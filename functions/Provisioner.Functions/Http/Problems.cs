@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Http;
 
 /// <summary>The problem documents the API answers with.</summary>
-public static class Problems
+internal static class Problems
 {
     public const int StorageRetryAfterSeconds = 5;
 

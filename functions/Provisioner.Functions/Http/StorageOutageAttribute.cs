@@ -7,7 +7,7 @@ namespace Provisioner.Functions.Http;
 /// <see cref="ReadRetry"/>, which fits every read.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
-public sealed class StorageOutageAttribute(string detail) : Attribute
+internal sealed class StorageOutageAttribute(string detail) : Attribute
 {
     public const string ReadRetry = "The job store cannot be reached right now; retry after the time in Retry-After.";
 

@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Identity;
 
 /// <summary>What an HTTP function needs from its caller. Each function names its own; <see cref="RequestAccess"/> enforces it.</summary>
-public enum Access
+internal enum Access
 {
     /// <summary>No person's token: health, and the routes that prove the caller another way (the callback webhook).</summary>
     Open,

@@ -7,7 +7,7 @@ namespace Provisioner.Functions.Identity;
 /// states one: a function without it is refused with a 500, never let through.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
-public sealed class AccessAttribute(Access level) : Attribute
+internal sealed class AccessAttribute(Access level) : Attribute
 {
     public Access Level { get; } = level;
 }

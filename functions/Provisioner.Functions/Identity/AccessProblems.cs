@@ -9,7 +9,7 @@ namespace Provisioner.Functions.Identity;
 /// no token was sent, with <c>error="invalid_token"</c> when the token is refused; <c>403</c> +
 /// <c>error="insufficient_scope"</c> when the token is good but lacks the role.
 /// </summary>
-public static class AccessProblems
+internal static class AccessProblems
 {
     public static IResult Missing(string detail) =>
         new Challenged(new ProblemResult(401, "A bearer token is required", detail), "Bearer");

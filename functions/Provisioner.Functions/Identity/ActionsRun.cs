@@ -4,7 +4,7 @@ namespace Provisioner.Functions.Identity;
 
 /// <summary>The workflow run a GitHub Actions ID token was issued to (<c>run_id</c>, <c>run_attempt</c>).</summary>
 /// <param name="Workflow">Which of the two workflows the run is of (<c>workflow_ref</c>): the kind of job it may report for.</param>
-public sealed record ActionsRun(long RunId, int Attempt, Jobs.JobKind Workflow = Jobs.JobKind.Provision)
+internal sealed record ActionsRun(long RunId, int Attempt, Jobs.JobKind Workflow = Jobs.JobKind.Provision)
 {
     /// <summary>
     /// Why this run may not report for <paramref name="job"/>: a run of the provisioning workflow

@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Identity;
 
 /// <summary>The app roles of the API's app registration, as they arrive in the token's <c>roles</c> claim.</summary>
-public static class AppRoles
+internal static class AppRoles
 {
     public const string ClaimType = "roles";
 

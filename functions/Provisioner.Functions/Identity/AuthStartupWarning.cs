@@ -6,7 +6,7 @@ using Provisioner.Functions.Configuration;
 namespace Provisioner.Functions.Identity;
 
 /// <summary>Says at start, once, that nobody is asked who they are when <c>AUTH_MODE=disabled</c>.</summary>
-public sealed partial class AuthStartupWarning(IOptions<AuthOptions> options, ILogger<AuthStartupWarning> logger) : IHostedService
+internal sealed partial class AuthStartupWarning(IOptions<AuthOptions> options, ILogger<AuthStartupWarning> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {

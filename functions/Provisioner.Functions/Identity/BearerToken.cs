@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Provisioner.Functions.Identity;
 
 /// <summary>Reads <c>Authorization: Bearer &lt;token&gt;</c> (RFC 6750, section 2.1).</summary>
-public static class BearerToken
+internal static class BearerToken
 {
     /// <summary>Upper bound on what is handed to the token library; Entra ID access tokens are a few KiB.</summary>
     public const int MaxLength = 16 * 1024;

@@ -4,7 +4,7 @@ using Provisioner.Functions.Jobs;
 namespace Provisioner.Functions.Identity;
 
 /// <summary>Who made a request: the token's object id (<c>oid</c>; <c>sub</c> for an issuer that has none) and display name (<c>name</c>).</summary>
-public static class Caller
+internal static class Caller
 {
     /// <summary>Null when nobody signed in (<c>AUTH_MODE=disabled</c>).</summary>
     public static Creator? Of(ClaimsPrincipal? user)

@@ -11,7 +11,7 @@ namespace Provisioner.Functions.Identity;
 /// deployment's repository (<c>repository</c>) and of its provisioning or deprovision workflow
 /// (<c>workflow_ref</c>). A person's token fails the first step: its issuer and audience differ.
 /// </summary>
-public sealed class GitHubActionsTokens(
+internal sealed class GitHubActionsTokens(
     IOptions<CallbackSecurityOptions> callbacks,
     IOptions<GitHubOptions> gitHub,
     IOptions<DispatchOptions> dispatch,
@@ -72,7 +72,7 @@ public sealed class GitHubActionsTokens(
 }
 
 /// <summary>What a GitHub Actions ID token turned out to be.</summary>
-public abstract record ActionsTokenCheck
+internal abstract record ActionsTokenCheck
 {
     private ActionsTokenCheck()
     {

@@ -19,7 +19,7 @@ namespace Provisioner.Functions.Identity;
 /// fetched with an <see cref="HttpClient"/> from the app's <see cref="IHttpClientFactory"/>
 /// (<see cref="HttpClientName"/>).
 /// </summary>
-public sealed class OidcTokenValidator
+internal sealed class OidcTokenValidator
 {
     public const string HttpClientName = "oidc";
 

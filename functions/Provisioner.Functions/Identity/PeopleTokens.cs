@@ -4,7 +4,7 @@ using Provisioner.Functions.Configuration;
 namespace Provisioner.Functions.Identity;
 
 /// <summary>The validator for people's tokens (<c>AUTH_AUTHORITY</c>, <c>AUTH_AUDIENCE</c>); made when first needed, so with auth disabled nothing is fetched.</summary>
-public sealed class PeopleTokens(IOptions<AuthOptions> options, IHttpClientFactory clients)
+internal sealed class PeopleTokens(IOptions<AuthOptions> options, IHttpClientFactory clients)
 {
     private readonly Lazy<OidcTokenValidator> _validator = new(() =>
         new OidcTokenValidator(

@@ -13,7 +13,7 @@ namespace Provisioner.Functions.Identity;
 /// call is let through. A caller let in is set as <see cref="HttpContext.User"/>, so a handler
 /// can record who acted (<see cref="Caller"/>).
 /// </summary>
-public sealed partial class RequestAccess(IOptions<AuthOptions> options, PeopleTokens tokens, ILogger<RequestAccess> logger)
+internal sealed partial class RequestAccess(IOptions<AuthOptions> options, PeopleTokens tokens, ILogger<RequestAccess> logger)
 {
     /// <summary>Null when the call may go on; otherwise the answer to send (401, 403, or 503 when the issuer cannot be reached).</summary>
     public async Task<IResult?> CheckAsync(HttpRequest request, Access access, string operation, CancellationToken cancellationToken)

@@ -3,7 +3,7 @@ using System.Security.Claims;
 namespace Provisioner.Functions.Identity;
 
 /// <summary>What a bearer token turned out to be: valid (with its claims), invalid (and why, in words safe to send back), or not checkable now.</summary>
-public abstract record TokenCheck
+internal abstract record TokenCheck
 {
     private TokenCheck()
     {

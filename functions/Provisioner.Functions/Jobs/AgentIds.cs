@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>What an agent id and a region may be (docs/api.md, "Conventions"): the one place that knows.</summary>
-public static class AgentIds
+internal static class AgentIds
 {
     public const int MaxLength = 64;
     public const int MaxRegionLength = 32;

@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>A callback from the workflow, parsed and validated (see <see cref="CallbackParser"/>).</summary>
-public sealed record Callback
+internal sealed record Callback
 {
     public required Guid JobId { get; init; }
     public required CallbackKind Kind { get; init; }

@@ -1,6 +1,6 @@
 namespace Provisioner.Functions.Jobs;
 
-public enum CallbackKind
+internal enum CallbackKind
 {
     /// <summary><c>status=provisioning</c>, with or without a <c>step</c>.</summary>
     Progress,

@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>What applying one callback to a job leads to.</summary>
-public abstract record CallbackOutcome
+internal abstract record CallbackOutcome
 {
     private CallbackOutcome()
     {

@@ -9,7 +9,7 @@ namespace Provisioner.Functions.Jobs;
 /// a body that cannot be understood is refused with a reason a person can act on. The
 /// failure callback is read leniently: losing a failure would leave a job in flight forever.
 /// </summary>
-public static class CallbackParser
+internal static class CallbackParser
 {
     public const int MaxIdLength = 256;
     private const int MaxRunIdLength = 64;

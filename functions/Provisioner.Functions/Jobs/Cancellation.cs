@@ -6,7 +6,7 @@ namespace Provisioner.Functions.Jobs;
 /// <c>cancelling</c> until the workflow's clean-up reports <c>status: cancelled</c>, or the
 /// sweeper ends it unconfirmed; a run that claims a <c>cancelling</c> job is refused.
 /// </summary>
-public static class Cancellation
+internal static class Cancellation
 {
     public const string UnconfirmedReason = "cancel_unconfirmed";
 

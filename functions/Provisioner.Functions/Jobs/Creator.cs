@@ -1,4 +1,4 @@
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>The person who created a job, as their token named them: object id and display name.</summary>
-public sealed record Creator(string Id, string? Name);
+internal sealed record Creator(string Id, string? Name);

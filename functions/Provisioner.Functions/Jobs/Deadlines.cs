@@ -18,7 +18,7 @@ namespace Provisioner.Functions.Jobs;
 /// first is the reason, as it would have been had the sweeper run at that moment; on a tie,
 /// the phase's own deadline, which says more about what went wrong.
 /// </summary>
-public static class Deadlines
+internal static class Deadlines
 {
     public static MissedDeadline? Missed(Job job, DateTimeOffset now, DeadlineLimits limits)
     {

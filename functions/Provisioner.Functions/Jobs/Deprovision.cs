@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>The rules of a tear down, pure: which provision job has a server to remove, and the deprovision job that removes it.</summary>
-public static class Deprovision
+internal static class Deprovision
 {
     /// <summary>Why <paramref name="target"/> (an agent's newest provision job, not in flight) has no server to remove; null when it has one.</summary>
     public static string? Refusal(Job target)

@@ -7,7 +7,7 @@ namespace Provisioner.Functions.Jobs;
 /// step that was active; a failure that names a provision step (it cannot happen with
 /// <c>deprovision-agent.yml</c>, whose failures name <c>remove</c>) still lands on Removing Server.
 /// </summary>
-public static class DeprovisionSteps
+internal static class DeprovisionSteps
 {
     public const int QueuedStep = 0;
     public const int RemovingStep = 1;

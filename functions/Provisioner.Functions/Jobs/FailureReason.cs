@@ -4,7 +4,7 @@ namespace Provisioner.Functions.Jobs;
 /// Why a job failed, for a program to tell failures apart (the status document's
 /// <c>error.reason</c>, docs/api.md). The message says the same for a person.
 /// </summary>
-public enum FailureReason
+internal enum FailureReason
 {
     /// <summary>The workflow run reported the failure itself.</summary>
     Workflow,

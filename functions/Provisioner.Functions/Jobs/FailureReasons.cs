@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>The wire and storage codes of <see cref="FailureReason"/>: one table, so the document and the table row cannot drift apart.</summary>
-public static class FailureReasons
+internal static class FailureReasons
 {
     private static readonly Dictionary<FailureReason, string> Codes = new()
     {

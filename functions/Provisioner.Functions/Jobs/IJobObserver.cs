@@ -6,13 +6,13 @@ namespace Provisioner.Functions.Jobs;
 /// the job (every observer is idempotent). What must be atomic with the change takes part in the
 /// transaction instead (Storage's <c>IJobWriteParticipant</c>). docs/architecture.md, "Observers".
 /// </summary>
-public interface IJobObserver
+internal interface IJobObserver
 {
     Task OnChangedAsync(JobChange change, CancellationToken cancellationToken);
 }
 
 /// <summary>Publishes a change to every <see cref="IJobObserver"/>, in the order they were registered.</summary>
-public sealed class JobChanges(IEnumerable<IJobObserver> observers)
+internal sealed class JobChanges(IEnumerable<IJobObserver> observers)
 {
     private readonly IJobObserver[] _observers = [.. observers];
 

@@ -6,7 +6,7 @@ namespace Provisioner.Functions.Jobs;
 /// failed) keeps its status while it still takes the facts it lacks. That makes applying one
 /// run's callbacks order-insensitive and idempotent (see <see cref="JobTransitions"/>).
 /// </summary>
-public sealed record Job
+internal sealed record Job
 {
     public required Guid JobId { get; init; }
     public required string AgentId { get; init; }

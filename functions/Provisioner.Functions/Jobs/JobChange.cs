@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Jobs;
 /// are idempotent run once more.
 /// </summary>
 /// <param name="Callback">The callback that caused it, when <paramref name="Cause"/> is <see cref="JobChangeCause.Callback"/>.</param>
-public sealed record JobChange(Job Before, Job After, JobChangeCause Cause, Callback? Callback = null)
+internal sealed record JobChange(Job Before, Job After, JobChangeCause Cause, Callback? Callback = null)
 {
     public bool Changed => Before != After;
 
@@ -16,7 +16,7 @@ public sealed record JobChange(Job Before, Job After, JobChangeCause Cause, Call
     public static JobChange SeenAgain(Job job, JobChangeCause cause, Callback? callback = null) => new(job, job, cause, callback);
 }
 
-public enum JobChangeCause
+internal enum JobChangeCause
 {
     /// <summary>An accepted callback (recorded now, or seen before).</summary>
     Callback,

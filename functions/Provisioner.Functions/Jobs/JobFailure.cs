@@ -15,4 +15,4 @@ namespace Provisioner.Functions.Jobs;
 /// workflow reported it. Null only for a failure the backend recorded before reasons were kept.
 /// </param>
 /// <param name="LogUrl">The log of the GitHub Actions job that failed, when the backend learnt it from GitHub (reconciliation).</param>
-public sealed record JobFailure(DateTimeOffset At, string Message, string? ReportedStep, int StepIndex, bool ByWorkflow, bool StepNamed, FailureReason? Reason, string? LogUrl = null);
+internal sealed record JobFailure(DateTimeOffset At, string Message, string? ReportedStep, int StepIndex, bool ByWorkflow, bool StepNamed, FailureReason? Reason, string? LogUrl = null);

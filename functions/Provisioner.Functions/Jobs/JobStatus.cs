@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>The overall state of a job, as the status document names it.</summary>
-public enum JobStatus
+internal enum JobStatus
 {
     Queued,
     Provisioning,

@@ -18,13 +18,13 @@ public sealed record JobSummary(
     public const string ProvisionKind = "provision";
     public const string DeprovisionKind = "deprovision";
 
-    public static string KindOf(Job job)
+    internal static string KindOf(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
         return job.Kind == JobKind.Deprovision ? DeprovisionKind : ProvisionKind;
     }
 
-    public static JobSummary From(Job job)
+    internal static JobSummary From(Job job)
     {
         ArgumentNullException.ThrowIfNull(job);
         var endedAt = job.Failure?.At ?? job.RunningAt;

@@ -7,7 +7,7 @@ namespace Provisioner.Functions.Jobs;
 /// id and URL, server fields, milestone times, each the earliest seen). So one run's callbacks
 /// give the same job whatever order they are applied in and however often each arrives.
 /// </summary>
-public static class JobTransitions
+internal static class JobTransitions
 {
     public const int MaxErrorLength = 2000;
 

@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Jobs;
 /// properties, bounded depth), an object at the root. Shared by the create request and the
 /// callbacks so both refuse the same bodies the same way.
 /// </summary>
-public static class JsonObjectBody
+internal static class JsonObjectBody
 {
     /// <param name="body">The raw body.</param>
     /// <param name="maxDepth">How deeply the JSON may nest.</param>

@@ -5,7 +5,7 @@ namespace Provisioner.Functions.Jobs;
 /// model reads no settings, so the caller passes the bound value in.
 /// </summary>
 /// <param name="KeepFailedServerMinutes">Whole minutes a server of a run that failed at Installing Dependencies or Configuring Agent is kept; 0 deletes it at once.</param>
-public sealed record KeepPolicy(int KeepFailedServerMinutes)
+internal sealed record KeepPolicy(int KeepFailedServerMinutes)
 {
     /// <summary>The setting's name, for messages.</summary>
     public const string Setting = "KEEP_FAILED_SERVER_MINUTES";

@@ -7,7 +7,7 @@ namespace Provisioner.Functions.Jobs;
 /// failure callback's <c>server_kept_until</c> is worth, and whether a failed job can be re-run
 /// from its failed step. Pure: the time is passed in.
 /// </summary>
-public static class KeptServer
+internal static class KeptServer
 {
     /// <summary>The <c>resume_from</c> of a re-run that starts at Installing Dependencies.</summary>
     public const string Install = "install";

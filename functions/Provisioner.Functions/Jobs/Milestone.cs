@@ -4,7 +4,7 @@ namespace Provisioner.Functions.Jobs;
 /// The points a job passes, in order. Milestone <c>k</c> reached means step <c>k</c> of the
 /// projection is active (or, for <see cref="Running"/>, that every step is completed).
 /// </summary>
-public enum Milestone
+internal enum Milestone
 {
     Queued = 0,
     Provisioning = 1,

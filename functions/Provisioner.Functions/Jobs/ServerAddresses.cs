@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>What a server's addresses must look like: any IP address, and a Tailscale address for the tailnet.</summary>
-public static class ServerAddresses
+internal static class ServerAddresses
 {
     public const string TailscaleRanges = "100.64.0.0/10 or fd7a:115c:a1e0::/48";
 

@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>The VM a workflow run created, as far as it has told us.</summary>
-public sealed record ServerInfo(string? Id, string? Ip, string? TailscaleIp)
+internal sealed record ServerInfo(string? Id, string? Ip, string? TailscaleIp)
 {
     public bool IsEmpty => Id is null && Ip is null && TailscaleIp is null;
 }

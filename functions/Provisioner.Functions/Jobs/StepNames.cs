@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Jobs;
 
 /// <summary>The words of the contract: step callback names, failure step names and the five projected steps.</summary>
-public static class StepNames
+internal static class StepNames
 {
     public const string VmCreated = "vm_created";
     public const string AnsibleStarted = "ansible_started";

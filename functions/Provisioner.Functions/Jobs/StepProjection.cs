@@ -4,7 +4,7 @@ namespace Provisioner.Functions.Jobs;
 /// The five steps a person sees, computed from a job's facts (docs/api.md, "The five steps";
 /// docs/callbacks.md, "How callbacks merge"). Pure: same job, same steps.
 /// </summary>
-public static class StepProjection
+internal static class StepProjection
 {
     public const string Pending = "pending";
     public const string Active = "active";

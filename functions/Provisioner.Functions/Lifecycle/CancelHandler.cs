@@ -12,7 +12,7 @@ namespace Provisioner.Functions.Lifecycle;
 /// row's ETag, then, for a dispatched job, puts a message on <c>cancel-runs</c> so the GitHub call
 /// is made (and retried) by a queue function, once: the job records when it got through.
 /// </summary>
-public sealed partial class CancelHandler(JobStore jobs, StorageClients storage, TimeProvider time, ILogger<CancelHandler> logger)
+internal sealed partial class CancelHandler(JobStore jobs, StorageClients storage, TimeProvider time, ILogger<CancelHandler> logger)
 {
     public async Task<IResult> HandleAsync(string jobId, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Http;
@@ -5,8 +6,10 @@ using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.Lifecycle;
 
-public sealed class CancelJobFunction(CancelHandler handler)
+public sealed class CancelJobFunction(IServiceProvider services)
 {
+    private readonly CancelHandler handler = services.GetRequiredService<CancelHandler>();
+
     [Function("CancelJob")]
     [Access(Access.Operator)]
     [StorageOutage("The job store cannot be reached right now; nothing was cancelled. Retry after the time in Retry-After.")]

@@ -10,7 +10,7 @@ namespace Provisioner.Functions.Lifecycle;
 /// records that it got through. A job whose run is not known yet needs no call: its run's claim
 /// is refused (409), so the run stops before it creates anything.
 /// </summary>
-public sealed partial class CancelRunHandler(JobStore jobs, IWorkflowRunCanceller canceller, TimeProvider time, ILogger<CancelRunHandler> logger)
+internal sealed partial class CancelRunHandler(JobStore jobs, IWorkflowRunCanceller canceller, TimeProvider time, ILogger<CancelRunHandler> logger)
 {
     public Task HandleAsync(string message, CancellationToken cancellationToken) =>
         HandleAsync(CancelRunMessage.TryParse(message, out var jobId) ? new CancelRunMessage(jobId) : null, cancellationToken);

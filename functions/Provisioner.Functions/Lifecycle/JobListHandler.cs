@@ -6,7 +6,7 @@ using Provisioner.Functions.Jobs;
 namespace Provisioner.Functions.Lifecycle;
 
 /// <summary>Serves the job lists: <c>GET /api/jobs</c> and <c>GET /api/agents/{agent_id}/jobs</c>.</summary>
-public sealed class JobListHandler(JobLister lister)
+internal sealed class JobListHandler(JobLister lister)
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;

@@ -10,7 +10,7 @@ namespace Provisioner.Functions.Lifecycle;
 /// the list (any more) is skipped and, when it can never be right again, removed (see
 /// <see cref="JobIndex"/>); the page is then filled from further entries.
 /// </summary>
-public sealed class JobLister(JobIndex index, JobStore jobs)
+internal sealed class JobLister(JobIndex index, JobStore jobs)
 {
     public Task<JobPage> ByStatusAsync(JobStatus? status, int limit, string? after, CancellationToken cancellationToken) =>
         ReadAsync(status is { } s ? JobIndex.StatusPartition(s) : JobIndex.AllPartition, job => status is not { } s2 || job.Status == s2, status, limit, after, cancellationToken);

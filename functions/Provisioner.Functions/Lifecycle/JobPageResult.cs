@@ -5,7 +5,7 @@ using Provisioner.Functions.Http;
 namespace Provisioner.Functions.Lifecycle;
 
 /// <summary>A page of a job list as <c>200</c> JSON: <c>{"jobs": […], "continuation": "…" | null}</c>, never cached.</summary>
-public sealed class JobPageResult(JobPage page) : IResult
+internal sealed class JobPageResult(JobPage page) : IResult
 {
     public JobPage Page { get; } = page;
 

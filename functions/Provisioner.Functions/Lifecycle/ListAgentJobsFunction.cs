@@ -1,11 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.Lifecycle;
 
-public sealed class ListAgentJobsFunction(JobListHandler handler)
+public sealed class ListAgentJobsFunction(IServiceProvider services)
 {
+    private readonly JobListHandler handler = services.GetRequiredService<JobListHandler>();
+
     [Function("ListAgentJobs")]
     [Access(Access.Reader)]
     public Task<IResult> RunAsync(

@@ -9,7 +9,7 @@ namespace Provisioner.Functions.Lifecycle;
 /// It carries no filter, so it only says where to go on; a token that does not decode to an
 /// entry key is the caller's error.
 /// </summary>
-public static class ListContinuation
+internal static class ListContinuation
 {
     public static string Encode(string rowKey) => Base64Url.EncodeToString(Encoding.ASCII.GetBytes(rowKey));
 

@@ -1,11 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.Lifecycle;
 
-public sealed class ListJobsFunction(JobListHandler handler)
+public sealed class ListJobsFunction(IServiceProvider services)
 {
+    private readonly JobListHandler handler = services.GetRequiredService<JobListHandler>();
+
     [Function("ListJobs")]
     [Access(Access.Reader)]
     public Task<IResult> RunAsync(

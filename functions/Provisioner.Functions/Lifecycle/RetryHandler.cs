@@ -17,7 +17,7 @@ namespace Provisioner.Functions.Lifecycle;
 /// finds the job made answers <c>409</c> naming it; one that comes before the job row exists
 /// makes the same job, so a crash between the link and the job is repaired by the next retry.
 /// </summary>
-public sealed partial class RetryHandler(JobStore jobs, AgentStore agents, JobIntake intake, TimeProvider time, ILogger<RetryHandler> logger, Microsoft.Extensions.Options.IOptions<KeepServerOptions> keep)
+internal sealed partial class RetryHandler(JobStore jobs, AgentStore agents, JobIntake intake, TimeProvider time, ILogger<RetryHandler> logger, Microsoft.Extensions.Options.IOptions<KeepServerOptions> keep)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, string jobId, CancellationToken cancellationToken)
     {

@@ -11,7 +11,7 @@ namespace Provisioner.Functions.Notifications;
 /// once however often it is handed on, and the next episode of the same kind is raised again. The
 /// outbox row is durable before this returns (the sweeper records the change first and hands it on once).
 /// </summary>
-public sealed class AgentHealthNotifications(NotificationOutbox outbox, JobStore jobs, AgentHealthReader health) : IAgentHealthEvents
+internal sealed class AgentHealthNotifications(NotificationOutbox outbox, JobStore jobs, AgentHealthReader health) : IAgentHealthEvents
 {
     public async Task StateChangedAsync(AgentHealthChange change, CancellationToken cancellationToken)
     {

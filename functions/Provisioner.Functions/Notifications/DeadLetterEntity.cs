@@ -9,7 +9,7 @@ namespace Provisioner.Functions.Notifications;
 /// partition, row key = <c>webhook-id</c>. Setting <see cref="Replay"/> to true sends it again
 /// (docs/notifications.md, "Replaying").
 /// </summary>
-public sealed class DeadLetterEntity : ITableEntity
+internal sealed class DeadLetterEntity : ITableEntity
 {
     public const string Partition = "notify";
 

@@ -3,4 +3,4 @@ using Provisioner.Functions.Status;
 namespace Provisioner.Functions.Notifications;
 
 /// <summary>What a notification carries: <c>{"type", "timestamp", "data": &lt;status document&gt;}</c>.</summary>
-public sealed record EventBody(string Type, DateTimeOffset Timestamp, StatusDocument Data);
+internal sealed record EventBody(string Type, DateTimeOffset Timestamp, StatusDocument Data);

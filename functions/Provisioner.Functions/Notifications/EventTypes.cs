@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Notifications;
 
 /// <summary>The <c>type</c> of an outgoing notification (docs/notifications.md).</summary>
-public static class EventTypes
+internal static class EventTypes
 {
     public const string JobRunning = "job.running";
     public const string JobFailed = "job.failed";

@@ -7,7 +7,7 @@ namespace Provisioner.Functions.Notifications;
 /// so every writer of the job row (callbacks, dispatch, the sweeper, reconciliation) raises
 /// them the same way, in the same transaction (<see cref="Storage.JobStore"/>).
 /// </summary>
-public static class JobEvents
+internal static class JobEvents
 {
     public static IReadOnlyList<string> Between(Job before, Job after)
     {

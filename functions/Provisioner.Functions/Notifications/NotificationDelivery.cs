@@ -19,7 +19,7 @@ namespace Provisioner.Functions.Notifications;
 /// attempt the event goes to the dead-letter table. Storage failures are thrown, so the queue
 /// delivers the message again; its last delivery lands in the poison queue.
 /// </summary>
-public sealed partial class NotificationDelivery(
+internal sealed partial class NotificationDelivery(
     StorageClients storage,
     IHttpClientFactory httpClients,
     IOptions<NotifyOptions> options,

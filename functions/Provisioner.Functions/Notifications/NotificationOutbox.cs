@@ -28,7 +28,7 @@ namespace Provisioner.Functions.Notifications;
 /// </list>
 /// With <c>NOTIFY_URL</c> unset nothing is written and nothing sent.
 /// </summary>
-public sealed partial class NotificationOutbox(
+internal sealed partial class NotificationOutbox(
     StorageClients storage,
     InFlightIndex inFlight,
     IOptions<NotifyOptions> options,

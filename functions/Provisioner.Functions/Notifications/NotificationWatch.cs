@@ -14,7 +14,7 @@ namespace Provisioner.Functions.Notifications;
 /// <item>a run GitHub says is waiting for a runner raises <c>job.stalled</c> once.</item>
 /// </list>
 /// </summary>
-public sealed class NotificationWatch(NotificationOutbox outbox) : IInFlightWatcher, IJobObserver
+internal sealed class NotificationWatch(NotificationOutbox outbox) : IInFlightWatcher, IJobObserver
 {
     public async Task BeginSweepAsync(CancellationToken cancellationToken) =>
         await outbox.ReplayRequestedAsync(cancellationToken);

@@ -10,7 +10,7 @@ namespace Provisioner.Functions.Notifications;
 /// entity-group transaction. The row holds the exact body that is signed on every attempt and
 /// the delivery state an operator can read.
 /// </summary>
-public sealed class OutboxEntity : ITableEntity
+internal sealed class OutboxEntity : ITableEntity
 {
     public const string RowPrefix = "ev-";
 

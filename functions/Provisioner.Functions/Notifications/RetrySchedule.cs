@@ -11,7 +11,7 @@ namespace Provisioner.Functions.Notifications;
 /// or an HTTP date) wins when it asks for longer, capped at <see cref="Max"/>. A pure function
 /// of its inputs: the caller passes the clock and the random source.
 /// </summary>
-public sealed record RetrySchedule(TimeSpan Base, TimeSpan Max, int MaxAttempts, TimeSpan GiveUpAfter)
+internal sealed record RetrySchedule(TimeSpan Base, TimeSpan Max, int MaxAttempts, TimeSpan GiveUpAfter)
 {
     /// <summary>A queue message can be hidden for at most 7 days; keep well inside it.</summary>
     public static readonly TimeSpan LongestDelay = NotifyOptions.LongestRetryDelay;

@@ -14,7 +14,7 @@ namespace Provisioner.Functions.ReceiveCallback;
 /// the token when one is sent (an invalid one is refused, not passed over for the signature),
 /// else the signature.
 /// </summary>
-public sealed partial class CallbackAuthenticator(
+internal sealed partial class CallbackAuthenticator(
     IOptions<CallbackSecurityOptions> options,
     IServiceProvider services,
     GitHubActionsTokens tokens,

@@ -9,7 +9,7 @@ namespace Provisioner.Functions.ReceiveCallback;
 /// run's address for a claim that sent none (older workflows), and the keep window bounded by
 /// <c>KEEP_FAILED_SERVER_MINUTES</c> (<see cref="KeptServer.Bound"/>).
 /// </summary>
-public sealed class CallbackCompletion(IOptions<GitHubOptions> dispatch, IOptions<KeepServerOptions> keep, TimeProvider time)
+internal sealed class CallbackCompletion(IOptions<GitHubOptions> dispatch, IOptions<KeepServerOptions> keep, TimeProvider time)
 {
     public (Callback Callback, DateTimeOffset ReceivedAt) Complete(Callback callback)
     {

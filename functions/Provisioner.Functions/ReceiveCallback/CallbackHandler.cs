@@ -21,7 +21,7 @@ namespace Provisioner.Functions.ReceiveCallback;
 /// observes it (<see cref="JobChanges"/>, after the commit); the notification outbox row is
 /// written in the transaction itself (<see cref="IJobWriteParticipant"/>).
 /// </remarks>
-public sealed partial class CallbackHandler(
+internal sealed partial class CallbackHandler(
     CallbackAuthenticator authenticator,
     JobStore store,
     CallbackCompletion completion,

@@ -5,7 +5,7 @@ using Provisioner.Functions.Jobs;
 namespace Provisioner.Functions.ReceiveCallback;
 
 /// <summary>What proved a callback's sender, or the answer that refuses it.</summary>
-public sealed record CallbackProof
+internal sealed record CallbackProof
 {
     /// <summary>Set when the callback is refused: the 401 (or 503) to send.</summary>
     public IResult? Refusal { get; init; }

@@ -11,7 +11,7 @@ namespace Provisioner.Functions.ReceiveCallback;
 /// (rotation), comparing MACs in constant time. Standard Webhooks headers, when present, are
 /// the only scheme considered: a request cannot fall back to the weaker legacy scheme.
 /// </summary>
-public sealed class CallbackSignatureVerifier
+internal sealed class CallbackSignatureVerifier
 {
     public const int MaxWebhookIdLength = 256;
     private const int MacLength = 32;

@@ -4,7 +4,7 @@ using Provisioner.Functions.Telemetry;
 namespace Provisioner.Functions.ReceiveCallback;
 
 /// <summary>The <c>provisioner.callbacks</c> metric: each callback's answer as a verdict (docs/telemetry.md).</summary>
-public sealed class CallbackVerdicts : IAnswerMetric
+internal sealed class CallbackVerdicts : IAnswerMetric
 {
     public void Record(int? status) => ProvisionerTelemetry.CallbackVerdict(status switch
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Http;
@@ -6,8 +7,10 @@ using Provisioner.Functions.Telemetry;
 
 namespace Provisioner.Functions.ReceiveCallback;
 
-public sealed class ReceiveCallbackFunction(CallbackHandler handler)
+public sealed class ReceiveCallbackFunction(IServiceProvider services)
 {
+    private readonly CallbackHandler handler = services.GetRequiredService<CallbackHandler>();
+
     /// <summary>Open to people's tokens: the workflow proves itself with the callback's signature or its GitHub Actions token (<see cref="CallbackAuthenticator"/>).</summary>
     [Function("ReceiveCallback")]
     [Access(Access.Open)]

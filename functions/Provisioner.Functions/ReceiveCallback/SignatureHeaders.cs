@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.ReceiveCallback;
 
 /// <summary>The signature headers of one request, exactly as received.</summary>
-public sealed record SignatureHeaders(string? XSignature, string? WebhookId, string? WebhookTimestamp, string? WebhookSignature)
+internal sealed record SignatureHeaders(string? XSignature, string? WebhookId, string? WebhookTimestamp, string? WebhookSignature)
 {
     public const string XSignatureName = "X-Signature";
     public const string WebhookIdName = "webhook-id";

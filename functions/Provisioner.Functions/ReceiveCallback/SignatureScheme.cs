@@ -1,6 +1,6 @@
 namespace Provisioner.Functions.ReceiveCallback;
 
-public enum SignatureScheme
+internal enum SignatureScheme
 {
     /// <summary><c>X-Signature</c>: hex HMAC-SHA256 of the body.</summary>
     Legacy,

@@ -1,6 +1,6 @@
 namespace Provisioner.Functions.ReceiveCallback;
 
-public enum SignatureVerdict
+internal enum SignatureVerdict
 {
     Valid,
     Missing,

@@ -6,7 +6,7 @@ using Provisioner.Functions.Configuration;
 namespace Provisioner.Functions.ReceiveCallback;
 
 /// <summary>Signs a callback with Standard Webhooks v1, as the workflow's callback script does.</summary>
-public static class StandardWebhookSigner
+internal static class StandardWebhookSigner
 {
     /// <summary>The three headers for <paramref name="body"/>: <c>webhook-id</c>, <c>webhook-timestamp</c>, <c>webhook-signature</c>.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Sign(SigningKeys keys, string webhookId, DateTimeOffset at, ReadOnlySpan<byte> body)

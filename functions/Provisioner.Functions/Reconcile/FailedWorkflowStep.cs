@@ -1,4 +1,4 @@
 namespace Provisioner.Functions.Reconcile;
 
 /// <summary>The step of a GitHub Actions job that failed (or was running when the run ended), and that job's log.</summary>
-public sealed record FailedWorkflowStep(string JobName, string? StepName, string? LogUrl);
+internal sealed record FailedWorkflowStep(string JobName, string? StepName, string? LogUrl);

@@ -5,7 +5,7 @@ namespace Provisioner.Functions.Reconcile;
 /// secondary: <c>retry-after</c> or its message). Not an answer about the run: the pipeline
 /// waits <see cref="RetryAfter"/> when that is short, and otherwise the question is asked later.
 /// </summary>
-public sealed class GitHubRateLimitedException : Exception
+internal sealed class GitHubRateLimitedException : Exception
 {
     public GitHubRateLimitedException()
     {

@@ -3,7 +3,7 @@ using System.Net;
 namespace Provisioner.Functions.Reconcile;
 
 /// <summary>GitHub refused to say (401, a 403 that is not a rate limit, 422, …): a retry cannot help; the message names the setting to check.</summary>
-public sealed class GitHubReadException : Exception
+internal sealed class GitHubReadException : Exception
 {
     public GitHubReadException()
     {

@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Reconcile;
 
 /// <summary>Reads workflow runs from GitHub. Rate limits are thrown as <see cref="GitHubRateLimitedException"/>; other failures that outlast the retries are thrown too.</summary>
-public interface IWorkflowRuns
+internal interface IWorkflowRuns
 {
     /// <summary>The run with <paramref name="runId"/> (<c>{id}</c> or <c>{id}.{attempt}</c>), conditionally on what was stored for it.</summary>
     Task<RunLookup> GetAsync(string runId, ReconcileState state, CancellationToken cancellationToken);

@@ -5,7 +5,7 @@ namespace Provisioner.Functions.Reconcile;
 /// the <c>ETag</c> of the answer (sent back as <c>If-None-Match</c>, so an unchanged run costs
 /// no rate limit) and what that answer said, and when it asked.
 /// </summary>
-public sealed record ReconcileState(string? RunId, string? ETag, WorkflowRun? Run, DateTimeOffset? CheckedAt)
+internal sealed record ReconcileState(string? RunId, string? ETag, WorkflowRun? Run, DateTimeOffset? CheckedAt)
 {
     public static ReconcileState None { get; } = new(null, null, null, null);
 }

@@ -10,7 +10,7 @@ namespace Provisioner.Functions.Reconcile;
 /// question that changed nothing never changes the job's ETag (pollers would see a new
 /// document) nor races a callback.
 /// </summary>
-public sealed class ReconcileStateEntity : ITableEntity
+internal sealed class ReconcileStateEntity : ITableEntity
 {
     public const string Row = "reconcile";
 

@@ -4,7 +4,7 @@ using Provisioner.Functions.Storage;
 namespace Provisioner.Functions.Reconcile;
 
 /// <summary>Reads and writes a job's <see cref="ReconcileStateEntity"/> (point operations only). Only the sweeper writes it.</summary>
-public sealed class ReconcileStateStore(StorageClients storage)
+internal sealed class ReconcileStateStore(StorageClients storage)
 {
     public async Task<ReconcileState> ReadAsync(Guid jobId, CancellationToken cancellationToken)
     {

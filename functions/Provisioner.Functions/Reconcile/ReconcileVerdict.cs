@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Reconcile;
 
 /// <summary>What one question to GitHub about a job's run led to.</summary>
-public enum ReconcileVerdict
+internal enum ReconcileVerdict
 {
     /// <summary>Not asked, or no usable answer (rate limit, GitHub unreachable, a refusal): the deadlines decide as before.</summary>
     Skipped,

@@ -10,7 +10,7 @@ namespace Provisioner.Functions.Reconcile;
 /// miss a deadline. The answer is published (<see cref="JobChangeCause.Reconcile"/>) whether or not
 /// it changed the job: a run waiting for a runner raises <c>job.stalled</c> (Notifications/).
 /// </summary>
-public sealed class ReconcileWatch(RunReconciler reconciler, IOptions<ReconcileOptions> options, JobChanges changes) : IInFlightWatcher
+internal sealed class ReconcileWatch(RunReconciler reconciler, IOptions<ReconcileOptions> options, JobChanges changes) : IInFlightWatcher
 {
     public async Task<Job> BeforeDeadlinesAsync(Job job, DateTimeOffset now, DeadlineLimits limits, SweepTally tally, CancellationToken cancellationToken)
     {

@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Reconcile;
 
 /// <summary>What asking GitHub about a job's run gave.</summary>
-public abstract record RunLookup
+internal abstract record RunLookup
 {
     private RunLookup()
     {

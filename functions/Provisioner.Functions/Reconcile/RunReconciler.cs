@@ -15,7 +15,7 @@ namespace Provisioner.Functions.Reconcile;
 /// such; a run in progress is a sign of life; no run at all fails the job naming the dispatch
 /// settings. Off in simulator mode (no GitHub token: <see cref="IWorkflowRuns"/> is not registered).
 /// </summary>
-public sealed partial class RunReconciler(
+internal sealed partial class RunReconciler(
     JobStore jobs,
     ReconcileStateStore states,
     IOptions<GitHubOptions> dispatch,

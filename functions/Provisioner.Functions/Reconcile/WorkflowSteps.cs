@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Reconcile;
 /// the first of Creating Server's leaves the job on Queued; the failure then carries no phase
 /// word and sits on the step the job had reached.
 /// </summary>
-public static class WorkflowSteps
+internal static class WorkflowSteps
 {
     /// <summary>The name of the GitHub Actions job that provisions (<c>jobs.provision.name</c>).</summary>
     public const string ProvisionJob = "Provision";

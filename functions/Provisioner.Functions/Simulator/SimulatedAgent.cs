@@ -12,7 +12,7 @@ namespace Provisioner.Functions.Simulator;
 /// <c>agent_health</c> timer does on a VM, until its key is revoked or the app stops.
 /// <c>SIMULATOR_HEALTH</c> chooses what it says: ok, degraded, or nothing at all (silent).
 /// </summary>
-public sealed partial class SimulatedAgent(HttpClient http, TimeProvider time, ILogger logger)
+internal sealed partial class SimulatedAgent(HttpClient http, TimeProvider time, ILogger logger)
 {
     /// <summary>How long a simulated agent keeps reporting: long enough to watch, short enough not to pile up.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);

@@ -18,7 +18,7 @@ namespace Provisioner.Functions.Simulator;
 /// <c>callback_url</c>, with short pauses. It stops when its claim is refused (409), as the real
 /// workflow does, and retries a callback that met a network error or a 5xx.
 /// </summary>
-public sealed partial class SimulatedWorkflow(
+internal sealed partial class SimulatedWorkflow(
     IOptions<SimulatorOptions> options,
     IOptions<CallbackSecurityOptions> security,
     TimeProvider time,

@@ -1,11 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.Status;
 
-public sealed class GetJobStatusFunction(StatusHandler handler)
+public sealed class GetJobStatusFunction(IServiceProvider services)
 {
+    private readonly StatusHandler handler = services.GetRequiredService<StatusHandler>();
+
     [Function("GetJobStatus")]
     [Access(Access.Reader)]
     public Task<IResult> RunAsync(

@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Status;
 
 /// <summary>What the status document says about a job's cancel.</summary>
-public static class LifecycleViews
+internal static class LifecycleViews
 {
     /// <summary>The <c>error</c> of a job the sweeper ended as cancelled because its clean-up never confirmed; null otherwise.</summary>
     public static StatusDocument.ErrorView? CancelError(Job job)

@@ -45,7 +45,7 @@ public sealed record StatusDocument(
     /// <param name="job">The job.</param>
     /// <param name="health">The agent's health while the job is running (docs/agent-health.md); null otherwise.</param>
     /// <param name="estimate">What earlier runs say about this one (docs/step-timing.md); none: no expected durations, no estimate.</param>
-    public static StatusDocument From(Job job, HealthView? health = null, Timing.JobEstimate? estimate = null)
+    internal static StatusDocument From(Job job, HealthView? health = null, Timing.JobEstimate? estimate = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         var eta = estimate ?? Timing.JobEstimate.None;

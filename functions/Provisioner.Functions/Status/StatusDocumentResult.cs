@@ -13,7 +13,7 @@ namespace Provisioner.Functions.Status;
 /// Answers with a status document: a strong ETag over its bytes, <c>304</c> when the caller
 /// has it already, and a <c>Retry-After</c> poll hint while the job is in flight.
 /// </summary>
-public sealed class StatusDocumentResult : IResult
+internal sealed class StatusDocumentResult : IResult
 {
     /// <summary>How often a page should poll a job in flight; the simulated workflow moves every second or two.</summary>
     public const int PollSeconds = 2;

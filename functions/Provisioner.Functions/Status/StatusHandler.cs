@@ -7,7 +7,7 @@ using Provisioner.Functions.Storage;
 namespace Provisioner.Functions.Status;
 
 /// <summary>Serves status documents: by job id, or for an agent's newest job.</summary>
-public sealed class StatusHandler(JobStore jobs, AgentStore agents, AgentHealthReader health, Timing.StepTimings timings, TimeProvider time)
+internal sealed class StatusHandler(JobStore jobs, AgentStore agents, AgentHealthReader health, Timing.StepTimings timings, TimeProvider time)
 {
     public async Task<IResult> ForJobAsync(string jobId, CancellationToken cancellationToken)
     {

@@ -1,6 +1,6 @@
 namespace Provisioner.Functions.Storage;
 
-public abstract record AgentClaim
+internal abstract record AgentClaim
 {
     private AgentClaim()
     {

@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Storage;
 /// that holds the agent; it is released lazily: a later create sees that job terminal and
 /// replaces it, guarded by this row's ETag, so two creates cannot both win.
 /// </summary>
-public sealed class AgentEntity : ITableEntity
+internal sealed class AgentEntity : ITableEntity
 {
     public const string Row = "agent";
 

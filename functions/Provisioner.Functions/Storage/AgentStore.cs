@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Storage;
 /// it while in flight, and its newest. The claim is guarded by the agent row's ETag, so of two
 /// concurrent creates for one agent exactly one wins.
 /// </summary>
-public sealed class AgentStore(StorageClients storage, JobStore jobs)
+internal sealed class AgentStore(StorageClients storage, JobStore jobs)
 {
     public async Task<Guid?> FindNewestJobIdAsync(string agentId, CancellationToken cancellationToken)
     {

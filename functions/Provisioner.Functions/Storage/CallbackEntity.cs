@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Storage;
 /// is derived from the callback's identity, so a second copy cannot be added: that is how a
 /// duplicate is recognised, in the same transaction that would apply it.
 /// </summary>
-public sealed class CallbackEntity : ITableEntity
+internal sealed class CallbackEntity : ITableEntity
 {
     public const string RowPrefix = "cb-";
 

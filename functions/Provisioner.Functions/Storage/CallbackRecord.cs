@@ -1,4 +1,4 @@
 namespace Provisioner.Functions.Storage;
 
 /// <summary>What is kept of one accepted callback. <paramref name="DedupeKey"/> is the callback's identity (see <see cref="CallbackEntity"/>).</summary>
-public sealed record CallbackRecord(Guid JobId, string DedupeKey, DateTimeOffset ReceivedAt, string Scheme, string? WebhookId, string Kind, ReadOnlyMemory<byte> Body);
+internal sealed record CallbackRecord(Guid JobId, string DedupeKey, DateTimeOffset ReceivedAt, string Scheme, string? WebhookId, string Kind, ReadOnlyMemory<byte> Body);

@@ -7,7 +7,7 @@ namespace Provisioner.Functions.Storage;
 /// Puts jobs on the <c>provisioning-jobs</c> queue, in the message encoding host.json gives the
 /// queue trigger (<see cref="QueueHostSettings"/>, applied by <see cref="StorageClients"/>).
 /// </summary>
-public sealed class DispatchQueueWriter(StorageClients storage)
+internal sealed class DispatchQueueWriter(StorageClients storage)
 {
     public async Task EnqueueAsync(Guid jobId, CancellationToken cancellationToken)
     {

@@ -9,7 +9,7 @@ namespace Provisioner.Functions.Storage;
 /// nothing of who implements it (docs/architecture.md, "Observers"). What may come late
 /// subscribes after the commit instead (<see cref="IJobObserver"/>).
 /// </summary>
-public interface IJobWriteParticipant
+internal interface IJobWriteParticipant
 {
     /// <summary>
     /// The rows to add in the entity-group transaction that changes the job from

@@ -4,7 +4,7 @@ using Azure.Data.Tables;
 namespace Provisioner.Functions.Storage;
 
 /// <summary>An Idempotency-Key (PartitionKey = SHA-256 of the key, hex) and the job it stands for.</summary>
-public sealed class IdempotencyEntity : ITableEntity
+internal sealed class IdempotencyEntity : ITableEntity
 {
     public const string Row = "key";
 

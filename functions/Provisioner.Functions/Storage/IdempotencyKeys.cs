@@ -3,7 +3,7 @@ using Azure;
 namespace Provisioner.Functions.Storage;
 
 /// <summary>Idempotency-Keys (the <c>idempotency</c> table): which request a key was first used for.</summary>
-public sealed class IdempotencyKeys(StorageClients storage)
+internal sealed class IdempotencyKeys(StorageClients storage)
 {
     /// <summary>Reserves a key for a job; returns the reservation that holds the key (ours, or an earlier request's).</summary>
     public async Task<IdempotencyReservation> ReserveAsync(string keyHash, IdempotencyReservation wanted, CancellationToken cancellationToken)

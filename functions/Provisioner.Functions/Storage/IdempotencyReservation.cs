@@ -1,4 +1,4 @@
 namespace Provisioner.Functions.Storage;
 
 /// <summary>The request an Idempotency-Key stands for: the job it made, for which agent and region.</summary>
-public sealed record IdempotencyReservation(Guid JobId, string AgentId, string Region);
+internal sealed record IdempotencyReservation(Guid JobId, string AgentId, string Region);

@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Storage;
 /// reads only these, never every job ever created. Written before the job row; removed by the
 /// timer once the job is terminal (or never came to exist).
 /// </summary>
-public sealed class InFlightEntity : ITableEntity
+internal sealed class InFlightEntity : ITableEntity
 {
     public const string Partition = "inflight";
 

@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Storage;
 /// time-out sweeper reads these and never every job ever created. An entry is written before
 /// its job row, so no job escapes it, and removed once the job has ended (or never came to be).
 /// </summary>
-public sealed class InFlightIndex(StorageClients storage)
+internal sealed class InFlightIndex(StorageClients storage)
 {
     public async Task WatchAsync(Guid jobId, DateTimeOffset since, CancellationToken cancellationToken) =>
         await storage.InFlight.UpsertEntityAsync(new InFlightEntity { RowKey = JobEntity.Key(jobId), CreatedAt = since }, TableUpdateMode.Replace, cancellationToken);

@@ -5,7 +5,7 @@ using Provisioner.Functions.Jobs;
 namespace Provisioner.Functions.Storage;
 
 /// <summary>A job's projection row: PartitionKey = job id, RowKey = <see cref="Row"/>.</summary>
-public sealed class JobEntity : ITableEntity
+internal sealed class JobEntity : ITableEntity
 {
     public const string Row = "job";
 

@@ -21,7 +21,7 @@ namespace Provisioner.Functions.Storage;
 /// one; the list reads each entry's job row anyway, skips entries whose job is not (or no longer)
 /// in that list, and removes those that can never be right again (<see cref="IsBehind"/>).
 /// </summary>
-public sealed class JobIndex(StorageClients storage)
+internal sealed class JobIndex(StorageClients storage)
 {
     public const string AllPartition = "all";
 

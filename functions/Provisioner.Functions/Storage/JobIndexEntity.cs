@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Storage;
 /// <see cref="JobIndex"/>), RowKey orders it newest first. The entry holds no job data: the list
 /// reads the job row itself, so an entry never goes out of date, it can only be out of place.
 /// </summary>
-public sealed class JobIndexEntity : ITableEntity
+internal sealed class JobIndexEntity : ITableEntity
 {
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";

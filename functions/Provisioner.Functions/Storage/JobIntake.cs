@@ -6,7 +6,7 @@ namespace Provisioner.Functions.Storage;
 /// whose create stopped halfway), and put on the dispatch queue once its agent is claimed.
 /// Used by a create, a retry and a tear down.
 /// </summary>
-public sealed class JobIntake(InFlightIndex inFlight, DispatchQueueWriter queue)
+internal sealed class JobIntake(InFlightIndex inFlight, DispatchQueueWriter queue)
 {
     public Task WatchAsync(Guid jobId, DateTimeOffset since, CancellationToken cancellationToken) =>
         inFlight.WatchAsync(jobId, since, cancellationToken);

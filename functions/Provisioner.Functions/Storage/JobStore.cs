@@ -13,7 +13,7 @@ namespace Provisioner.Functions.Storage;
 /// written in the same transaction as the change, and the participants told after the commit.
 /// Every write that adds a job or changes its status keeps the job lists in step (<see cref="JobIndex"/>).
 /// </summary>
-public sealed class JobStore(StorageClients storage, JobIndex index, IEnumerable<IJobWriteParticipant> participants)
+internal sealed class JobStore(StorageClients storage, JobIndex index, IEnumerable<IJobWriteParticipant> participants)
 {
     private readonly IJobWriteParticipant[] _participants = [.. participants];
 

@@ -13,7 +13,7 @@ namespace Provisioner.Functions.Storage;
 /// place that knows the queue message encoding: the producer (<see cref="StorageClients"/>)
 /// writes with it and the queue trigger (the host, or the local runner) reads with it.
 /// </summary>
-public sealed record QueueHostSettings(int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval, QueueMessageEncoding MessageEncoding)
+internal sealed record QueueHostSettings(int BatchSize, int MaxDequeueCount, TimeSpan VisibilityTimeout, TimeSpan MaxPollingInterval, QueueMessageEncoding MessageEncoding)
 {
     public const string HostJsonFileName = "host.json";
 

@@ -2,7 +2,7 @@ using Provisioner.Functions.Jobs;
 
 namespace Provisioner.Functions.Storage;
 
-public abstract record RecordResult
+internal abstract record RecordResult
 {
     private RecordResult()
     {

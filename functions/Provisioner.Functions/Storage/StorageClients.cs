@@ -13,7 +13,7 @@ namespace Provisioner.Functions.Storage;
 /// <c>__tableServiceUri</c>/<c>__queueServiceUri</c> pair, with <c>__clientId</c> for a
 /// user-assigned identity).
 /// </summary>
-public sealed class StorageClients
+internal sealed class StorageClients
 {
     public const string Setting = StorageOptions.ConnectionSetting;
 

@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Storage;
 
 /// <summary>Optimistic concurrency did not converge within its attempts: a transient condition, answered like an outage.</summary>
-public sealed class StorageConflictException : Exception
+internal sealed class StorageConflictException : Exception
 {
     public StorageConflictException()
     {

@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Storage;
 /// clients throw counts: a request the caller framed badly (<see cref="BadHttpRequestException"/>,
 /// an <see cref="IOException"/>) is the caller's fault, never an outage.
 /// </summary>
-public static class StorageFailures
+internal static class StorageFailures
 {
     public static bool IsUnavailable(Exception exception, CancellationToken callerToken) => exception switch
     {

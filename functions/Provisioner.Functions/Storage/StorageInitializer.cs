@@ -7,7 +7,7 @@ namespace Provisioner.Functions.Storage;
 /// Creates the tables and queues at start-up (in Azure, <c>infra/</c> creates them too), retrying
 /// for a while so the app can start alongside its storage emulator.
 /// </summary>
-public sealed partial class StorageInitializer(StorageClients storage, TimeProvider time, ILogger<StorageInitializer> logger) : IHostedService
+internal sealed partial class StorageInitializer(StorageClients storage, TimeProvider time, ILogger<StorageInitializer> logger) : IHostedService
 {
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(30);
 

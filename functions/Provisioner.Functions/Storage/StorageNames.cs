@@ -1,6 +1,6 @@
 namespace Provisioner.Functions.Storage;
 
-public static class StorageNames
+internal static class StorageNames
 {
     /// <summary>One partition per job: its projection row and its append-only callback rows, so both change in one transaction.</summary>
     public const string JobsTable = "jobs";

@@ -1,7 +1,7 @@
 namespace Provisioner.Functions.Storage;
 
 /// <summary>No storage connection is configured (<c>AzureWebJobsStorage</c> and its identity-based forms are all missing); the message says what to set.</summary>
-public sealed class StorageNotConfiguredException : InvalidOperationException
+internal sealed class StorageNotConfiguredException : InvalidOperationException
 {
     public StorageNotConfiguredException()
     {

@@ -1,4 +1,4 @@
 namespace Provisioner.Functions.Storage;
 
 /// <summary>A job the time-out sweeper watches, since when.</summary>
-public sealed record WatchedJob(Guid JobId, DateTimeOffset Since);
+internal sealed record WatchedJob(Guid JobId, DateTimeOffset Since);

@@ -13,7 +13,7 @@ namespace Provisioner.Functions.Teardown;
 /// <c>DELETE</c> of the agent's server. A crash between the callback and the mark is
 /// repaired by the next of these, so the mark is never lost.
 /// </summary>
-public sealed partial class ServerRemoval(JobStore jobs, TimeProvider time, ILogger<ServerRemoval> logger) : IJobObserver
+internal sealed partial class ServerRemoval(JobStore jobs, TimeProvider time, ILogger<ServerRemoval> logger) : IJobObserver
 {
     /// <summary>
     /// Observes jobs: a deprovision job seen ended running (its <c>running</c> callback, that

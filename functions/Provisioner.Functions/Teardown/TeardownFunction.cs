@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Provisioner.Functions.Http;
@@ -5,8 +6,10 @@ using Provisioner.Functions.Identity;
 
 namespace Provisioner.Functions.Teardown;
 
-public sealed class TeardownFunction(TeardownHandler handler)
+public sealed class TeardownFunction(IServiceProvider services)
 {
+    private readonly TeardownHandler handler = services.GetRequiredService<TeardownHandler>();
+
     [Function("RemoveAgentServer")]
     [Access(Access.Operator)]
     [StorageOutage("The job store cannot be reached right now; retry after the time in Retry-After (a DELETE sent again while the first one's job is in flight is refused with 409 naming it, never a second job).")]

@@ -15,7 +15,7 @@ namespace Provisioner.Functions.Teardown;
 /// wins the agent and the other answers <c>409</c> naming the winner's job; a create while it
 /// runs is refused, a create after it ends works.
 /// </summary>
-public sealed partial class TeardownHandler(
+internal sealed partial class TeardownHandler(
     JobStore jobs,
     AgentStore agents,
     JobIntake intake,

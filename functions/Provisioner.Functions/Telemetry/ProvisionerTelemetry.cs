@@ -11,7 +11,7 @@ namespace Provisioner.Functions.Telemetry;
 /// callbacks' <c>traceparent</c> header, so one job is one trace. Nothing is recorded unless
 /// an exporter listens (<see cref="TelemetryServiceCollectionExtensions"/>).
 /// </summary>
-public static class ProvisionerTelemetry
+internal static class ProvisionerTelemetry
 {
     public const string Name = "Provisioner";
 

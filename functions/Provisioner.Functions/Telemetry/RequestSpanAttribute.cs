@@ -7,7 +7,7 @@ namespace Provisioner.Functions.Telemetry;
 /// parameterless constructor).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
-public sealed class RequestSpanAttribute(string name) : Attribute
+internal sealed class RequestSpanAttribute(string name) : Attribute
 {
     public string Name { get; } = name;
 

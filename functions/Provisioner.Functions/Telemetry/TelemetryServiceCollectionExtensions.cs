@@ -23,7 +23,7 @@ namespace Provisioner.Functions.Telemetry;
 /// and the local runner export alike; on the host, the worker's invocation spans
 /// (<c>Microsoft.Azure.Functions.Worker.OpenTelemetry</c>) join the host's spans and the app's.
 /// </summary>
-public static class TelemetryServiceCollectionExtensions
+internal static class TelemetryServiceCollectionExtensions
 {
     public static IServiceCollection AddProvisionerTelemetry(this IServiceCollection services, IConfiguration configuration)
     {

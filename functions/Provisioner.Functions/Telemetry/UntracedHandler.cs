@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Telemetry;
 /// simulated workflow, which stands for another process (GitHub's runner) and sends back the
 /// job's trace context exactly as <c>callback.sh</c> does.
 /// </summary>
-public sealed class UntracedHandler : DelegatingHandler
+internal sealed class UntracedHandler : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

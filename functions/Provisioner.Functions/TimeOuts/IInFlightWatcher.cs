@@ -6,7 +6,7 @@ namespace Provisioner.Functions.TimeOuts;
 /// that must not be lost (Notifications/), the follow-ups of a job it lets go. They run in the
 /// order they are registered (ProvisionerServiceCollectionExtensions). Each default does nothing.
 /// </summary>
-public interface IInFlightWatcher
+internal interface IInFlightWatcher
 {
     /// <summary>Once per sweep, before the jobs.</summary>
     Task BeginSweepAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -24,7 +24,7 @@ public interface IInFlightWatcher
 }
 
 /// <summary>What the watchers of one sweep counted (<see cref="SweepResult"/>).</summary>
-public sealed class SweepTally
+internal sealed class SweepTally
 {
     public int Reconciled { get; set; }
 

@@ -5,7 +5,7 @@ namespace Provisioner.Functions.TimeOuts;
 /// once more, unchanged (<see cref="JobChangeCause.Sweep"/>), so a follow-up its last callback
 /// could not finish (a deprovision job's server-removal mark) is done before the sweeper stops watching it.
 /// </summary>
-public sealed class ReleaseFollowUps(JobChanges changes) : IInFlightWatcher
+internal sealed class ReleaseFollowUps(JobChanges changes) : IInFlightWatcher
 {
     public async Task<bool> HoldsAsync(Job job, DateTimeOffset now, DeadlineLimits limits, CancellationToken cancellationToken)
     {

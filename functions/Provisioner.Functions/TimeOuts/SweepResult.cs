@@ -5,4 +5,4 @@ namespace Provisioner.Functions.TimeOuts;
 /// job had ended; then how many jobs GitHub was asked about, how many of those answers were a
 /// free <c>304</c>, and how many jobs GitHub's answer failed (docs/reconcile.md).
 /// </summary>
-public readonly record struct SweepResult(int Watched, int TimedOut, int Released, int Reconciled = 0, int NotModified = 0, int FailedByGitHub = 0);
+internal readonly record struct SweepResult(int Watched, int TimedOut, int Released, int Reconciled = 0, int NotModified = 0, int FailedByGitHub = 0);

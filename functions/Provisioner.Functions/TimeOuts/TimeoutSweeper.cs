@@ -20,7 +20,7 @@ namespace Provisioner.Functions.TimeOuts;
 /// dead letters an operator marked), and a job is let go only once its events are on the queue;
 /// a job that has ended is published once more before it is let go (<see cref="ReleaseFollowUps"/>).
 /// </summary>
-public sealed partial class TimeoutSweeper(
+internal sealed partial class TimeoutSweeper(
     JobStore jobs,
     InFlightIndex inFlight,
     IOptions<TimeoutOptions> options,

@@ -17,7 +17,7 @@ namespace Provisioner.Functions.Timing;
 /// between polls while the job does not move; only <c>slow</c> turns true once, when a step
 /// passes its limit. A job that has ended gets <see cref="JobEstimate.None"/>.
 /// </summary>
-public static class Eta
+internal static class Eta
 {
     public const double SlowFactor = 2;
 

@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Timing;
 /// mode and the longer one, so an estimate errs on the late side). A value that is not a short
 /// lowercase word reads as <c>other</c> (it becomes a table key).
 /// </summary>
-public static class InstallModes
+internal static class InstallModes
 {
     public const string Full = "full";
     public const string Other = "other";

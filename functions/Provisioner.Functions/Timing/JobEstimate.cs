@@ -5,7 +5,7 @@ namespace Provisioner.Functions.Timing;
 /// (null: none known), whether it is slow, and when the job should be running (null until
 /// <see cref="StepWindow.RunsForEstimate"/> runs are known).
 /// </summary>
-public sealed record JobEstimate(IReadOnlyList<int?> ExpectedSeconds, IReadOnlyList<bool> Slow, DateTimeOffset? CompletionAt)
+internal sealed record JobEstimate(IReadOnlyList<int?> ExpectedSeconds, IReadOnlyList<bool> Slow, DateTimeOffset? CompletionAt)
 {
     public static JobEstimate None { get; } = new([null, null, null, null, null], [false, false, false, false, false], null);
 }

@@ -1,4 +1,4 @@
 namespace Provisioner.Functions.Timing;
 
 /// <summary>How long each of the five steps took in one successful run (seconds, by step index).</summary>
-public sealed record StepSample(Guid JobId, IReadOnlyList<double> Seconds);
+internal sealed record StepSample(Guid JobId, IReadOnlyList<double> Seconds);

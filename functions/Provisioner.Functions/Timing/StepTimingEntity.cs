@@ -8,7 +8,7 @@ namespace Provisioner.Functions.Timing;
 /// <c>steptimes|{region}</c> (never a job id, so no job read meets it), RowKey the install
 /// mode, the window as JSON. Kept in the jobs table so no new table needs creating.
 /// </summary>
-public sealed class StepTimingEntity : ITableEntity
+internal sealed class StepTimingEntity : ITableEntity
 {
     public const string PartitionPrefix = "steptimes|";
 

@@ -7,7 +7,7 @@ using Provisioner.Functions.Storage;
 namespace Provisioner.Functions.Timing;
 
 /// <summary>Keeps and reads the windows of step durations per region and install mode (<see cref="StepWindow"/>).</summary>
-public sealed partial class StepTimings(StorageClients storage, ILogger<StepTimings> logger) : IJobObserver
+internal sealed partial class StepTimings(StorageClients storage, ILogger<StepTimings> logger) : IJobObserver
 {
     /// <summary>Observes jobs: one that has just reached running adds its step times (docs/step-timing.md).</summary>
     public Task OnChangedAsync(JobChange change, CancellationToken cancellationToken)

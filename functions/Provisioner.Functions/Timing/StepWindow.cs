@@ -7,7 +7,7 @@ namespace Provisioner.Functions.Timing;
 /// mode, oldest first. Adding a run it holds already changes nothing, so a repeated
 /// <c>running</c> callback cannot count twice.
 /// </summary>
-public sealed record StepWindow(IReadOnlyList<StepSample> Samples)
+internal sealed record StepWindow(IReadOnlyList<StepSample> Samples)
 {
     public const int Size = 20;
 

@@ -134,8 +134,9 @@ public sealed class StatusPageTimingTests(Chromium chromium) : IClassFixture<Chr
     [InlineData(FailureReason.GitHubCancelled, "The GitHub workflow run was cancelled.")]
     [InlineData(FailureReason.Silent, "The workflow stopped reporting.")]
     [InlineData(FailureReason.GitHubRunMissing, "GitHub has no workflow run for this job.")]
-    public async Task Page_FailureReason_IsShownInWordsWithTheLog(FailureReason reason, string words)
+    public async Task Page_FailureReason_IsShownInWordsWithTheLog(object reasonValue, string words)
     {
+        var reason = (FailureReason)reasonValue;
         var job = await NewJobAsync();
         await SendAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"8400\"");
         const string log = "https://github.com/octo/infra/actions/runs/8400/job/84000";

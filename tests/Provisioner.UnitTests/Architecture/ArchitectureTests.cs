@@ -61,4 +61,45 @@ public sealed class ArchitectureTests
         var differences = ArchitectureRules.Differences(code, diagram);
         Assert.True(differences.Count == 0, "docs/architecture.md's graph differs from the code (+ only in the code, - only in the diagram):\n" + string.Join("\n", differences));
     }
+
+    /// <summary>
+    /// The HTTP and queue contract: what a function takes or answers with. Everything else is
+    /// internal (docs/architecture.md, "Internal by default").
+    /// </summary>
+    private static readonly HashSet<string> ContractTypes =
+    [
+        "StatusDocument", "StepView", "HealthView", "JobSummary", "JobPage", "CreateJobRequest", "RetryRequest",
+        "DispatchMessage", "NotificationMessage", "CancelRunMessage",
+    ];
+
+    private static bool MayBePublic(TypeInfo type)
+    {
+        var name = type.FullName[(type.FullName.LastIndexOf('.') + 1)..].Split('/')[0];
+        return type.Folder == "Configuration" // the options, and the values they bind
+            || FunctionClasses.Value.Contains(name)
+            || ContractTypes.Contains(name)
+            || type.Folder == CodeModel.Root; // the one registration point each host calls
+    }
+
+    private static readonly Lazy<HashSet<string>> FunctionClasses = new(() =>
+    [
+        .. typeof(Job).Assembly.GetTypes()
+            .Where(t => t.GetMethods().Any(m => m.GetCustomAttributes(typeof(Microsoft.Azure.Functions.Worker.FunctionAttribute), false).Length > 0))
+            .Select(t => t.Name),
+    ]);
+
+    [Fact]
+    public void OnlyFunctionsOptionsAndTheContract_ArePublic()
+    {
+        Assert.True(FunctionClasses.Value.Count >= 10, $"only {FunctionClasses.Value.Count} function classes found");
+        Assert.Empty(ArchitectureRules.PublicTypes(Model.Value, MayBePublic));
+    }
+
+    [Fact]
+    public void MostTypes_AreInternal()
+    {
+        var types = Model.Value.Types;
+        var share = (double)types.Count(t => !t.IsPublic) / types.Count;
+        Assert.True(share >= 0.75, $"{share:P0} of {types.Count} types are internal");
+    }
 }

@@ -47,7 +47,7 @@ public sealed class CancellationTests
         Assert.False(Assert.IsType<Cancellation.Decision.Accepted>(Cancellation.Request(sent, Now.AddMinutes(1))).SendToGitHub);
     }
 
-    public static TheoryData<string, Job> Ended => new()
+    public static TheoryData<string, object> Ended => new()
     {
         { "running", Apply(Provisioning(), Running()) },
         { "failed", Apply(Provisioning(), Failed("install")) },
@@ -56,8 +56,9 @@ public sealed class CancellationTests
 
     [Theory]
     [MemberData(nameof(Ended))]
-    public void Request_EndedJob_RefusedNamingItsStatus(string status, Job job)
+    public void Request_EndedJob_RefusedNamingItsStatus(string status, object jobValue)
     {
+        var job = (Job)jobValue;
         var refused = Assert.IsType<Cancellation.Decision.Refused>(Cancellation.Request(job, Now));
         Assert.Contains($"is {status}", refused.Reason, StringComparison.Ordinal);
     }

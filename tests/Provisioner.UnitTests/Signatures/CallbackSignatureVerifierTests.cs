@@ -64,8 +64,8 @@ public sealed class CallbackSignatureVerifierTests
     [InlineData("sha256=242392f10f42f3cc93bb6821bab82a51a69ab908887010e08ed2f306f45a0781", SignatureVerdict.Malformed)]
     [InlineData("342392f10f42f3cc93bb6821bab82a51a69ab908887010e08ed2f306f45a0781", SignatureVerdict.Mismatch)] // one digit off
     [InlineData("zz2392f10f42f3cc93bb6821bab82a51a69ab908887010e08ed2f306f45a0781", SignatureVerdict.Malformed)] // not hex
-    public void Legacy_BadSignature_IsRefused(string? signature, SignatureVerdict expected) =>
-        Assert.Equal(expected, Legacy(signature, Vector).Verdict);
+    public void Legacy_BadSignature_IsRefused(string? signature, object expected) =>
+        Assert.Equal((SignatureVerdict)expected, Legacy(signature, Vector).Verdict);
 
     [Fact]
     public void Legacy_BodyChangedAfterSigning_IsMismatch()
@@ -161,10 +161,10 @@ public sealed class CallbackSignatureVerifierTests
     [InlineData(-3600, SignatureVerdict.TimestampOutOfRange)]
     [InlineData(-299, SignatureVerdict.Valid)]
     [InlineData(299, SignatureVerdict.Valid)]
-    public void Standard_Timestamp_MustBeWithinFiveMinutes(int offsetSeconds, SignatureVerdict expected)
+    public void Standard_Timestamp_MustBeWithinFiveMinutes(int offsetSeconds, object expected)
     {
         var ts = Ts(Now.AddSeconds(offsetSeconds));
-        Assert.Equal(expected, Standard("msg_8", ts, Signing.StandardWebhooks(Secret, "msg_8", ts, Vector), Vector).Verdict);
+        Assert.Equal((SignatureVerdict)expected, Standard("msg_8", ts, Signing.StandardWebhooks(Secret, "msg_8", ts, Vector), Vector).Verdict);
     }
 
     [Theory]
@@ -173,11 +173,11 @@ public sealed class CallbackSignatureVerifierTests
     [InlineData("msg", "ts", null, SignatureVerdict.Missing)]
     [InlineData("msg", "not-a-number", "v1,AAAA", SignatureVerdict.Malformed)]
     [InlineData("msg", "-5", "v1,AAAA", SignatureVerdict.Malformed)]
-    public void Standard_MissingOrMalformedHeaders_AreRefused(string? id, string? timestamp, string? signature, SignatureVerdict expected)
+    public void Standard_MissingOrMalformedHeaders_AreRefused(string? id, string? timestamp, string? signature, object expected)
     {
         var ts = timestamp == "ts" ? Ts(Now) : timestamp;
         var sig = signature == "sig" ? Signing.StandardWebhooks(Secret, id ?? "msg", ts ?? Ts(Now), Vector) : signature;
-        Assert.Equal(expected, Standard(id, ts, sig, Vector).Verdict);
+        Assert.Equal((SignatureVerdict)expected, Standard(id, ts, sig, Vector).Verdict);
     }
 
     [Theory]

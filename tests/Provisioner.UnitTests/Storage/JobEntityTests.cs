@@ -12,8 +12,9 @@ public sealed class JobEntityTests
     [InlineData(FailureReason.DispatchNotStarted)]
     [InlineData(FailureReason.Silent)]
     [InlineData(FailureReason.TooLong)]
-    public void RoundTrip_BackendFailure_KeepsItsReason(FailureReason reason)
+    public void RoundTrip_BackendFailure_KeepsItsReason(object reasonValue)
     {
+        var reason = (FailureReason)reasonValue;
         var job = JobTransitions.Fail(NewJob(), reason, "gave up", null, Start.AddMinutes(30));
         var entity = JobEntity.From(job);
         Assert.Equal(reason.Code(), entity.FailureReason);
@@ -30,8 +31,9 @@ public sealed class JobEntityTests
     [Theory]
     [InlineData(false, null)]
     [InlineData(true, FailureReason.Workflow)]
-    public void OlderRow_WithoutTheReasonColumn_ReadsWorkflowOrNoReason(bool byWorkflow, FailureReason? expected)
+    public void OlderRow_WithoutTheReasonColumn_ReadsWorkflowOrNoReason(bool byWorkflow, object? expectedValue)
     {
+        var expected = (FailureReason?)expectedValue;
         var entity = JobEntity.From(JobTransitions.Fail(NewJob(), FailureReason.Silent, "timed out", null, Start.AddMinutes(20)));
         entity.FailureReason = null;
         entity.FailedByWorkflow = byWorkflow;

@@ -30,7 +30,7 @@ public sealed class DeadlinesTests
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
-    public static TheoryData<string, double, DeadlineLimits, string?> Decisions => new()
+    public static TheoryData<string, double, object, string?> Decisions => new()
     {
         // Not yet due: each deadline passes only strictly after its limit.
         { "created", 15, Limits, null },
@@ -74,8 +74,9 @@ public sealed class DeadlinesTests
 
     [Theory]
     [MemberData(nameof(Decisions))]
-    public void Missed_JobAtAMoment_IsTheFirstDeadlinePassedOrNone(string job, double minutes, DeadlineLimits limits, string? expected)
+    public void Missed_JobAtAMoment_IsTheFirstDeadlinePassedOrNone(string job, double minutes, object limitsValue, string? expected)
     {
+        var limits = (DeadlineLimits)limitsValue;
         var missed = Deadlines.Missed(Case(job), At(minutes), limits);
         Assert.Equal(expected, missed?.Reason.Code());
     }
