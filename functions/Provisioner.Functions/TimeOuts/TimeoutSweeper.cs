@@ -2,8 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Jobs;
-using Provisioner.Functions.Notifications;
-using Provisioner.Functions.Reconcile;
 using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.TimeOuts;
