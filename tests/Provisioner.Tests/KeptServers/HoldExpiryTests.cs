@@ -76,6 +76,10 @@ public sealed class HoldExpiryTests(Azurite azurite) : IAsyncLifetime
         await SweepAsync();
         Assert.Equal(tearDown, await TearDownOfAsync(agent));
         Assert.Equal(JsonValueKind.Null, (await _runner.GetJobAsync(job)).Body.GetProperty("reason").ValueKind);
+
+        // A re-run from the failed step now is refused cleanly: never a re-run and a removal on one server.
+        Assert.Equal(HttpStatusCode.Conflict, await RetryAsync(job, "failed_step"));
+        Assert.Equal(JsonValueKind.Null, (await _runner.GetJobAsync(job)).Body.GetProperty("next_job_id").ValueKind);
     }
 
     [Fact]
