@@ -17,6 +17,7 @@ const STATE_TEXT = { pending: 'Pending', active: 'In progress', completed: 'Comp
 // What error.reason means, for a person (the message says the details).
 const REASON_TEXT = {
   workflow: 'The workflow reported a failure',
+  timed_out: 'The workflow run reached its time limit',
   dispatch_failed: 'The workflow could not be started',
   dispatch_not_started: 'The workflow run never started',
   silent: 'The workflow stopped reporting',

@@ -63,6 +63,7 @@ public static class ProvisionerServiceCollectionExtensions
         // Tear down (docs/lifecycle.md, "Tear down").
         services.AddSingleton<Teardown.ServerRemoval>();
         services.AddSingleton<Teardown.TeardownHandler>();
+        services.AddSingleton<Teardown.HoldExpiry>();
 
         services.AddProvisionerHttpClients();
         AddDispatch(services, configuration);
@@ -120,6 +121,7 @@ public static class ProvisionerServiceCollectionExtensions
 
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReconcileWatch>());
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<NotificationWatch>());
+        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<Teardown.HoldExpiry>()); // a held job is let go once its hold ends
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReleaseFollowUps>());
     }
 

@@ -103,7 +103,16 @@ internal static class CallbackParser
                 error = null;
                 return true;
             case "cancelled":
-                callback = common with { Kind = CallbackKind.Cancelled, Server = LenientServer(root) };
+                // A time-out reports as cancelled too (GitHub concludes it so): where the run stopped
+                // and why, which the backend uses when nobody asked to cancel (JobTransitions).
+                callback = common with
+                {
+                    Kind = CallbackKind.Cancelled,
+                    Error = LenientText(root, "error"),
+                    FailedStep = Shorten(LenientText(root, "failed_step")),
+                    Step = Shorten(LenientText(root, "step")),
+                    Server = LenientServer(root),
+                };
                 error = null;
                 return true;
             default:

@@ -65,7 +65,19 @@ internal static class Cancellation
             : job with { CancelledAt = at, CancelConfirmed = true, UpdatedAt = Later(job.UpdatedAt, at) };
     }
 
-    /// <summary>The clean-up's <c>status: cancelled</c> (or a run cancelled on GitHub by hand): the job ends as cancelled.</summary>
+    /// <summary>
+    /// A <c>status: cancelled</c> report for a job in flight that nobody asked to cancel is a time-out:
+    /// GitHub concludes a job that reached its <c>timeout-minutes</c> as cancelled, and only the
+    /// backend knows whether a person asked (docs/lifecycle.md, "Cancel"). The job ends failed,
+    /// reason <c>timed_out</c> (<see cref="JobTransitions"/>), not cancelled.
+    /// </summary>
+    public static bool IsTimeOut(Job job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return !job.IsTerminal && job.CancelRequestedAt is null;
+    }
+
+    /// <summary>The clean-up's <c>status: cancelled</c> for a job a person asked to cancel: the job ends as cancelled.</summary>
     public static Job Confirm(Job job, Callback callback, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(job);

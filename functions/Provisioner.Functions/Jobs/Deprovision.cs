@@ -3,6 +3,12 @@ namespace Provisioner.Functions.Jobs;
 /// <summary>The rules of a tear down, pure: which provision job has a server to remove, and the deprovision job that removes it.</summary>
 internal static class Deprovision
 {
+    /// <summary>The reason of a tear down a person asked for (<c>DELETE /api/agents/{agent_id}/server</c>).</summary>
+    public const string Requested = "requested";
+
+    /// <summary>The reason of a tear down the backend started when a failed job's hold on its server passed (<see cref="Holds"/>).</summary>
+    public const string HoldExpired = "hold_expired";
+
     /// <summary>Why <paramref name="target"/> (an agent's newest provision job, not in flight) has no server to remove; null when it has one.</summary>
     public static string? Refusal(Job target)
     {
@@ -22,8 +28,8 @@ internal static class Deprovision
             : null;
     }
 
-    /// <summary>A new deprovision job (attempt 1) for <paramref name="target"/>'s server.</summary>
-    public static Job For(Job target, Guid jobId, DateTimeOffset now)
+    /// <summary>A new deprovision job (attempt 1) for <paramref name="target"/>'s server, started for <paramref name="reason"/>.</summary>
+    public static Job For(Job target, Guid jobId, DateTimeOffset now, string reason = Requested)
     {
         ArgumentNullException.ThrowIfNull(target);
         return Job.Create(jobId, target.AgentId, target.Region, now) with
@@ -31,6 +37,7 @@ internal static class Deprovision
             Kind = JobKind.Deprovision,
             RemovesServerOfJobId = target.JobId,
             Server = target.Server,
+            DeprovisionReason = reason,
         };
     }
 
@@ -45,6 +52,7 @@ internal static class Deprovision
             Server = previous.Server is { } s ? new ServerInfo(s.Id, s.Ip, s.TailscaleIp) : null,
             Attempt = previous.Attempt + 1,
             PreviousJobId = previous.JobId,
+            DeprovisionReason = previous.DeprovisionReason,
         };
     }
 }

@@ -9,6 +9,9 @@ internal enum FailureReason
     /// <summary>The workflow run reported the failure itself.</summary>
     Workflow,
 
+    /// <summary>The run's clean-up reported <c>cancelled</c> for a job nobody asked to cancel: the run reached its time limit (or was cancelled on GitHub by hand).</summary>
+    TimedOut,
+
     /// <summary>GitHub refused the dispatch for good, every delivery of the dispatch message failed, or the job could not be queued.</summary>
     DispatchFailed,
 

@@ -8,6 +8,7 @@ internal static class FailureReasons
     private static readonly Dictionary<FailureReason, string> Codes = new()
     {
         [FailureReason.Workflow] = "workflow",
+        [FailureReason.TimedOut] = "timed_out",
         [FailureReason.DispatchFailed] = "dispatch_failed",
         [FailureReason.DispatchNotStarted] = "dispatch_not_started",
         [FailureReason.Silent] = "silent",

@@ -73,6 +73,9 @@ internal sealed record Job
     /// <summary>A deprovision job: the provision job whose server (<see cref="Server"/>) it removes.</summary>
     public Guid? RemovesServerOfJobId { get; init; }
 
+    /// <summary>A deprovision job: why it was started (<see cref="Deprovision.Requested"/>, <see cref="Deprovision.HoldExpired"/>).</summary>
+    public string? DeprovisionReason { get; init; }
+
     /// <summary>A provision job: when a deprovision job reported its server removed.</summary>
     public DateTimeOffset? ServerRemovedAt { get; init; }
 

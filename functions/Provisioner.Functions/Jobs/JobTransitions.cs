@@ -48,7 +48,8 @@ internal static class JobTransitions
             CallbackKind.Heartbeat => Heartbeat(job, receivedAt),
             CallbackKind.Progress => Progress(job, callback, receivedAt),
             CallbackKind.Running => Ran(job, callback, receivedAt),
-            CallbackKind.Failed => Failed(job, callback, receivedAt),
+            CallbackKind.Failed => Failed(job, callback, receivedAt, FailureReason.Workflow),
+            CallbackKind.Cancelled when Cancellation.IsTimeOut(job) => Failed(job, callback, receivedAt, FailureReason.TimedOut),
             CallbackKind.Cancelled => Cancellation.Confirm(job, callback, receivedAt),
             _ => throw new ArgumentOutOfRangeException(nameof(callback), callback.Kind, "unknown callback kind"),
         };
@@ -124,7 +125,12 @@ internal static class JobTransitions
         return job.Failure is null ? next with { RunningAt = Earliest(job.RunningAt, at) } : next;
     }
 
-    private static Job Failed(Job job, Callback callback, DateTimeOffset at)
+    /// <summary>
+    /// A <c>failed</c> callback (<see cref="FailureReason.Workflow"/>), or a <c>cancelled</c> one for
+    /// a job nobody asked to cancel (<see cref="FailureReason.TimedOut"/>: GitHub concludes a job
+    /// that reached its <c>timeout-minutes</c> as cancelled; docs/workflow.md, "Time limits").
+    /// </summary>
+    private static Job Failed(Job job, Callback callback, DateTimeOffset at, FailureReason reason)
     {
         var next = job with { Server = Merge(job.Server, callback.Server) };
         if (job.RunningAt is not null && job.Failure is null)
@@ -135,10 +141,10 @@ internal static class JobTransitions
 
         var reported = !string.IsNullOrWhiteSpace(callback.FailedStep) ? callback.FailedStep : callback.Step;
         var named = StepNames.StepOfFailure(callback.FailedStep) ?? StepNames.StepOfFailure(callback.Step);
-        var message = string.IsNullOrWhiteSpace(callback.Error)
-            ? "The workflow reported a failure without a message; see the workflow run's log."
-            : callback.Error;
-        var failure = new JobFailure(at, Truncate(message), string.IsNullOrWhiteSpace(reported) ? null : reported, named ?? ActiveStep(job), ByWorkflow: true, StepNamed: named is not null, FailureReason.Workflow);
+        var message = !string.IsNullOrWhiteSpace(callback.Error) ? callback.Error
+            : reason == FailureReason.TimedOut ? "The workflow run stopped (it reached its time limit) and reported no message; see the workflow run's log."
+            : "The workflow reported a failure without a message; see the workflow run's log.";
+        var failure = new JobFailure(at, Truncate(message), string.IsNullOrWhiteSpace(reported) ? null : reported, named ?? ActiveStep(job), ByWorkflow: true, StepNamed: named is not null, reason);
 
         // The kept server (Resume/KeptServer): only with the failure it belongs to, and only for a server the callback named.
         var kept = next with { ServerKeptUntil = job.ServerKeptUntil ?? (callback.Server?.Id is null ? null : callback.ServerKeptUntil) };

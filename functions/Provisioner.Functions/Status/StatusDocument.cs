@@ -26,7 +26,8 @@ public sealed record StatusDocument(
     HealthView? Health = null,
     string? WaitingFor = null,
     DateTimeOffset? EstimatedCompletionAt = null,
-    string? ResumeFrom = null)
+    string? ResumeFrom = null,
+    string? Reason = null)
 {
     /// <param name="KeptUntil">Until when a failed run's server is kept for a re-run from the failed step; null when it was not kept.</param>
     /// <param name="RemovedAt">When a deprovision job removed this server (a provision job's document); null otherwise.</param>
@@ -79,6 +80,7 @@ public sealed record StatusDocument(
             // Only while no run has reported: once one has, it has a runner.
             job.IsTerminal || job.RunReported ? null : job.WaitingFor,
             eta.CompletionAt,
-            job.ResumeFrom);
+            job.ResumeFrom,
+            job.Kind == JobKind.Deprovision ? job.DeprovisionReason ?? Deprovision.Requested : null);
     }
 }

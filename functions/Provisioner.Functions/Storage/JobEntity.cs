@@ -67,6 +67,8 @@ internal sealed class JobEntity : ITableEntity
     public DateTimeOffset? ServerRemovedAt { get; set; }
     public Guid? ServerRemovedByJobId { get; set; }
 
+    public string? DeprovisionReason { get; set; }
+
     public static JobEntity From(Job job, ETag etag = default)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -119,6 +121,7 @@ internal sealed class JobEntity : ITableEntity
             RemovesServerOfJobId = job.RemovesServerOfJobId,
             ServerRemovedAt = job.ServerRemovedAt,
             ServerRemovedByJobId = job.ServerRemovedByJobId,
+            DeprovisionReason = job.DeprovisionReason,
         };
     }
 
@@ -159,6 +162,7 @@ internal sealed class JobEntity : ITableEntity
         RemovesServerOfJobId = RemovesServerOfJobId,
         ServerRemovedAt = ServerRemovedAt,
         ServerRemovedByJobId = ServerRemovedByJobId,
+        DeprovisionReason = DeprovisionReason,
     };
 
     private Jobs.FailureReason? Reason() =>

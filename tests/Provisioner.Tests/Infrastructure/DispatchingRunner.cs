@@ -42,12 +42,12 @@ public sealed class DispatchingRunner : IAsyncDisposable
     }
 
     /// <summary>Dispatches to the simulated workflow, <paramref name="stepDelayMilliseconds"/> between its callbacks; <paramref name="more"/> adds or overrides settings.</summary>
-    public static async Task<DispatchingRunner> StartSimulatedAsync(int stepDelayMilliseconds, IReadOnlyDictionary<string, string?>? more = null)
+    public static async Task<DispatchingRunner> StartSimulatedAsync(int stepDelayMilliseconds, IReadOnlyDictionary<string, string?>? more = null, TimeProvider? time = null)
     {
         var azurite = new Azurite();
         await azurite.InitializeAsync();
         var settings = new Dictionary<string, string?> { ["SIMULATOR_STEP_DELAY_MS"] = stepDelayMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        return new DispatchingRunner(azurite, null, await Runner.StartAsync(azurite, Dispatching(settings, more)));
+        return new DispatchingRunner(azurite, null, await Runner.StartAsync(azurite, Dispatching(settings, more), time));
     }
 
     private static Dictionary<string, string?> Dispatching(Dictionary<string, string?> settings, IReadOnlyDictionary<string, string?>? more)

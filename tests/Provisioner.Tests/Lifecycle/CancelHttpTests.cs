@@ -182,6 +182,32 @@ public sealed class CancelHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CancelledReport_NobodyAskedToCancel_FailedTimedOutOnTheReportedStep()
+    {
+        _github.Then(200, "{\"workflow_run_id\": 5151}");
+        var job = await _runner.NewJobAsync();
+        Assert.True(await DispatchAsync());
+        Assert.Equal(HttpStatusCode.OK, await CallbackAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"5151\""));
+        Assert.Equal(HttpStatusCode.OK, await CallbackAsync(job, "\"status\":\"provisioning\",\"step\":\"vm_created\""));
+
+        // The run reached its timeout-minutes: GitHub concluded it cancelled, and the clean-up said so.
+        const string report = "\"status\":\"cancelled\",\"server_id\":\"4711\",\"failed_step\":\"install\",\"step\":\"install\","
+            + "\"reason\":\"timed_out_or_cancelled\",\"error\":\"The provisioning run stopped in its install phase: it reached its time limit or was cancelled.\"";
+        Assert.Equal(HttpStatusCode.OK, await CallbackAsync(job, report));
+        Assert.Equal(HttpStatusCode.OK, await CallbackAsync(job, report)); // the clean-up's retry changes nothing
+
+        var document = await StatusAsync(job);
+        Assert.Equal("failed", document.GetProperty("status").GetString());
+        var error = document.GetProperty("error");
+        Assert.Equal("timed_out", error.GetProperty("reason").GetString());
+        Assert.Equal("install", error.GetProperty("failed_step").GetString());
+        Assert.Equal("installing", error.GetProperty("step_id").GetString());
+        Assert.StartsWith("The provisioning run stopped in its install phase", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("completed completed error pending pending", States(document));
+        Assert.Equal(0, CancelCalls("5151"));
+    }
+
+    [Fact]
     public async Task Cancel_GitHubFailsOnce_TheMessageIsDeliveredAgainAndTheCallMadeOnce()
     {
         _github.Then(200, "{\"workflow_run_id\": 6000}");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
 using Provisioner.Tests.Infrastructure;
 
@@ -334,6 +335,11 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
     {
         var cancelled = await _runner.NewJobAsync();
         await SendAsync(cancelled, "\"status\":\"provisioning\",\"workflow_run_id\":\"9300\"");
+        using (var cancel = await _runner.Client.PostAsync(new Uri($"/api/jobs/{cancelled}/cancel", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode); // a person asked: the clean-up's report ends it cancelled, not timed out
+        }
+
         await SendAsync(cancelled, "\"status\":\"cancelled\",\"workflow_run_id\":\"9300\"");
         Assert.Equal("cancelled", (await _runner.GetJobAsync(cancelled)).Body.GetProperty("status").GetString());
         var inventory = await InventoryOfAsync((93, "agent-cancelled-11111111", "2026-03-01T11:50:00+00:00", cancelled));

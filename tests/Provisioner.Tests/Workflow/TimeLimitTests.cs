@@ -156,7 +156,8 @@ public sealed partial class TimeLimitTests(Azurite azurite) : IAsyncLifetime
     /// <summary>
     /// The run, in the workflow's order, up to Configuring Agent, then the clean-up's report of a
     /// job GitHub concluded <c>cancelled</c>: the backend accepts the extra fields (the contract
-    /// keeps or ignores fields beyond its own), and the job no longer waits for the run.
+    /// keeps or ignores fields beyond its own), and, since nobody asked to cancel the job, it ends
+    /// failed with reason <c>timed_out</c> on the step the run was on.
     /// </summary>
     [Fact]
     public async Task ProvisionCleanUp_CancelReport_TheBackendTakesIt_AndTheJobEnds()
@@ -176,6 +177,14 @@ public sealed partial class TimeLimitTests(Azurite azurite) : IAsyncLifetime
         var (response, document) = await _runner.GetJobAsync(job);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains(document.GetProperty("status").GetString(), Ended);
+
+        // Nobody asked to cancel this job: the report is a time-out, a failure on the step it was on.
+        Assert.Equal("failed", document.GetProperty("status").GetString());
+        var error = document.GetProperty("error");
+        Assert.Equal("timed_out", error.GetProperty("reason").GetString());
+        Assert.Equal("configure", error.GetProperty("failed_step").GetString());
+        Assert.Equal("configuring", error.GetProperty("step_id").GetString());
+        Assert.Contains("reached its time limit or was cancelled", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"callback\.sh (claim|running|removed|failed|cancelled)\b")]

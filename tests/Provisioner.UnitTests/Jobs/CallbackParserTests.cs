@@ -39,6 +39,19 @@ public sealed class CallbackParserTests
     }
 
     [Fact]
+    public void TryParse_CancelledFromTheCleanUp_ReadsWhereAndWhy()
+    {
+        var body = Body("\"status\":\"cancelled\",\"server_id\":\"4711\",\"failed_step\":\"configure\",\"step\":\"configure\",\"reason\":\"timed_out_or_cancelled\",\"error\":\"stopped in its configure phase\"");
+
+        Assert.True(CallbackParser.TryParse(body, out var callback, out var error), error);
+        Assert.Equal(CallbackKind.Cancelled, callback.Kind);
+        Assert.Equal("configure", callback.FailedStep);
+        Assert.Equal("configure", callback.Step);
+        Assert.Equal("stopped in its configure phase", callback.Error);
+        Assert.Equal("4711", callback.Server!.Id);
+    }
+
+    [Fact]
     public void TryParse_DeepNesting_IsRefused() =>
         Assert.False(CallbackParser.TryParse(Encoding.UTF8.GetBytes(new string('[', 100) + new string(']', 100)), out _, out _));
 

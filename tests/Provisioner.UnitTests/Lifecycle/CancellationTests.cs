@@ -113,12 +113,52 @@ public sealed class CancellationTests
         Assert.Equal(JobStatus.Running, Apply(Provisioning(), Running(), Cancelled()).Status);
 
     [Fact]
-    public void Apply_CancelledWithoutARequest_CancelledAnyway()
+    public void Apply_CancelledWithoutARequest_FailedTimedOutOnTheReportedStep()
     {
-        // Someone cancelled the run on GitHub by hand: its clean-up still reports.
-        var job = Apply(Provisioning(), Cancelled());
+        // GitHub concludes a job that reached its timeout-minutes as cancelled; nobody asked to cancel.
+        var report = Cancelled() with { FailedStep = "configure", Step = "configure", Error = "stopped in its configure phase" };
+        var job = Apply(Provisioning(), Step(StepNames.VmCreated), report);
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Null(job.CancelledAt);
+        Assert.Equal(FailureReason.TimedOut, job.Failure!.Reason);
+        Assert.Equal("timed_out", job.Failure.Reason!.Value.Code());
+        Assert.Equal("configure", job.Failure.ReportedStep);
+        Assert.Equal(StepNames.ConfiguringStep, job.Failure.StepIndex);
+        Assert.Equal("stopped in its configure phase", job.Failure.Message);
+        Assert.True(job.Failure.ByWorkflow);
+    }
+
+    [Fact]
+    public void Apply_CancelledWithoutARequestOrStep_FailedTimedOutOnTheFurthestStep()
+    {
+        var job = Apply(Provisioning(), Step(StepNames.VmCreated), Cancelled());
+
+        Assert.Equal(FailureReason.TimedOut, job.Failure!.Reason);
+        Assert.False(job.Failure.StepNamed);
+        Assert.Equal(StepNames.InstallingStep, job.Failure.StepIndex);
+        Assert.Contains("time limit", job.Failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Apply_CancelledWithARequest_StillCancelledNotFailed()
+    {
+        var report = Cancelled() with { FailedStep = "install", Error = "stopped" };
+        var job = Apply(Accepted(Apply(Provisioning())), report);
 
         Assert.Equal(JobStatus.Cancelled, job.Status);
+        Assert.Null(job.Failure);
+    }
+
+    [Fact]
+    public void Apply_TimedOutReportedTwice_OneFailure()
+    {
+        var report = Cancelled() with { FailedStep = "install", Error = "stopped" };
+        var once = Apply(Provisioning(), report);
+        var twice = Apply(once, report);
+
+        Assert.Equal(once, twice);
+        Assert.Equal(JobStatus.Failed, twice.Status);
     }
 
     [Fact]
