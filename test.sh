@@ -38,6 +38,9 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 echo "test.sh: restoring and building (Release)"
+# The local tools of dotnet-tools.json: Kiota, which generates the command-line tool's client from
+# docs/openapi.yaml as it builds (docs/cli.md).
+dotnet tool restore >/dev/null
 dotnet restore Provisioner.sln --nologo -v quiet
 bash .ci/check-infra.sh
 dotnet build Provisioner.sln -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly
