@@ -90,7 +90,7 @@ internal static class CliApp
         }));
 
         var statusFilter = new Option<string?>("--status") { Description = "Only jobs with this status." };
-        statusFilter.AcceptOnlyFromAmong([.. Enum.GetValues<JobStatus>().Select(Wire)]);
+        OneOf(statusFilter, [.. Enum.GetValues<JobStatus>().Select(Wire)]);
         var limit = new Option<int?>("--limit") { Description = "At most this many jobs (1 to 100)." };
         limit.Validators.Add(r =>
         {
@@ -155,6 +155,18 @@ internal static class CliApp
         return option;
     }
 
+    /// <summary>Like AcceptOnlyFromAmong, with a message that names the option (its own names only the value).</summary>
+    private static void OneOf(Option<string?> option, string[] values)
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } value && !values.Contains(value, StringComparer.Ordinal))
+            {
+                r.AddError($"{option.Name} must be one of {string.Join(", ", values)}; got '{value}'.");
+            }
+        });
+    }
+
     private static string Wire(JobStatus status) =>
         typeof(JobStatus).GetField(status.ToString())!.GetCustomAttributes(typeof(System.Runtime.Serialization.EnumMemberAttribute), false)
             .Cast<System.Runtime.Serialization.EnumMemberAttribute>().Single().Value!;
@@ -195,13 +207,13 @@ internal static class CliApp
 
         public Option<string?> Scope { get; } = new("--scope") { Description = "The scope to ask the Azure CLI for, e.g. api://<app-id>/.default (else PROVISIONER_SCOPE).", Recursive = true };
 
-        public Option<string> Output { get; } = new("--output", "-o") { Description = "text, or json for scripts.", DefaultValueFactory = _ => "text", Recursive = true };
+        public Option<string?> Output { get; } = new("--output", "-o") { Description = "text, or json for scripts.", DefaultValueFactory = _ => "text", Recursive = true };
 
         public Option<int?> Timeout { get; } = new("--timeout") { Description = "Give up after this many seconds (exit 124).", Recursive = true };
 
         public GlobalOptions()
         {
-            Output.AcceptOnlyFromAmong("text", "json");
+            OneOf(Output, ["text", "json"]);
             Timeout.Validators.Add(r =>
             {
                 if (r.GetValueOrDefault<int?>() is < 1)
