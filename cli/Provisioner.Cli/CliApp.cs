@@ -196,6 +196,11 @@ internal static class CliApp
                 await console.Error.WriteLineAsync($"provisioner: --timeout of {seconds} s passed before the job ended");
                 return ExitCodes.TimedOut;
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C: the shell's code for an interrupted command, nothing more to say.
+                return ExitCodes.Interrupted;
+            }
         };
 
     /// <summary>The options every command takes.</summary>

@@ -20,4 +20,7 @@ internal static class ExitCodes
 
     /// <summary>--timeout passed before the job ended (the code GNU timeout uses).</summary>
     public const int TimedOut = 124;
+
+    /// <summary>Interrupted with Ctrl+C (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
 }

@@ -205,8 +205,9 @@ public sealed class CliHttpTests(Azurite azurite) : IAsyncLifetime
         Assert.Contains("404", none.Error, StringComparison.Ordinal);
     }
 
+    /// <summary>Over the event stream where the runner has it, else by polling the job.</summary>
     [Fact]
-    public async Task Watch_WithoutAStreamRoute_PollsTheJob_DrawsEachStep_AndExitsZeroAtRunning()
+    public async Task Watch_DrawsEachStep_AndExitsZeroAtRunning()
     {
         var job = await CreateAsync(Runner.NewAgentId());
         var watch = Cli.RunAsync(Url, "watch", job);

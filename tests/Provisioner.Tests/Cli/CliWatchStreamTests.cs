@@ -123,6 +123,16 @@ public sealed class CliWatchStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_WithTtl_SendsTtlMinutes()
+    {
+        var result = await Cli.RunAsync(_server.Url, "create", "--agent", "demo-1", "--region", "eu-central", "--ttl", "120");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var body = System.Text.Json.Nodes.JsonNode.Parse(Assert.Single(_server.Creates))!;
+        Assert.Equal(("demo-1", "eu-central", 120), ((string)body["agent_id"]!, (string)body["region"]!, (int)body["ttl_minutes"]!));
+    }
+
+    [Fact]
     public async Task Extend_PatchesTheServerWithTtlMinutes()
     {
         _server.Current = Document("running");

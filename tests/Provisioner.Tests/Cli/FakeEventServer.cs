@@ -30,6 +30,8 @@ internal sealed class FakeEventServer : IAsyncDisposable
 
     public ConcurrentQueue<string> Patches { get; } = new();
 
+    public ConcurrentQueue<string> Creates { get; } = new();
+
     public int Polls => _polls;
 
     private int _polls;
@@ -67,6 +69,14 @@ internal sealed class FakeEventServer : IAsyncDisposable
 
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(server.Current.ToJsonString());
+        });
+        app.MapPost("/api/jobs", async (HttpContext context) =>
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+            server.Creates.Enqueue(await reader.ReadToEndAsync());
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync((server.Current ?? Document("queued", "active")).ToJsonString());
         });
         app.MapMethods("/api/agents/{agent}/server", ["PATCH"], async (HttpContext context) =>
         {
