@@ -2,9 +2,6 @@ using System.Text;
 
 namespace Provisioner.Cli;
 
-/// <summary>One server-sent event: its id (null when the event set none) and data.</summary>
-internal sealed record ServerSentEvent(string? Id, string Type, string Data);
-
 /// <summary>
 /// Reads a text/event-stream body (the HTML standard's format): <c>id:</c>, <c>event:</c> and
 /// <c>data:</c> fields, a blank line ends an event, lines starting with a colon are comments
