@@ -23,7 +23,7 @@ public sealed class GeneratedClientTests
         foreach (var (name, node) in schemas.Children)
         {
             var schema = (YamlMappingNode)node;
-            if (!schema.Children.TryGetValue("properties", out var properties) || schema.Children.ContainsKey("allOf"))
+            if (!schema.Children.TryGetValue("properties", out var properties) || schema.Children.ContainsKey("allOf") || schema.Children.ContainsKey("oneOf") || schema.Children.ContainsKey("anyOf"))
             {
                 continue;
             }
