@@ -12,11 +12,13 @@ done
 
 # npm ci when nothing is installed yet, or when package-lock.json changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "test.sh: installing Azurite and the linters (npm ci)"
+  echo "test.sh: installing Azurite and the linters, Redocly CLI included (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
 bash .ci/check-workflow.sh
+# docs/openapi.yaml against Redocly's recommended rules (redocly.yaml); any error fails the run.
+bash .ci/check-openapi.sh
 
 # The playbooks on a booted Debian 12, twice in each mode (docs/converge.md). CI runs it in a job
 # of its own and sets PROVISIONER_SKIP_CONVERGE=1 for this one.
@@ -36,6 +38,9 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 echo "test.sh: restoring and building (Release)"
+# The local tools of dotnet-tools.json: Kiota, which generates the command-line tool's client from
+# docs/openapi.yaml as it builds (docs/cli.md).
+dotnet tool restore >/dev/null
 dotnet restore Provisioner.sln --nologo -v quiet
 bash .ci/check-infra.sh
 dotnet build Provisioner.sln -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly
