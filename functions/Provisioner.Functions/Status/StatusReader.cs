@@ -88,7 +88,7 @@ internal sealed class StatusReader(JobStore jobs, AgentStore agents, AgentHealth
         }
 
         _running[jobId] = true;
-        return stored with { AgentReport = await jobs.FindAgentReportAsync(jobId, cancellationToken), ReportRead = true };
+        return stored with { AgentReport = await jobs.FindAgentReportAsync(jobId, cancellationToken) };
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ internal sealed class JobStore(StorageClients storage, JobIndex index, IEnumerab
     {
         if (!withAgentReport)
         {
-            return await ReadAsync(jobId, cancellationToken) is { } stored ? new StoredJob(stored.Job, stored.Entity.SupersededBy, null, ReportRead: false) : null;
+            return await ReadAsync(jobId, cancellationToken) is { } stored ? new StoredJob(stored.Job, stored.Entity.SupersededBy, null) : null;
         }
 
         JobEntity? job = null;
@@ -47,7 +47,7 @@ internal sealed class JobStore(StorageClients storage, JobIndex index, IEnumerab
             }
         }
 
-        return job is null ? null : new StoredJob(job.ToJob(), job.SupersededBy, report, ReportRead: true);
+        return job is null ? null : new StoredJob(job.ToJob(), job.SupersededBy, report);
     }
 
     /// <summary>The agent's last report kept beside the job (one point read); null when none was.</summary>
