@@ -8,9 +8,12 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Provisioner.Bench;
+using Provisioner.Functions.AgentHealth;
 using Provisioner.Functions.Configuration;
+using Provisioner.Functions.Jobs;
 using Provisioner.Functions.ReceiveCallback;
 using Provisioner.Functions.Storage;
+using Provisioner.Functions.Timing;
 using Provisioner.LocalRunner;
 using Provisioner.Testing;
 
@@ -40,6 +43,7 @@ await azurite.StartAsync();
 
 const string Secret = "bench-secret";
 var port = LoopbackPorts.Free();
+var counter = new StorageRequestCounter(); // the app's table requests, counted at its storage client
 var app = LocalRunnerApp.Create(
     ["--port", port.ToString(CultureInfo.InvariantCulture)],
     new Dictionary<string, string?>
@@ -53,6 +57,7 @@ var app = LocalRunnerApp.Create(
         ["AzureWebJobs.FailStuckJobs.Disabled"] = "true",
         ["Logging:LogLevel:Default"] = "Warning",
     },
+    services => services.AddSingleton(counter),
     appRoot: root,
     readLocalSettings: false);
 await app.StartAsync();
@@ -68,6 +73,21 @@ await jobsTable.CreateIfNotExistsAsync();
 // straight to the table so that none of them is queued for dispatch (DispatchJob is on, for the
 // create-to-dispatch figure, and would otherwise run a simulated workflow for each).
 var pool = (await SeedAsync(jobsTable, options.Pool)).Ids.ToArray();
+
+// The other kinds of status document: a job in flight (its ETA from a window of 5 earlier runs)
+// and a running job (its agent's health), each with its agent row, for the agent view.
+var kindPool = Math.Max(options.Concurrency + 1, options.Pool / 4);
+var inFlight = (await SeedAsync(jobsTable, kindPool, InFlightJob)).Ids.ToArray();
+var running = (await SeedAsync(jobsTable, kindPool, RunningJob)).Ids.ToArray();
+await SeedWindowAsync(jobsTable);
+var agentsTable = new TableServiceClient(azurite.ConnectionString).GetTableClient(StorageNames.AgentsTable);
+await agentsTable.CreateIfNotExistsAsync();
+var report = JobRowReport.Serialize(new AgentReport("ok", [new AgentCheck("disk", "ok", "71% free")], "1.0.0"), DateTimeOffset.UtcNow);
+await Parallel.ForEachAsync(running, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (id, ct) =>
+{
+    await agentsTable.UpsertEntityAsync(new AgentEntity { PartitionKey = AgentOf(id), ActiveJobId = id, NewestJobId = id }, cancellationToken: ct);
+    await jobsTable.UpsertEntityAsync(new TableEntity(id.ToString(), JobEntity.ReportRow) { [nameof(JobEntity.AgentReport)] = report }, cancellationToken: ct); // its agent reported
+});
 SigningKeys.TryCreate(Secret, out var keys, out _);
 Guid Pick(Guid[] ids) => ids[Random.Shared.Next(ids.Length)];
 
@@ -83,6 +103,45 @@ Func<int, Task<bool>> Status200(Guid[] ids) => async _ =>
 
 // 1. A status call against the point read it cannot avoid.
 await Comparison.RunAsync(options, "status_vs_raw_read", "raw_point_read", RawRead(pool), "status_get_200", Status200(pool), p99RatioName: "status_p99_vs_raw_read_p99");
+
+// 1b. The same for a job in flight (with its ETA), a running job (with its health), and the
+// agent view (GET /api/agents/{agent_id}/provisioning) of a running job's agent.
+await Comparison.RunAsync(options, "status_in_flight_vs_raw_read", "raw_point_read", RawRead(inFlight), "status_in_flight_get_200", Status200(inFlight));
+await Comparison.RunAsync(options, "status_running_vs_raw_read", "raw_point_read", RawRead(running), "status_running_get_200", Status200(running));
+
+// A running job's document is one range read of its partition (the job row and the report row
+// beside it). Azurite answers any query by testing every entity of the table, where Azure reads
+// the partition's range, so the same comparison against that raw range read as well.
+await Comparison.RunAsync(options, "status_running_vs_raw_range_read", "raw_range_read", async _ =>
+{
+    var id = Pick(running).ToString();
+    var rows = 0;
+    await foreach (var row in jobsTable.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id} and RowKey ge {JobEntity.ReportRow} and RowKey le {JobEntity.Row}")))
+    {
+        rows++;
+    }
+
+    return rows == 2;
+}, "status_running_get_200", Status200(running));
+await Comparison.RunAsync(options, "agent_view_vs_raw_read", "raw_point_read", RawRead(running), "agent_view_get_200", async _ =>
+{
+    using var response = await http.GetAsync(new Uri($"/api/agents/{AgentOf(Pick(running))}/provisioning", UriKind.Relative));
+    await response.Content.LoadIntoBufferAsync();
+    return response.StatusCode == HttpStatusCode.OK;
+});
+
+// 1c. Storage requests per call, counted at the app's table client: sequential calls on an
+// otherwise idle runner (the timer functions may add one now and then; the figure would show it).
+var perKind = new List<double>();
+foreach (var (kind, ids) in new[] { ("queued", pool), ("in_flight", inFlight), ("running", running) })
+{
+    var perCall = await RequestsPerCallAsync(ids.Take(200).Select(id => $"/api/jobs/{id}").ToList());
+    perKind.Add(perCall);
+    Report.Figure($"storage_requests_per_status_call_{kind}", perCall);
+}
+
+Report.Figure("storage_requests_per_status_call", perKind.Max());
+Report.Figure("storage_requests_per_agent_view_call", await RequestsPerCallAsync(running.Take(200).Select(id => $"/api/agents/{AgentOf(id)}/provisioning").ToList()));
 
 // 2. The same with a matching If-None-Match.
 var etags = new Dictionary<Guid, EntityTagHeaderValue>();
@@ -216,6 +275,30 @@ async Task WatchDispatchAsync(int i)
     Report.CountErrors(1);
 }
 
+// The mean number of table requests one GET costs, over two passes of the paths (the first
+// warms what the app keeps in memory, the second is counted).
+async Task<double> RequestsPerCallAsync(IReadOnlyList<string> paths)
+{
+    foreach (var path in paths)
+    {
+        using var warm = await http.GetAsync(new Uri(path, UriKind.Relative));
+    }
+
+    counter.Reset();
+    foreach (var path in paths)
+    {
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            Report.CountErrors(1);
+        }
+    }
+
+    var counted = counter.Total;
+    Report.Remark($"{paths.Count} calls of {paths[0]}...: " + string.Join(", ", counter.ByRequest.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}")));
+    return (double)counted / paths.Count;
+}
+
 async Task<HttpResponseMessage> SendHeartbeatAsync(Guid job)
 {
     var body = Encoding.UTF8.GetBytes($"{{\"job_id\":\"{job}\",\"type\":\"heartbeat\"}}");
@@ -229,17 +312,49 @@ async Task<HttpResponseMessage> SendHeartbeatAsync(Guid job)
     return await http.SendAsync(request);
 }
 
-static async Task<(List<Guid> Ids, TimeSpan Elapsed)> SeedAsync(TableClient table, int count)
+static async Task<(List<Guid> Ids, TimeSpan Elapsed)> SeedAsync(TableClient table, int count, Func<Job, Job>? shape = null)
 {
     var ids = Enumerable.Range(0, Math.Max(0, count)).Select(_ => Guid.NewGuid()).ToList();
     var clock = Stopwatch.StartNew();
     var now = DateTimeOffset.UtcNow;
     await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (id, ct) =>
     {
-        var job = Provisioner.Functions.Jobs.Job.Create(id, "bench-" + id.ToString("N")[..8], "eu-central", now);
-        await table.AddEntityAsync(JobEntity.From(job), ct);
+        var job = Job.Create(id, AgentOf(id), "eu-central", now);
+        await table.AddEntityAsync(JobEntity.From(shape is null ? job : shape(job)), ct);
     });
     return (ids, clock.Elapsed);
+}
+
+static string AgentOf(Guid id) => "bench-" + id.ToString("N")[..8];
+
+// Dispatched, its VM created, Ansible installing (full mode): the document has an ETA.
+static Job InFlightJob(Job job) => job with
+{
+    DispatchedAt = job.CreatedAt.AddSeconds(1),
+    ProvisioningAt = job.CreatedAt.AddSeconds(5),
+    VmCreatedAt = job.CreatedAt.AddSeconds(40),
+    AnsibleStartedAt = job.CreatedAt.AddSeconds(45),
+    Mode = "full",
+    WorkflowRunId = "1",
+};
+
+static Job RunningJob(Job job) => InFlightJob(job) with
+{
+    AnsibleCompleteAt = job.CreatedAt.AddSeconds(200),
+    RunningAt = job.CreatedAt.AddSeconds(230),
+    Server = new ServerInfo("srv-1", "192.0.2.1", "100.64.0.1"),
+};
+
+// Five earlier runs in eu-central, full mode: enough for an estimated completion.
+static async Task SeedWindowAsync(TableClient table)
+{
+    var samples = Enumerable.Range(0, 5).Select(i => new { job_id = Guid.NewGuid(), seconds = new[] { 3.0 + i, 35, 150, 30, 5 } });
+    await table.UpsertEntityAsync(new StepTimingEntity
+    {
+        PartitionKey = StepTimingEntity.PartitionPrefix + "eu-central",
+        RowKey = InstallModes.Full,
+        Window = JsonSerializer.Serialize(samples),
+    });
 }
 
 /// <summary>The command line; <see cref="Help"/> says what each option means.</summary>

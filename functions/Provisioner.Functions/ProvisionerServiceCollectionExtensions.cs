@@ -39,7 +39,7 @@ public static class ProvisionerServiceCollectionExtensions
 
         // host.json sits beside the app's assembly on the Functions host; the local runner registers the one it serves first.
         services.TryAddSingleton(_ => QueueHostSettings.Load(AppContext.BaseDirectory, configuration));
-        services.AddSingleton(sp => StorageClients.From(sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<QueueHostSettings>()));
+        services.AddSingleton(sp => StorageClients.From(sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<QueueHostSettings>(), sp.GetService<StorageRequestCounter>()));
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<AgentStore>();
@@ -52,6 +52,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<CallbackCompletion>();
         services.AddSingleton<CallbackHandler>();
         services.AddSingleton<CreateJobHandler>();
+        services.AddSingleton<StatusReader>();
         services.AddSingleton<StatusHandler>();
         services.AddSingleton<HealthHandler>();
         services.AddSingleton<JobLister>();

@@ -5,13 +5,14 @@ using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.AgentHealth;
 
-/// <summary>The <c>health</c> of a status document: one point read, for a running job only.</summary>
+/// <summary>The <c>health</c> of a running job: from the agent's health row, or from the report kept on the job's own row.</summary>
 internal sealed class AgentHealthReader(AgentHealthStore store, IOptions<AgentHealthOptions> options, TimeProvider time)
 {
+    /// <summary>From the agent's health row (one point read): what the health events compare.</summary>
     public async Task<HealthView?> ForAsync(Job job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (job.Status != JobStatus.Running || job.ServerRemovedAt is not null || job.Kind == JobKind.Deprovision)
+        if (!Shows(job))
         {
             return null;
         }
@@ -19,4 +20,15 @@ internal sealed class AgentHealthReader(AgentHealthStore store, IOptions<AgentHe
         var record = await store.FindAsync(job.AgentId, cancellationToken);
         return HealthProjection.For(job, record, time.GetUtcNow(), options.Value.Silence);
     }
+
+    /// <summary>From the job's row as read (no read of its own): what the status document shows.</summary>
+    public HealthView? For(StoredJob stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        return Shows(stored.Job) ? HealthProjection.For(stored.Job, JobRowReport.Read(stored), time.GetUtcNow(), options.Value.Silence) : null;
+    }
+
+    /// <summary>Whether a document of this job shows health: a running provision job whose server is still there.</summary>
+    public static bool Shows(Job job) =>
+        job.Status == JobStatus.Running && job.ServerRemovedAt is null && job.Kind != JobKind.Deprovision;
 }

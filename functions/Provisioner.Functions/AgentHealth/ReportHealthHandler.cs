@@ -12,7 +12,8 @@ namespace Provisioner.Functions.AgentHealth;
 /// <summary>
 /// Takes an agent's health report: size cap, its key (the agent's current job, that job's run,
 /// checked in constant time), the body, the rate limit, then one write to the agent's health
-/// row. A report never touches the job: provisioning state is the workflow's alone.
+/// row and a copy beside the job's row, in its partition, for the status document. A report
+/// never changes the job: provisioning state is the workflow's alone.
 /// </summary>
 internal sealed partial class ReportHealthHandler(
     AgentKeyRing keys,
@@ -79,7 +80,8 @@ internal sealed partial class ReportHealthHandler(
             return Problems.BadRequest(error);
         }
 
-        var wait = await health.RecordReportAsync(agentId, jobId, report, time.GetUtcNow(), AgentHealthOptions.MinInterval, cancellationToken);
+        var at = time.GetUtcNow();
+        var wait = await health.RecordReportAsync(agentId, jobId, report, at, AgentHealthOptions.MinInterval, cancellationToken);
         if (wait is { } tooSoon)
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(tooSoon.TotalSeconds));
@@ -90,6 +92,9 @@ internal sealed partial class ReportHealthHandler(
                 retryAfterSeconds: seconds);
         }
 
+        // The status document reads health beside the job (one request a document): a side row
+        // of the job's partition; the job row stays as the workflow made it.
+        await jobs.AttachAgentReportAsync(jobId, JobRowReport.Serialize(report, at), cancellationToken);
         LogReported(logger, jobId, agentId, report.Status);
         return TypedResults.NoContent();
     }

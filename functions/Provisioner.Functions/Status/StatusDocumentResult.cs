@@ -30,13 +30,17 @@ internal sealed class StatusDocumentResult : IResult
     public StatusDocumentResult(Job job, int statusCode = StatusCodes.Status200OK, string? location = null, HealthView? health = null, Timing.JobEstimate? estimate = null)
     {
         ArgumentNullException.ThrowIfNull(job);
-        _body = JsonSerializer.SerializeToUtf8Bytes(StatusDocument.From(job, health, estimate), Json.Options);
+        Document = StatusDocument.From(job, health, estimate);
+        _body = JsonSerializer.SerializeToUtf8Bytes(Document, Json.Options);
         _watchHealth = health is not null;
         _statusCode = statusCode;
         _terminal = job.IsTerminal;
         _location = location;
         ETag = "\"" + Convert.ToBase64String(SHA256.HashData(_body).AsSpan(0, 18)).Replace('+', '-').Replace('/', '_') + "\"";
     }
+
+    /// <summary>The document answered (its bytes are what <see cref="ETag"/> is over).</summary>
+    public StatusDocument Document { get; }
 
     public string ETag { get; }
 

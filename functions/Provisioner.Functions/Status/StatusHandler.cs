@@ -1,13 +1,11 @@
 using Microsoft.AspNetCore.Http;
-using Provisioner.Functions.AgentHealth;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Http;
-using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.Status;
 
-/// <summary>Serves status documents: by job id, or for an agent's newest job.</summary>
-internal sealed class StatusHandler(JobStore jobs, AgentStore agents, AgentHealthReader health, Timing.StepTimings timings, TimeProvider time)
+/// <summary>Serves status documents: by job id, or for an agent's newest job (read by <see cref="StatusReader"/>).</summary>
+internal sealed class StatusHandler(StatusReader reader)
 {
     public async Task<IResult> ForJobAsync(string jobId, CancellationToken cancellationToken)
     {
@@ -16,10 +14,9 @@ internal sealed class StatusHandler(JobStore jobs, AgentStore agents, AgentHealt
             return Problems.NotFound($"There is no job {Quote(jobId)}: job ids are the GUIDs that POST /api/jobs returns.");
         }
 
-        var job = await jobs.FindAsync(id, cancellationToken);
-        return job is null
-            ? Problems.NotFound($"There is no job {id}.")
-            : await DocumentAsync(job, cancellationToken);
+        return await reader.ForJobAsync(id, cancellationToken) is { } document
+            ? document
+            : Problems.NotFound($"There is no job {id}.");
     }
 
     public async Task<IResult> ForAgentAsync(string agentId, CancellationToken cancellationToken)
@@ -29,27 +26,9 @@ internal sealed class StatusHandler(JobStore jobs, AgentStore agents, AgentHealt
             return Problems.BadRequest($"agent_id {Quote(agentId)} is not valid: {AgentIds.Rule}.");
         }
 
-        var newest = await agents.FindNewestJobIdAsync(agentId, cancellationToken);
-        var job = newest is { } id ? await jobs.FindAsync(id, cancellationToken) : null;
-        return job is null
-            ? Problems.NotFound($"Agent {agentId} has no provisioning job. Create one with POST /api/jobs.")
-            : await DocumentAsync(job, cancellationToken);
-    }
-
-    /// <summary>
-    /// A running job also gets its agent's health (docs/agent-health.md); a job in flight, what
-    /// earlier runs of its region and install mode say (one more point read each); an ended one neither.
-    /// </summary>
-    private async Task<StatusDocumentResult> DocumentAsync(Job job, CancellationToken cancellationToken)
-    {
-        var agentHealth = await health.ForAsync(job, cancellationToken);
-        if (job.IsTerminal)
-        {
-            return new StatusDocumentResult(job, health: agentHealth);
-        }
-
-        var window = await timings.ReadAsync(job.Region, Timing.InstallModes.Of(job), cancellationToken);
-        return new StatusDocumentResult(job, health: agentHealth, estimate: Timing.Eta.Estimate(job, window, time.GetUtcNow()));
+        return await reader.ForAgentAsync(agentId, cancellationToken) is { } document
+            ? document
+            : Problems.NotFound($"Agent {agentId} has no provisioning job. Create one with POST /api/jobs.");
     }
 
     private static string Quote(string value) => "\"" + (value.Length > 80 ? value[..80] + "…" : value) + "\"";

@@ -71,6 +71,11 @@ internal sealed class AgentStore(StorageClients storage, JobStore jobs)
                     await storage.Agents.UpdateEntityAsync(claim, agent.ETag, Azure.Data.Tables.TableUpdateMode.Replace, cancellationToken);
                 }
 
+                if (!tearDown && agent?.NewestJobId is { } replaced && replaced != jobId)
+                {
+                    await MarkSupersededAsync(replaced, jobId, cancellationToken);
+                }
+
                 return Round<AgentClaim>.Done(new AgentClaim.Claimed());
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
@@ -78,4 +83,21 @@ internal sealed class AgentStore(StorageClients storage, JobStore jobs)
                 return Round<AgentClaim>.Conflict; // another create changed the agent row since it was read
             }
         });
+
+    /// <summary>
+    /// Tells the agent's previous newest job that it is no longer (its row's side property), so a
+    /// status reader that remembers the agent's newest job learns it from the job row it reads
+    /// anyway (Status/StatusReader). Best effort, after the claim: the claim stands either way,
+    /// and a reader that missed the mark re-reads the agent row after a minute at most.
+    /// </summary>
+    private async Task MarkSupersededAsync(Guid replaced, Guid by, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await jobs.MarkSupersededAsync(replaced, by, cancellationToken);
+        }
+        catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
+        {
+        }
+    }
 }

@@ -69,6 +69,32 @@ internal sealed class JobEntity : ITableEntity
 
     public string? DeprovisionReason { get; set; }
 
+    /// <summary>
+    /// The agent's last health report for this job, as AgentHealth wrote it (opaque here). Only
+    /// on the job's side row <see cref="ReportRow"/>, never on the job row: a report changes
+    /// nothing of the job. That row sorts just before <see cref="Row"/>, so one range read of the
+    /// partition returns both (<see cref="JobStore.FindStoredAsync"/>).
+    /// </summary>
+    public string? AgentReport { get; set; }
+
+    /// <summary>
+    /// A side property of the job row: the job that replaced this one as its agent's newest (set
+    /// by the claim that made it so, see AgentStore). No job write sets it; every job write keeps
+    /// it (<see cref="Keeping"/>).
+    /// </summary>
+    public Guid? SupersededBy { get; set; }
+
+    /// <summary>The RowKey of the side row holding <see cref="AgentReport"/>.</summary>
+    public const string ReportRow = "health";
+
+    /// <summary>This row with the side property of <paramref name="stored"/>: a job write must not drop it.</summary>
+    public JobEntity Keeping(JobEntity stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        SupersededBy = stored.SupersededBy;
+        return this;
+    }
+
     public static JobEntity From(Job job, ETag etag = default)
     {
         ArgumentNullException.ThrowIfNull(job);

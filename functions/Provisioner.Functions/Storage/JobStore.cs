@@ -20,6 +20,63 @@ internal sealed class JobStore(StorageClients storage, JobIndex index, IEnumerab
     public async Task<Job?> FindAsync(Guid jobId, CancellationToken cancellationToken) =>
         (await ReadAsync(jobId, cancellationToken))?.Job;
 
+    /// <summary>
+    /// The job, whether a newer job replaced it, and, <paramref name="withAgentReport"/>, its
+    /// agent's last report: one point read of the job row, or one range read of the job row and
+    /// the report row beside it (no other row of the partition sorts between them).
+    /// </summary>
+    public async Task<StoredJob?> FindStoredAsync(Guid jobId, bool withAgentReport, CancellationToken cancellationToken)
+    {
+        if (!withAgentReport)
+        {
+            return await ReadAsync(jobId, cancellationToken) is { } stored ? new StoredJob(stored.Job, stored.Entity.SupersededBy, null) : null;
+        }
+
+        JobEntity? job = null;
+        string? report = null;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {JobEntity.Key(jobId)} and RowKey ge {JobEntity.ReportRow} and RowKey le {JobEntity.Row}");
+        await foreach (var row in storage.Jobs.QueryAsync<JobEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (row.RowKey == JobEntity.Row)
+            {
+                job = row;
+            }
+            else if (row.RowKey == JobEntity.ReportRow)
+            {
+                report = row.AgentReport;
+            }
+        }
+
+        return job is null ? null : new StoredJob(job.ToJob(), job.SupersededBy, report);
+    }
+
+    /// <summary>The agent's last report kept beside the job (one point read); null when none was.</summary>
+    public async Task<string?> FindAgentReportAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        var response = await storage.Jobs.GetEntityIfExistsAsync<TableEntity>(JobEntity.Key(jobId), JobEntity.ReportRow, [nameof(JobEntity.AgentReport)], cancellationToken);
+        return response.HasValue ? response.Value!.GetString(nameof(JobEntity.AgentReport)) : null;
+    }
+
+    /// <summary>Keeps the agent's last report on the job's side row; the job row is not written.</summary>
+    public async Task AttachAgentReportAsync(Guid jobId, string report, CancellationToken cancellationToken) =>
+        await storage.Jobs.UpsertEntityAsync(new TableEntity(JobEntity.Key(jobId), JobEntity.ReportRow) { [nameof(JobEntity.AgentReport)] = report }, TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>Marks a job as no longer its agent's newest (a merge of that one side property); false when there is no such job.</summary>
+    public async Task<bool> MarkSupersededAsync(Guid jobId, Guid by, CancellationToken cancellationToken)
+    {
+        // Under any ETag: it changes no job property, and a job write that read the row before
+        // fails on the ETag, reads again and keeps it (JobEntity.Keeping).
+        try
+        {
+            await storage.Jobs.UpdateEntityAsync(new TableEntity(JobEntity.Key(jobId), JobEntity.Row) { [nameof(JobEntity.SupersededBy)] = by }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Adds a new job; false when a job with that id exists already.</summary>
     public async Task<bool> TryAddAsync(Job job, CancellationToken cancellationToken)
     {
@@ -85,7 +142,7 @@ internal sealed class JobStore(StorageClients storage, JobIndex index, IEnumerab
                     TableTransactionAction[] actions =
                     [
                         new(TableTransactionActionType.Add, CallbackEntity.From(record, applied: true)),
-                        new(TableTransactionActionType.UpdateReplace, JobEntity.From(changed.Job), stored.ETag),
+                        new(TableTransactionActionType.UpdateReplace, JobEntity.From(changed.Job).Keeping(stored.Entity), stored.ETag),
                         .. rows.SelectMany(r => r).Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)),
                     ];
                     await EnterStatusAsync(stored.Job, changed.Job, cancellationToken);
@@ -138,7 +195,7 @@ internal sealed class JobStore(StorageClients storage, JobIndex index, IEnumerab
             {
                 if (rows.All(r => r.Count == 0))
                 {
-                    await storage.Jobs.UpdateEntityAsync(JobEntity.From(next), stored.ETag, TableUpdateMode.Replace, cancellationToken);
+                    await storage.Jobs.UpdateEntityAsync(JobEntity.From(next).Keeping(stored.Entity), stored.ETag, TableUpdateMode.Replace, cancellationToken);
                     ProvisionerTelemetry.JobChanged(stored.Job, next);
                     await LeaveStatusAsync(stored.Job, next, cancellationToken);
                     return Round<Job?>.Done(next);
@@ -146,7 +203,7 @@ internal sealed class JobStore(StorageClients storage, JobIndex index, IEnumerab
 
                 await storage.Jobs.SubmitTransactionAsync(
                     [
-                        new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobEntity.From(next), stored.ETag),
+                        new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobEntity.From(next).Keeping(stored.Entity), stored.ETag),
                         .. rows.SelectMany(r => r).Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)),
                     ],
                     cancellationToken);
@@ -199,10 +256,10 @@ internal sealed class JobStore(StorageClients storage, JobIndex index, IEnumerab
         }
     }
 
-    private async Task<(Job Job, ETag ETag)?> ReadAsync(Guid jobId, CancellationToken cancellationToken)
+    private async Task<(Job Job, ETag ETag, JobEntity Entity)?> ReadAsync(Guid jobId, CancellationToken cancellationToken)
     {
         var response = await storage.Jobs.GetEntityIfExistsAsync<JobEntity>(JobEntity.Key(jobId), JobEntity.Row, cancellationToken: cancellationToken);
-        return response.HasValue ? (response.Value!.ToJob(), response.Value.ETag) : null;
+        return response.HasValue ? (response.Value!.ToJob(), response.Value.ETag, response.Value) : null;
     }
 
     private async Task<bool> TryAddAloneAsync(CallbackEntity entity, CancellationToken cancellationToken)

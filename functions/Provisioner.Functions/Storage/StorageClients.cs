@@ -54,11 +54,17 @@ internal sealed class StorageClients
 
     /// <param name="settings">The storage settings (<c>AzureWebJobsStorage</c>).</param>
     /// <param name="queues">host.json's queue settings: messages are written with the encoding the queue trigger reads.</param>
-    public static StorageClients From(StorageOptions settings, QueueHostSettings queues)
+    /// <param name="counter">Counts the table requests (tests and benchmark only); null in the app.</param>
+    public static StorageClients From(StorageOptions settings, QueueHostSettings queues, StorageRequestCounter? counter = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(queues);
         var tableOptions = new TableClientOptions();
+        if (counter is not null)
+        {
+            tableOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        }
+
         var queueOptions = new QueueClientOptions { MessageEncoding = queues.MessageEncoding };
         Bound(tableOptions.Retry);
         Bound(queueOptions.Retry);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure;
 using Microsoft.Extensions.Logging;
@@ -6,9 +7,19 @@ using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.Timing;
 
-/// <summary>Keeps and reads the windows of step durations per region and install mode (<see cref="StepWindow"/>).</summary>
-internal sealed partial class StepTimings(StorageClients storage, ILogger<StepTimings> logger) : IJobObserver
+/// <summary>
+/// Keeps and reads the windows of step durations per region and install mode (<see cref="StepWindow"/>).
+/// A status document takes its window from memory (<see cref="CachedAsync"/>): a window changes
+/// only when a run reaches running, so it is replaced here when that happens in this process and
+/// read again after <see cref="Freshness"/> otherwise (docs/step-timing.md, "Where the window is read").
+/// </summary>
+internal sealed partial class StepTimings(StorageClients storage, ILogger<StepTimings> logger, TimeProvider time) : IJobObserver
 {
+    /// <summary>How long a window read from storage is used before it is read again (a run finished in another process).</summary>
+    public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(30);
+
+    private readonly ConcurrentDictionary<(string Region, string Mode), Cached> _cache = new();
+
     /// <summary>Observes jobs: one that has just reached running adds its step times (docs/step-timing.md).</summary>
     public Task OnChangedAsync(JobChange change, CancellationToken cancellationToken)
     {
@@ -20,6 +31,20 @@ internal sealed partial class StepTimings(StorageClients storage, ILogger<StepTi
 
     public async Task<StepWindow> ReadAsync(string region, string mode, CancellationToken cancellationToken) =>
         (await ReadEntityAsync(region, mode, cancellationToken)).Window;
+
+    /// <summary>The window from memory while it is fresh; otherwise one point read, kept for the next callers.</summary>
+    public async ValueTask<StepWindow> CachedAsync(string region, string mode, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue((region, mode), out var cached) && now - cached.ReadAt < Freshness && now >= cached.ReadAt)
+        {
+            return cached.Window;
+        }
+
+        var window = await ReadAsync(region, mode, cancellationToken);
+        Keep(region, mode, window, now);
+        return window;
+    }
 
     /// <summary>
     /// Adds a job that reached running to its window, once (the window knows the jobs it holds),
@@ -42,14 +67,17 @@ internal sealed partial class StepTimings(StorageClients storage, ILogger<StepTi
                 var (window, etag) = await ReadEntityAsync(job.Region, mode, cancellationToken);
                 if (window.Holds(job.JobId))
                 {
+                    Keep(job.Region, mode, window, time.GetUtcNow());
                     return Round<bool>.Done(false);
                 }
+
+                var next = window.Add(sample);
 
                 var entity = new StepTimingEntity
                 {
                     PartitionKey = StepTimingEntity.PartitionPrefix + job.Region,
                     RowKey = mode,
-                    Window = JsonSerializer.Serialize(window.Add(sample).Samples.Select(s => new SampleJson(s.JobId, s.Seconds)), Wire),
+                    Window = JsonSerializer.Serialize(next.Samples.Select(s => new SampleJson(s.JobId, s.Seconds)), Wire),
                 };
                 try
                 {
@@ -62,6 +90,7 @@ internal sealed partial class StepTimings(StorageClients storage, ILogger<StepTi
                         await storage.Jobs.AddEntityAsync(entity, cancellationToken);
                     }
 
+                    Keep(job.Region, mode, next, time.GetUtcNow()); // this process's documents see the run at once
                     return Round<bool>.Done(true);
                 }
                 catch (RequestFailedException e) when (e.Status is 409 or 412)
@@ -89,6 +118,19 @@ internal sealed partial class StepTimings(StorageClients storage, ILogger<StepTi
     }
 
     private sealed record SampleJson(Guid JobId, IReadOnlyList<double> Seconds);
+
+    private sealed record Cached(StepWindow Window, DateTimeOffset ReadAt);
+
+    // Modes are short words, regions the few a deployment serves; a bound all the same.
+    private void Keep(string region, string mode, StepWindow window, DateTimeOffset at)
+    {
+        if (_cache.Count >= 1024)
+        {
+            _cache.Clear();
+        }
+
+        _cache[(region, mode)] = new Cached(window, at);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its step timings could not be recorded; estimates go without them")]
     private static partial void LogNotRecorded(ILogger logger, Guid jobId, Exception exception);

@@ -66,12 +66,13 @@ public sealed class Runner : IAsyncDisposable
     /// <paramref name="port"/>), background functions off, then <paramref name="settings"/>.
     /// Against an external host only a test that configures nothing can run.
     /// </summary>
-    public static async Task<Runner> StartAsync(Azurite azurite, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null, int? port = null, bool statusPage = false)
+    /// <param name="services">Registrations of the test's own (for example a <c>StorageRequestCounter</c>), made last.</param>
+    public static async Task<Runner> StartAsync(Azurite azurite, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null, int? port = null, bool statusPage = false, Action<IServiceCollection>? services = null)
     {
         ArgumentNullException.ThrowIfNull(azurite);
         if (ExternalBaseUrl is { } external)
         {
-            if (settings is not null || time is not null || port is not null || statusPage)
+            if (settings is not null || time is not null || port is not null || statusPage || services is not null)
             {
                 throw new InvalidOperationException($"This test configures the app, so it cannot run against the host at {BaseUrlVariable}; only tests in the {HostHttpCategory} category can.");
             }
@@ -101,13 +102,15 @@ public sealed class Runner : IAsyncDisposable
         var app = LocalRunnerApp.Create(
             args,
             overrides,
-            services =>
+            registrations =>
             {
-                services.AddSingleton<ILoggerProvider>(logs);
+                registrations.AddSingleton<ILoggerProvider>(logs);
                 if (time is not null)
                 {
-                    services.Replace(ServiceDescriptor.Singleton(time));
+                    registrations.Replace(ServiceDescriptor.Singleton(time));
                 }
+
+                services?.Invoke(registrations);
             },
             appRoot: RepositoryRoot.Path,
             readLocalSettings: false);
