@@ -51,6 +51,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<CallbackSignatureVerifier>();
         services.AddSingleton<CallbackCompletion>();
         services.AddSingleton<CallbackHandler>();
+        services.AddSingleton<NewJobs>();
         services.AddSingleton<CreateJobHandler>();
         services.AddSingleton<StatusHandler>();
         services.AddSingleton<HealthHandler>();
@@ -64,6 +65,10 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<Teardown.ServerRemoval>();
         services.AddSingleton<Teardown.TeardownHandler>();
         services.AddSingleton<Teardown.HoldExpiry>();
+
+        // Lifetimes (docs/lifetime.md).
+        services.AddSingleton<Lifetime.ExtendServerHandler>();
+        services.AddSingleton<Lifetime.ServerExpiry>();
 
         services.AddProvisionerHttpClients();
         AddDispatch(services, configuration);
@@ -122,6 +127,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReconcileWatch>());
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<NotificationWatch>());
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<Teardown.HoldExpiry>()); // a held job is let go once its hold ends
+        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<Lifetime.ServerExpiry>()); // a server with an end is watched until it ends
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReleaseFollowUps>());
     }
 

@@ -16,7 +16,7 @@ namespace Provisioner.Functions.CreateJob;
 /// (→ job id), add the job row, claim the agent for it (at most one queued or provisioning job
 /// per agent, decided by the agent row's ETag), enqueue it.
 /// </summary>
-internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, IdempotencyKeys idempotencyKeys, JobIntake intake, TimeProvider time, ILogger<CreateJobHandler> logger)
+internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, IdempotencyKeys idempotencyKeys, JobIntake intake, NewJobs newJobs, ILogger<CreateJobHandler> logger)
 {
     public const int MaxBodyBytes = 16 * 1024;
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -61,7 +61,7 @@ internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents,
             jobId = reservation.JobId;
         }
 
-        var job = Job.Create(jobId, create.AgentId, create.Region, time.GetUtcNow()) with { CreatedBy = Caller.Of(request.HttpContext.User) };
+        var job = newJobs.For(jobId, create, Caller.Of(request.HttpContext.User));
         await intake.WatchAsync(jobId, job.CreatedAt, cancellationToken);
         var added = await jobs.TryAddAsync(job, cancellationToken);
         if (!added)
@@ -110,7 +110,7 @@ internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents,
         catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
         {
             LogEnqueueFailed(logger, job.JobId, e);
-            await jobs.UpdateAsync(job.JobId, j => JobTransitions.Fail(j, FailureReason.DispatchFailed, "The job could not be queued for dispatch because storage was unavailable. Create it again.", null, time.GetUtcNow()), CancellationToken.None);
+            await jobs.UpdateAsync(job.JobId, j => JobTransitions.Fail(j, FailureReason.DispatchFailed, "The job could not be queued for dispatch because storage was unavailable. Create it again.", null, newJobs.Now), CancellationToken.None);
 
             throw;
         }

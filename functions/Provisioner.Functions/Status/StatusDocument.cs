@@ -27,7 +27,8 @@ public sealed record StatusDocument(
     string? WaitingFor = null,
     DateTimeOffset? EstimatedCompletionAt = null,
     string? ResumeFrom = null,
-    string? Reason = null)
+    string? Reason = null,
+    DateTimeOffset? ExpiresAt = null)
 {
     /// <param name="KeptUntil">Until when a failed run's server is kept for a re-run from the failed step; null when it was not kept.</param>
     /// <param name="RemovedAt">When a deprovision job removed this server (a provision job's document); null otherwise.</param>
@@ -81,6 +82,7 @@ public sealed record StatusDocument(
             job.IsTerminal || job.RunReported ? null : job.WaitingFor,
             eta.CompletionAt,
             job.ResumeFrom,
-            job.Kind == JobKind.Deprovision ? job.DeprovisionReason ?? Deprovision.Requested : null);
+            job.Kind == JobKind.Deprovision ? job.DeprovisionReason ?? Deprovision.Requested : null,
+            job.ServerRemovedAt is null ? Lifetimes.EndOf(job) : null);
     }
 }

@@ -69,6 +69,10 @@ internal sealed class JobEntity : ITableEntity
 
     public string? DeprovisionReason { get; set; }
 
+    public int? TtlMinutes { get; set; }
+
+    public DateTimeOffset? ExpiresAtOverride { get; set; }
+
     public static JobEntity From(Job job, ETag etag = default)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -122,6 +126,8 @@ internal sealed class JobEntity : ITableEntity
             ServerRemovedAt = job.ServerRemovedAt,
             ServerRemovedByJobId = job.ServerRemovedByJobId,
             DeprovisionReason = job.DeprovisionReason,
+            TtlMinutes = job.TtlMinutes,
+            ExpiresAtOverride = job.ExpiresAtOverride,
         };
     }
 
@@ -163,6 +169,8 @@ internal sealed class JobEntity : ITableEntity
         ServerRemovedAt = ServerRemovedAt,
         ServerRemovedByJobId = ServerRemovedByJobId,
         DeprovisionReason = DeprovisionReason,
+        TtlMinutes = TtlMinutes,
+        ExpiresAtOverride = ExpiresAtOverride,
     };
 
     private Jobs.FailureReason? Reason() =>
