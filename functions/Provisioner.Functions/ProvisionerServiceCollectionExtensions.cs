@@ -66,6 +66,9 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<Teardown.TeardownHandler>();
         services.AddSingleton<Teardown.HoldExpiry>();
 
+        // What servers cost (docs/cost.md).
+        services.AddSingleton<Cost.CostFollowUp>();
+
         // Lifetimes (docs/lifetime.md).
         services.AddSingleton<Lifetime.ExtendServerHandler>();
         services.AddSingleton<Lifetime.ServerExpiry>();
@@ -121,6 +124,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<NotificationWatch>();
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Timing.StepTimings>());
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Teardown.ServerRemoval>());
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Cost.CostFollowUp>()); // after the removal mark: the final cost
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<HealthEnrollment>());
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<NotificationWatch>());
 

@@ -88,6 +88,14 @@ internal sealed record Job
     /// <summary>A provision job: the end an Operator set (PATCH /api/agents/{agent_id}/server), which replaces the one of <see cref="TtlMinutes"/>.</summary>
     public DateTimeOffset? ExpiresAtOverride { get; init; }
 
+    /// <summary>The Hetzner server type and location the run created (its <c>vm_created</c>); null when not reported.</summary>
+    public string? ServerType { get; init; }
+
+    public string? Location { get; init; }
+
+    /// <summary>What that type costs in that location, as the run read it from Hetzner (Costs, docs/cost.md); null when not reported.</summary>
+    public ServerPrice? Price { get; init; }
+
     public JobStatus Status =>
         CancelledAt is not null ? JobStatus.Cancelled
         : Failure is not null ? JobStatus.Failed

@@ -87,7 +87,7 @@ internal sealed partial class ExtendServerHandler(
 
         var endsAt = Lifetimes.EndOf(stored);
         LogChanged(logger, stored.JobId, agentId, endsAt);
-        return new StatusDocumentResult(stored);
+        return new StatusDocumentResult(stored, now: now);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: the lifetime of agent {AgentId}'s server now ends at {EndsAt:o} (none: no end)")]

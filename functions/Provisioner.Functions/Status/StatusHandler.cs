@@ -45,11 +45,12 @@ internal sealed class StatusHandler(JobStore jobs, AgentStore agents, AgentHealt
         var agentHealth = await health.ForAsync(job, cancellationToken);
         if (job.IsTerminal)
         {
-            return new StatusDocumentResult(job, health: agentHealth);
+            return new StatusDocumentResult(job, health: agentHealth, now: time.GetUtcNow());
         }
 
         var window = await timings.ReadAsync(job.Region, Timing.InstallModes.Of(job), cancellationToken);
-        return new StatusDocumentResult(job, health: agentHealth, estimate: Timing.Eta.Estimate(job, window, time.GetUtcNow()));
+        var now = time.GetUtcNow();
+        return new StatusDocumentResult(job, health: agentHealth, estimate: Timing.Eta.Estimate(job, window, now), now: now);
     }
 
     private static string Quote(string value) => "\"" + (value.Length > 80 ? value[..80] + "…" : value) + "\"";
