@@ -66,6 +66,12 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<Teardown.TeardownHandler>();
         services.AddSingleton<Teardown.HoldExpiry>();
 
+        // Quotas per person (docs/quotas.md).
+        services.AddSingleton<Quotas.QuotaStore>();
+        services.AddSingleton<Quotas.QuotaGate>();
+        services.AddSingleton<ICreateAdmission>(sp => sp.GetRequiredService<Quotas.QuotaGate>());
+        services.AddSingleton<Quotas.QuotaRelease>();
+
         // What servers cost (docs/cost.md).
         services.AddSingleton<Cost.CostFollowUp>();
 
@@ -125,6 +131,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Timing.StepTimings>());
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Teardown.ServerRemoval>());
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Cost.CostFollowUp>()); // after the removal mark: the final cost
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Quotas.QuotaRelease>()); // a server gone stops counting
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<HealthEnrollment>());
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<NotificationWatch>());
 

@@ -50,6 +50,7 @@ internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents,
         }
 
         var jobId = Guid.NewGuid();
+        var fresh = true;
         if (keys.Count == 1)
         {
             var reservation = await idempotencyKeys.ReserveAsync(HashKey(keys[0]!), new IdempotencyReservation(jobId, create.AgentId, create.Region), cancellationToken);
@@ -58,10 +59,23 @@ internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents,
                 return Problems.Unprocessable($"This {IdempotencyKeyHeader} was used for agent {reservation.AgentId} in {reservation.Region}; use a new key for a different request.");
             }
 
+            fresh = reservation.JobId == jobId;
             jobId = reservation.JobId;
         }
 
         var job = newJobs.For(jobId, create, Caller.Of(request.HttpContext.User));
+
+        // The quotas (docs/quotas.md), before anything of the job is stored; the same key again was admitted the first time.
+        if (fresh && await newJobs.Admission.AdmitAsync(job, cancellationToken) is { } overQuota)
+        {
+            if (keys.Count == 1)
+            {
+                await idempotencyKeys.ForgetAsync(HashKey(keys[0]!), jobId, cancellationToken);
+            }
+
+            return overQuota;
+        }
+
         await intake.WatchAsync(jobId, job.CreatedAt, cancellationToken);
         var added = await jobs.TryAddAsync(job, cancellationToken);
         if (!added)
@@ -77,6 +91,11 @@ internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents,
         if (await agents.ClaimAsync(create.AgentId, jobId, cancellationToken) is AgentClaim.Busy busy)
         {
             await jobs.DeleteUnclaimedAsync(jobId, cancellationToken);
+            if (added)
+            {
+                await newJobs.Admission.ReleaseAsync(job, cancellationToken);
+            }
+
             LogAgentBusy(logger, create.AgentId, busy.ActiveJobId);
             return Problems.Conflict(
                 $"Agent {create.AgentId} already has job {busy.ActiveJobId} queued or provisioning; follow it at /api/jobs/{busy.ActiveJobId}, or wait until it is running or failed.",

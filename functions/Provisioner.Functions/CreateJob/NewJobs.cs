@@ -6,11 +6,14 @@ namespace Provisioner.Functions.CreateJob;
 
 /// <summary>
 /// Makes the job a create stores: the clock and the settings a new job takes (its lifetime:
-/// <c>ttl_minutes</c>, else <c>DEFAULT_TTL_MINUTES</c>; docs/lifetime.md), so the handler does not
-/// grow a parameter per setting.
+/// <c>ttl_minutes</c>, else <c>DEFAULT_TTL_MINUTES</c>; docs/lifetime.md), and whether its creator
+/// may create it now (<see cref="ICreateAdmission"/>: the quotas), so the handler does not grow a
+/// parameter per concern.
 /// </summary>
-internal sealed class NewJobs(TimeProvider time, IOptions<LifetimeOptions> lifetime)
+internal sealed class NewJobs(TimeProvider time, IOptions<LifetimeOptions> lifetime, ICreateAdmission admission)
 {
+    public ICreateAdmission Admission => admission;
+
     public DateTimeOffset Now => time.GetUtcNow();
 
     public Job For(Guid jobId, CreateJobRequest create, Creator? createdBy)
