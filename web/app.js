@@ -7,6 +7,7 @@ import { duration, localTime } from './format.js';
 import { isDeprovision, statusText } from './lifecycle.js';
 import { renderActions } from './actions.js';
 import { renderAttempts } from './attempts.js';
+import { renderLifetime, tickLifetime } from './lifetime.js';
 import { showRuns } from './runs.js';
 
 const DEFAULT_POLL_SECONDS = 2;
@@ -154,6 +155,7 @@ class JobView {
     renderWaiting(document);
     renderActions(document, this.ctx);
     renderAttempts(document, this.ctx);
+    renderLifetime(document, this.ctx);
     this.tick();
     this.announce(document);
   }
@@ -225,6 +227,7 @@ class JobView {
       active.textContent = duration(since(active.dataset.started));
     }
     tickHealth(document.health);
+    tickLifetime(document);
     renderEstimate(terminal ? null : document.estimated_completion_at);
   }
 

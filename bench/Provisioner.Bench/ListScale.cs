@@ -70,7 +70,7 @@ internal static class ListScale
         var index = new JobIndex(storage);
         // Notifications are off here (no NOTIFY_URL): the outbox adds no rows.
         var jobs = new JobStore(storage, index, app.Services.GetServices<IJobWriteParticipant>());
-        var lister = new JobLister(index, jobs);
+        var lister = new JobLister(index, jobs, TimeProvider.System);
 
         var stored = 0;
         var start = DateTimeOffset.UtcNow.AddDays(-30);

@@ -51,6 +51,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<CallbackSignatureVerifier>();
         services.AddSingleton<CallbackCompletion>();
         services.AddSingleton<CallbackHandler>();
+        services.AddSingleton<NewJobs>();
         services.AddSingleton<CreateJobHandler>();
         services.AddSingleton<StatusReader>();
         services.AddSingleton<StatusHandler>();
@@ -65,6 +66,19 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<Teardown.ServerRemoval>();
         services.AddSingleton<Teardown.TeardownHandler>();
         services.AddSingleton<Teardown.HoldExpiry>();
+
+        // Quotas per person (docs/quotas.md).
+        services.AddSingleton<Quotas.QuotaStore>();
+        services.AddSingleton<Quotas.QuotaGate>();
+        services.AddSingleton<ICreateAdmission>(sp => sp.GetRequiredService<Quotas.QuotaGate>());
+        services.AddSingleton<Quotas.QuotaRelease>();
+
+        // What servers cost (docs/cost.md).
+        services.AddSingleton<Cost.CostFollowUp>();
+
+        // Lifetimes (docs/lifetime.md).
+        services.AddSingleton<Lifetime.ExtendServerHandler>();
+        services.AddSingleton<Lifetime.ServerExpiry>();
 
         services.AddProvisionerHttpClients();
         AddDispatch(services, configuration);
@@ -117,12 +131,15 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<NotificationWatch>();
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Timing.StepTimings>());
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Teardown.ServerRemoval>());
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Cost.CostFollowUp>()); // after the removal mark: the final cost
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Quotas.QuotaRelease>()); // a server gone stops counting
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<HealthEnrollment>());
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<NotificationWatch>());
 
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReconcileWatch>());
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<NotificationWatch>());
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<Teardown.HoldExpiry>()); // a held job is let go once its hold ends
+        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<Lifetime.ServerExpiry>()); // a server with an end is watched until it ends
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReleaseFollowUps>());
     }
 

@@ -29,6 +29,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("CancelJob", "post", "jobs/{jobId}/cancel")]
     [InlineData("RetryJob", "post", "jobs/{jobId}/retry")]
     [InlineData("RemoveAgentServer", "delete", "agents/{agentId}/server")]
+    [InlineData("ChangeServerLifetime", "patch", "agents/{agentId}/server")]
     public void Metadata_ListsTheHttpFunctionWithTheContractRoute(string name, string method, string route)
     {
         var function = Assert.Single(Functions(), f => f.GetProperty("name").GetString() == name);

@@ -21,6 +21,8 @@ internal static class SettingsServiceCollectionExtensions
         services.AddSettings<DispatchOptions, DispatchOptionsValidator>(configuration);
         services.AddSettings<TimeoutOptions, TimeoutOptionsValidator>(configuration);
         services.AddSettings<KeepServerOptions, KeepServerOptionsValidator>(configuration);
+        services.AddSettings<LifetimeOptions, LifetimeOptionsValidator>(configuration);
+        services.AddSettings<QuotaOptions, QuotaOptionsValidator>(configuration);
         services.AddSettings<ReconcileOptions, ReconcileOptionsValidator>(configuration);
         services.AddSettings<NotifyOptions, NotifyOptionsValidator>(configuration);
         services.AddSettings<AgentHealthOptions, AgentHealthOptionsValidator>(configuration);

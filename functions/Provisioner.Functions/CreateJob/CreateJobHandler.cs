@@ -16,7 +16,7 @@ namespace Provisioner.Functions.CreateJob;
 /// (→ job id), add the job row, claim the agent for it (at most one queued or provisioning job
 /// per agent, decided by the agent row's ETag), enqueue it.
 /// </summary>
-internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, IdempotencyKeys idempotencyKeys, JobIntake intake, TimeProvider time, ILogger<CreateJobHandler> logger)
+internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents, IdempotencyKeys idempotencyKeys, JobIntake intake, NewJobs newJobs, ILogger<CreateJobHandler> logger)
 {
     public const int MaxBodyBytes = 16 * 1024;
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -50,6 +50,7 @@ internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents,
         }
 
         var jobId = Guid.NewGuid();
+        var fresh = true;
         if (keys.Count == 1)
         {
             var reservation = await idempotencyKeys.ReserveAsync(HashKey(keys[0]!), new IdempotencyReservation(jobId, create.AgentId, create.Region), cancellationToken);
@@ -58,10 +59,23 @@ internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents,
                 return Problems.Unprocessable($"This {IdempotencyKeyHeader} was used for agent {reservation.AgentId} in {reservation.Region}; use a new key for a different request.");
             }
 
+            fresh = reservation.JobId == jobId;
             jobId = reservation.JobId;
         }
 
-        var job = Job.Create(jobId, create.AgentId, create.Region, time.GetUtcNow()) with { CreatedBy = Caller.Of(request.HttpContext.User) };
+        var job = newJobs.For(jobId, create, Caller.Of(request.HttpContext.User));
+
+        // The quotas (docs/quotas.md), before anything of the job is stored; the same key again was admitted the first time.
+        if (fresh && await newJobs.Admission.AdmitAsync(job, cancellationToken) is { } overQuota)
+        {
+            if (keys.Count == 1)
+            {
+                await idempotencyKeys.ForgetAsync(HashKey(keys[0]!), jobId, cancellationToken);
+            }
+
+            return overQuota;
+        }
+
         await intake.WatchAsync(jobId, job.CreatedAt, cancellationToken);
         var added = await jobs.TryAddAsync(job, cancellationToken);
         if (!added)
@@ -77,6 +91,11 @@ internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents,
         if (await agents.ClaimAsync(create.AgentId, jobId, cancellationToken) is AgentClaim.Busy busy)
         {
             await jobs.DeleteUnclaimedAsync(jobId, cancellationToken);
+            if (added)
+            {
+                await newJobs.Admission.ReleaseAsync(job, cancellationToken);
+            }
+
             LogAgentBusy(logger, create.AgentId, busy.ActiveJobId);
             return Problems.Conflict(
                 $"Agent {create.AgentId} already has job {busy.ActiveJobId} queued or provisioning; follow it at /api/jobs/{busy.ActiveJobId}, or wait until it is running or failed.",
@@ -110,7 +129,7 @@ internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents,
         catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
         {
             LogEnqueueFailed(logger, job.JobId, e);
-            await jobs.UpdateAsync(job.JobId, j => JobTransitions.Fail(j, FailureReason.DispatchFailed, "The job could not be queued for dispatch because storage was unavailable. Create it again.", null, time.GetUtcNow()), CancellationToken.None);
+            await jobs.UpdateAsync(job.JobId, j => JobTransitions.Fail(j, FailureReason.DispatchFailed, "The job could not be queued for dispatch because storage was unavailable. Create it again.", null, newJobs.Now), CancellationToken.None);
 
             throw;
         }

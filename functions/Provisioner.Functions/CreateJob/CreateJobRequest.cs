@@ -4,8 +4,9 @@ using Provisioner.Functions.Jobs;
 
 namespace Provisioner.Functions.CreateJob;
 
-/// <summary>The body of <c>POST /api/jobs</c>: <c>{ "agent_id", "region" }</c>, validated.</summary>
-public sealed record CreateJobRequest(string AgentId, string Region)
+/// <summary>The body of <c>POST /api/jobs</c>: <c>{ "agent_id", "region", "ttl_minutes"? }</c>, validated.</summary>
+/// <param name="TtlMinutes">The server's lifetime in whole minutes from Running (docs/lifetime.md); null: the default.</param>
+public sealed record CreateJobRequest(string AgentId, string Region, int? TtlMinutes = null)
 {
     private const string Shape = "{\"agent_id\": \"…\", \"region\": \"…\"}";
 
@@ -43,7 +44,12 @@ public sealed record CreateJobRequest(string AgentId, string Region)
                 return false;
             }
 
-            request = new CreateJobRequest(agentId!, region!);
+            if (!Lifetimes.TryReadTtl(document.RootElement, out var ttl, out error))
+            {
+                return false;
+            }
+
+            request = new CreateJobRequest(agentId!, region!, ttl);
             error = null;
             return true;
         }

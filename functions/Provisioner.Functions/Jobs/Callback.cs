@@ -16,6 +16,16 @@ internal sealed record Callback
     public bool? UsedSnapshot { get; init; }
     public string? Mode { get; init; }
 
+    /// <summary>For <c>vm_created</c>: the Hetzner server type and location the run created (docs/cost.md).</summary>
+    public string? ServerType { get; init; }
+    public string? Location { get; init; }
+
+    /// <summary>For <c>vm_created</c>: that type's price in that location (ServerPrices); null when not sent or dropped.</summary>
+    public ServerPrice? Price { get; init; }
+
+    /// <summary>Why a <c>price</c> the callback carried was dropped (malformed); null otherwise. Never a reason to refuse the callback.</summary>
+    public string? PriceDropped { get; init; }
+
     /// <summary>For <see cref="CallbackKind.Failed"/>: the reported error text.</summary>
     public string? Error { get; init; }
     public string? FailedStep { get; init; }

@@ -147,6 +147,19 @@ internal static class CallbackParser
             UsedSnapshot = OptionalBool(root, "used_snapshot"),
             Mode = Shorten(JsonObjectBody.TextOf(root, "mode")),
         };
+        if (milestone == Milestone.VmCreated)
+        {
+            // What the server costs (docs/cost.md): a malformed price is dropped, never a refused callback.
+            ServerPrices.TryRead(root, out var price, out var dropped);
+            callback = callback with
+            {
+                ServerType = ServerPrices.Name(root, "server_type"),
+                Location = ServerPrices.Name(root, "location"),
+                Price = price,
+                PriceDropped = dropped,
+            };
+        }
+
         error = null;
         return true;
     }

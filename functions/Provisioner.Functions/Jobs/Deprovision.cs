@@ -9,6 +9,9 @@ internal static class Deprovision
     /// <summary>The reason of a tear down the backend started when a failed job's hold on its server passed (<see cref="Holds"/>).</summary>
     public const string HoldExpired = "hold_expired";
 
+    /// <summary>The reason of a tear down the backend started when a server's lifetime ended (<see cref="Lifetimes"/>).</summary>
+    public const string Expired = "expired";
+
     /// <summary>Why <paramref name="target"/> (an agent's newest provision job, not in flight) has no server to remove; null when it has one.</summary>
     public static string? Refusal(Job target)
     {

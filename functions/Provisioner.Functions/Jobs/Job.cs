@@ -82,6 +82,20 @@ internal sealed record Job
     /// <summary>A provision job: the deprovision job that removed its server.</summary>
     public Guid? ServerRemovedByJobId { get; init; }
 
+    /// <summary>A provision job: the lifetime asked for at creation, whole minutes counted from Running (Lifetimes); null: no end.</summary>
+    public int? TtlMinutes { get; init; }
+
+    /// <summary>A provision job: the end an Operator set (PATCH /api/agents/{agent_id}/server), which replaces the one of <see cref="TtlMinutes"/>.</summary>
+    public DateTimeOffset? ExpiresAtOverride { get; init; }
+
+    /// <summary>The Hetzner server type and location the run created (its <c>vm_created</c>); null when not reported.</summary>
+    public string? ServerType { get; init; }
+
+    public string? Location { get; init; }
+
+    /// <summary>What that type costs in that location, as the run read it from Hetzner (Costs, docs/cost.md); null when not reported.</summary>
+    public ServerPrice? Price { get; init; }
+
     public JobStatus Status =>
         CancelledAt is not null ? JobStatus.Cancelled
         : Failure is not null ? JobStatus.Failed

@@ -110,6 +110,9 @@ internal static class JobTransitions
         {
             UsedSnapshot = next.UsedSnapshot ?? callback.UsedSnapshot,
             Mode = next.Mode ?? callback.Mode,
+            ServerType = next.ServerType ?? callback.ServerType,
+            Location = next.Location ?? callback.Location,
+            Price = next.Price ?? callback.Price,
         };
     }
 

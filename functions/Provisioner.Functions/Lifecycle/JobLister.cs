@@ -10,7 +10,7 @@ namespace Provisioner.Functions.Lifecycle;
 /// the list (any more) is skipped and, when it can never be right again, removed (see
 /// <see cref="JobIndex"/>); the page is then filled from further entries.
 /// </summary>
-internal sealed class JobLister(JobIndex index, JobStore jobs)
+internal sealed class JobLister(JobIndex index, JobStore jobs, TimeProvider time)
 {
     public Task<JobPage> ByStatusAsync(JobStatus? status, int limit, string? after, CancellationToken cancellationToken) =>
         ReadAsync(status is { } s ? JobIndex.StatusPartition(s) : JobIndex.AllPartition, job => status is not { } s2 || job.Status == s2, status, limit, after, cancellationToken);
@@ -41,7 +41,7 @@ internal sealed class JobLister(JobIndex index, JobStore jobs)
                 }
                 else if (read[i] is { } listed && belongs(listed))
                 {
-                    found.Add(JobSummary.From(listed));
+                    found.Add(JobSummary.From(listed, time.GetUtcNow()));
                 }
                 else if (read[i] is { } moved && status is { } entry && JobIndex.IsBehind(entry, moved.Status))
                 {

@@ -10,5 +10,8 @@ internal static class EventTypes
     public const string AgentUnhealthy = "agent.unhealthy";
     public const string AgentRecovered = "agent.recovered";
 
-    public static IReadOnlyList<string> All { get; } = [JobRunning, JobFailed, JobCancelled, JobStalled, AgentUnhealthy, AgentRecovered];
+    /// <summary>A server's lifetime ends soon (docs/lifetime.md): once per end, <c>EXPIRY_WARNING_MINUTES</c> before it.</summary>
+    public const string AgentExpiring = "agent.expiring";
+
+    public static IReadOnlyList<string> All { get; } = [JobRunning, JobFailed, JobCancelled, JobStalled, AgentUnhealthy, AgentRecovered, AgentExpiring];
 }

@@ -193,7 +193,7 @@ internal sealed partial class NotificationOutbox(
     }
 
     public static string Body(string type, Job job, DateTimeOffset at, HealthView? health = null) =>
-        JsonSerializer.Serialize(new EventBody(type, at, StatusDocument.From(job, health)), Json.Options);
+        JsonSerializer.Serialize(new EventBody(type, at, StatusDocument.From(job, health, now: at)), Json.Options);
 
     internal IAsyncEnumerable<OutboxEntity> Outbox(Guid jobId, CancellationToken cancellationToken) =>
         storage.Jobs.QueryAsync<OutboxEntity>(

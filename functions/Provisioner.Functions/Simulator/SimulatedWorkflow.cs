@@ -107,7 +107,8 @@ internal sealed partial class SimulatedWorkflow(
             }
 
             // A re-run finds its kept server and reports it at once, as the workflow's resume path does.
-            await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", step = "vm_created" }, cancellationToken);
+            // With the type, location and price the workflow reads from Hetzner (docs/cost.md), so ./run.sh shows a cost.
+            await SendAsync(inputs, new { job_id = inputs.JobId, status = "provisioning", step = "vm_created", server_type = SimulatedPrice.ServerType, location = SimulatedPrice.Location, price = SimulatedPrice.Price }, cancellationToken);
             if (resumeFrom != KeptServer.Configure
                 && await FailedAtAsync("install", failAt, inputs, runId, serverId, "could not install Ansible on the server (simulated)", cancellationToken))
             {

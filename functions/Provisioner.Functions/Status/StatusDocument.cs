@@ -27,7 +27,9 @@ public sealed record StatusDocument(
     string? WaitingFor = null,
     DateTimeOffset? EstimatedCompletionAt = null,
     string? ResumeFrom = null,
-    string? Reason = null)
+    string? Reason = null,
+    DateTimeOffset? ExpiresAt = null,
+    JobSummary.CostView? Cost = null)
 {
     /// <param name="KeptUntil">Until when a failed run's server is kept for a re-run from the failed step; null when it was not kept.</param>
     /// <param name="RemovedAt">When a deprovision job removed this server (a provision job's document); null otherwise.</param>
@@ -46,7 +48,8 @@ public sealed record StatusDocument(
     /// <param name="job">The job.</param>
     /// <param name="health">The agent's health while the job is running (docs/agent-health.md); null otherwise.</param>
     /// <param name="estimate">What earlier runs say about this one (docs/step-timing.md); none: no expected durations, no estimate.</param>
-    internal static StatusDocument From(Job job, HealthView? health = null, Timing.JobEstimate? estimate = null)
+    /// <param name="now">When the cost so far is counted to (docs/cost.md); null: the job's last change.</param>
+    internal static StatusDocument From(Job job, HealthView? health = null, Timing.JobEstimate? estimate = null, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         var eta = estimate ?? Timing.JobEstimate.None;
@@ -81,6 +84,8 @@ public sealed record StatusDocument(
             job.IsTerminal || job.RunReported ? null : job.WaitingFor,
             eta.CompletionAt,
             job.ResumeFrom,
-            job.Kind == JobKind.Deprovision ? job.DeprovisionReason ?? Deprovision.Requested : null);
+            job.Kind == JobKind.Deprovision ? job.DeprovisionReason ?? Deprovision.Requested : null,
+            job.ServerRemovedAt is null ? Lifetimes.EndOf(job) : null,
+            Costs.Of(job, now ?? job.UpdatedAt));
     }
 }

@@ -27,10 +27,10 @@ internal sealed class StatusDocumentResult : IResult
     private readonly bool _watchHealth;
     private readonly string? _location;
 
-    public StatusDocumentResult(Job job, int statusCode = StatusCodes.Status200OK, string? location = null, HealthView? health = null, Timing.JobEstimate? estimate = null)
+    public StatusDocumentResult(Job job, int statusCode = StatusCodes.Status200OK, string? location = null, HealthView? health = null, Timing.JobEstimate? estimate = null, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(job);
-        Document = StatusDocument.From(job, health, estimate);
+        Document = StatusDocument.From(job, health, estimate, now);
         _body = JsonSerializer.SerializeToUtf8Bytes(Document, Json.Options);
         _watchHealth = health is not null;
         _statusCode = statusCode;

@@ -99,13 +99,14 @@ internal sealed class StatusReader(JobStore jobs, AgentStore agents, AgentHealth
     {
         var job = stored.Job;
         var agentHealth = health.For(stored);
+        var now = time.GetUtcNow();
         if (job.IsTerminal)
         {
-            return new StatusDocumentResult(job, health: agentHealth);
+            return new StatusDocumentResult(job, health: agentHealth, now: now);
         }
 
         var window = await timings.CachedAsync(job.Region, Timing.InstallModes.Of(job), cancellationToken);
-        return new StatusDocumentResult(job, health: agentHealth, estimate: Timing.Eta.Estimate(job, window, time.GetUtcNow()));
+        return new StatusDocumentResult(job, health: agentHealth, estimate: Timing.Eta.Estimate(job, window, now), now: now);
     }
 
     private sealed record Remembered(Guid JobId, DateTimeOffset At);

@@ -20,4 +20,21 @@ internal sealed class IdempotencyKeys(StorageClients storage)
             return new IdempotencyReservation(existing.JobId, existing.AgentId, existing.Region);
         }
     }
+
+    /// <summary>Removes the key's reservation when it names <paramref name="jobId"/>: the create it was reserved for was refused, so nothing of it stays.</summary>
+    public async Task ForgetAsync(string keyHash, Guid jobId, CancellationToken cancellationToken)
+    {
+        var found = await storage.Idempotency.GetEntityIfExistsAsync<IdempotencyEntity>(keyHash, IdempotencyEntity.Row, cancellationToken: cancellationToken);
+        if (found.HasValue && found.Value!.JobId == jobId)
+        {
+            try
+            {
+                await storage.Idempotency.DeleteEntityAsync(keyHash, IdempotencyEntity.Row, found.Value.ETag, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+                // Gone or changed meanwhile: not ours to remove.
+            }
+        }
+    }
 }

@@ -95,6 +95,25 @@ internal sealed class JobEntity : ITableEntity
         return this;
     }
 
+    public int? TtlMinutes { get; set; }
+
+    public DateTimeOffset? ExpiresAtOverride { get; set; }
+
+    public string? ServerType { get; set; }
+
+    public string? ServerLocation { get; set; }
+
+    /// <summary>The price as decimal strings (invariant), so no amount goes through a double.</summary>
+    public string? PriceHourlyNet { get; set; }
+
+    public string? PriceHourlyGross { get; set; }
+
+    public string? PriceMonthlyNet { get; set; }
+
+    public string? PriceMonthlyGross { get; set; }
+
+    public string? PriceCurrency { get; set; }
+
     public static JobEntity From(Job job, ETag etag = default)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -148,6 +167,15 @@ internal sealed class JobEntity : ITableEntity
             ServerRemovedAt = job.ServerRemovedAt,
             ServerRemovedByJobId = job.ServerRemovedByJobId,
             DeprovisionReason = job.DeprovisionReason,
+            TtlMinutes = job.TtlMinutes,
+            ExpiresAtOverride = job.ExpiresAtOverride,
+            ServerType = job.ServerType,
+            ServerLocation = job.Location,
+            PriceHourlyNet = job.Price is { } p1 ? ServerPrice.Text(p1.HourlyNet) : null,
+            PriceHourlyGross = job.Price is { } p2 ? ServerPrice.Text(p2.HourlyGross) : null,
+            PriceMonthlyNet = job.Price is { } p3 ? ServerPrice.Text(p3.MonthlyNet) : null,
+            PriceMonthlyGross = job.Price is { } p4 ? ServerPrice.Text(p4.MonthlyGross) : null,
+            PriceCurrency = job.Price?.Currency,
         };
     }
 
@@ -189,7 +217,21 @@ internal sealed class JobEntity : ITableEntity
         ServerRemovedAt = ServerRemovedAt,
         ServerRemovedByJobId = ServerRemovedByJobId,
         DeprovisionReason = DeprovisionReason,
+        TtlMinutes = TtlMinutes,
+        ExpiresAtOverride = ExpiresAtOverride,
+        ServerType = ServerType,
+        Location = ServerLocation,
+        Price = ReadPrice(),
     };
+
+    private ServerPrice? ReadPrice() =>
+        PriceCurrency is { } currency && Amount(PriceHourlyNet) is { } hourlyNet && Amount(PriceHourlyGross) is { } hourlyGross
+            && Amount(PriceMonthlyNet) is { } monthlyNet && Amount(PriceMonthlyGross) is { } monthlyGross
+            ? new ServerPrice(hourlyNet, hourlyGross, monthlyNet, monthlyGross, currency)
+            : null;
+
+    private static decimal? Amount(string? text) =>
+        decimal.TryParse(text, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var amount) ? amount : null;
 
     private Jobs.FailureReason? Reason() =>
         FailureReasons.TryParse(FailureReason, out var reason) ? reason

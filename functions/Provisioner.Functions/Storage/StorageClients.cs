@@ -29,6 +29,7 @@ internal sealed class StorageClients
         Idempotency = tables.GetTableClient(StorageNames.IdempotencyTable);
         InFlight = tables.GetTableClient(StorageNames.InFlightTable);
         AgentHealth = tables.GetTableClient(StorageNames.AgentHealthTable);
+        Quotas = tables.GetTableClient(StorageNames.QuotasTable);
         JobIndex = tables.GetTableClient(StorageNames.JobIndexTable);
         DispatchQueue = queues.GetQueueClient(StorageNames.DispatchQueue);
         DispatchPoisonQueue = queues.GetQueueClient(StorageNames.DispatchPoisonQueue);
@@ -42,6 +43,7 @@ internal sealed class StorageClients
     public TableClient Idempotency { get; }
     public TableClient InFlight { get; }
     public TableClient AgentHealth { get; }
+    public TableClient Quotas { get; }
     public TableClient JobIndex { get; }
     public QueueClient DispatchQueue { get; }
     public QueueClient DispatchPoisonQueue { get; }

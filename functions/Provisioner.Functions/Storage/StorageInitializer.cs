@@ -24,6 +24,7 @@ internal sealed partial class StorageInitializer(StorageClients storage, TimePro
                     storage.Idempotency.CreateIfNotExistsAsync(cancellationToken),
                     storage.InFlight.CreateIfNotExistsAsync(cancellationToken),
                     storage.AgentHealth.CreateIfNotExistsAsync(cancellationToken),
+                    storage.Quotas.CreateIfNotExistsAsync(cancellationToken),
                     storage.DispatchQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
                     storage.DispatchPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
                     storage.NotifyDeadLetters.CreateIfNotExistsAsync(cancellationToken),

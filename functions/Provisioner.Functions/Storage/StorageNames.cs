@@ -17,6 +17,9 @@ internal static class StorageNames
     /// <summary>The running agents and their last health reports (see AgentHealth/AgentHealthEntity.cs).</summary>
     public const string AgentHealthTable = "agenthealth";
 
+    /// <summary>One counter row per person: the servers they hold and their creates of the last hour (see Quotas/QuotaStore.cs).</summary>
+    public const string QuotasTable = "quotas";
+
     /// <summary>The job lists: all jobs, by agent, by status, newest first (see <see cref="JobIndex"/>).</summary>
     public const string JobIndexTable = "jobindex";
 

@@ -22,6 +22,7 @@ internal static class ProvisionerTelemetry
     private static readonly Counter<long> JobsEnded = Meter.CreateCounter<long>("provisioner.jobs.ended", "{job}", "Jobs that ended, by outcome (running, failed), failed step and reason.");
     private static readonly Histogram<double> StepDuration = Meter.CreateHistogram<double>("provisioner.step.duration", "s", "How long each step took, for the steps a job completed.");
     private static readonly Counter<long> Callbacks = Meter.CreateCounter<long>("provisioner.callbacks", "{callback}", "Callbacks received, by verdict.");
+    private static readonly Counter<double> ServerCosts = Meter.CreateCounter<double>("provisioner.cost", "{currency}", "The final gross cost of each removed server (docs/cost.md), by currency, server type and location.");
     private static readonly Counter<long> DispatchAttempts = Meter.CreateCounter<long>("provisioner.dispatch.attempts", "{attempt}", "Dispatch attempts, by outcome.");
 
     /// <summary>A span continuing the trace of <paramref name="traceparent"/> (a W3C header value), or a new trace when it is absent or malformed.</summary>
@@ -43,6 +44,10 @@ internal static class ProvisionerTelemetry
 
     public static void CallbackVerdict(string verdict) =>
         Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", verdict));
+
+    /// <summary>A server's final cost, once it is removed (Cost/CostFollowUp).</summary>
+    public static void ServerCost(decimal gross, string currency, string? serverType, string? location) =>
+        ServerCosts.Add((double)gross, new("currency", currency), new("server_type", serverType), new("location", location));
 
     public static void DispatchAttempt(string outcome) =>
         DispatchAttempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome));

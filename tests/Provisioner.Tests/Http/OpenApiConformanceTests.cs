@@ -167,6 +167,25 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ServerLifetime_EveryAnswer_MatchesTheDocument()
+    {
+        var agent = Runner.NewAgentId();
+        var job = await _runner.NewJobAsync(agent);
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Patch, $"/api/agents/{agent}/server", "/api/agents/{agentId}/server", Json(new { ttl_minutes = 60 }))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"workflow_run_id\":\"611\"}}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"step\":\"vm_created\",\"server_type\":\"cx33\",\"location\":\"fsn1\",\"price\":{{\"hourly_net\":\"0.0104\",\"hourly_gross\":\"0.012376\",\"monthly_net\":\"6.49\",\"monthly_gross\":\"7.7231\",\"currency\":\"EUR\"}}}}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"running\",\"server_id\":\"6101\",\"server_ip\":\"203.0.113.61\",\"tailscale_ip\":\"100.64.0.61\"}}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Patch, $"/api/agents/{agent}/server", "/api/agents/{agentId}/server", Json(new { ttl_minutes = 60 }))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/jobs/{job}", "/api/jobs/{jobId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/agents/{agent}/jobs", "/api/agents/{agentId}/jobs")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Patch, $"/api/agents/{agent}/server", "/api/agents/{agentId}/server", new StringContent("{\"expires_at\":null}", Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Patch, $"/api/agents/{agent}/server", "/api/agents/{agentId}/server", Json(new { ttl_minutes = 0 }))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Patch, $"/api/agents/{Runner.NewAgentId()}/server", "/api/agents/{agentId}/server", Json(new { ttl_minutes = 60 }))).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await SendAsync(HttpMethod.Patch, $"/api/agents/{agent}/server", "/api/agents/{agentId}/server", Json(new { expires_at = new string('a', 2_000) }))).StatusCode);
+    }
+
+    [Fact]
     public async Task Health_Answer_MatchesTheDocument()
     {
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/health", "/api/health")).StatusCode);
