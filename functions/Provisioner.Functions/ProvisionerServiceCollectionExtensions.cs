@@ -53,6 +53,8 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<CallbackHandler>();
         services.AddSingleton<CreateJobHandler>();
         services.AddSingleton<StatusHandler>();
+        services.AddSingleton<EventStreams>(); // the job event streams (docs/events.md): bounded per instance
+        services.AddSingleton<JobEventsHandler>();
         services.AddSingleton<HealthHandler>();
         services.AddSingleton<JobLister>();
         services.AddSingleton<JobListHandler>();

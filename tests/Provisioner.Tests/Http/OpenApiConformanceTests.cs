@@ -167,6 +167,16 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_EveryAnswer_MatchesTheDocument()
+    {
+        var job = await _runner.NewJobAsync();
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"failed\",\"error\":\"apt failed\",\"failed_step\":\"install\"}}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/jobs/{job}/events", "/api/jobs/{jobId}/events")).StatusCode); // a failed job's stream ends after its one event
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/api/jobs/{Guid.NewGuid()}/events", "/api/jobs/{jobId}/events")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/api/jobs/not-a-guid/events", "/api/jobs/{jobId}/events")).StatusCode);
+    }
+
+    [Fact]
     public async Task Health_Answer_MatchesTheDocument()
     {
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/health", "/api/health")).StatusCode);
@@ -252,6 +262,19 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
 
         var type = response.Content.Headers.ContentType?.MediaType ?? "";
         Assert.True(media.ContainsKey(type), $"{what} as {type}; documented: {string.Join(", ", media.Select(m => m.Key))}");
+        if (type == "text/event-stream")
+        {
+            // Server-sent events: each event's data is a status document (docs/events.md).
+            var data = body.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => l["data: ".Length..]).ToList();
+            Assert.True(data.Count > 0, $"{what} with no event");
+            foreach (var item in data)
+            {
+                AssertMatches(build, "/components/schemas/StatusDocument", item, what);
+            }
+
+            return;
+        }
+
         var fragment = $"{answerPointer}/content/{Escape(type)}/schema".Replace("+", "%2B", StringComparison.Ordinal); // a URI fragment: '+' would read as a space
         var schema = JsonSchema.FromText(
             $"{{\"$ref\":\"{DocumentUri}#{fragment}\"}}",
@@ -260,6 +283,14 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
         using var instance = JsonDocument.Parse(body);
         var result = schema.Evaluate(instance.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
         Assert.True(result.IsValid, $"{what} with a body the documented schema refuses:\n{body}\n{string.Join("\n", (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).Select(d => $"{d.InstanceLocation}: {string.Join("; ", d.Errors!.Values)}"))}");
+    }
+
+    private static void AssertMatches(BuildOptions build, string pointer, string json, string what)
+    {
+        var schema = JsonSchema.FromText($"{{\"$ref\":\"{DocumentUri}#{pointer}\"}}", build, new Uri($"https://provisioner.invalid/check/{Interlocked.Increment(ref _checks)}"));
+        using var instance = JsonDocument.Parse(json);
+        var result = schema.Evaluate(instance.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        Assert.True(result.IsValid, $"{what} with an event the documented schema refuses:\n{json}\n{string.Join("\n", (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).Select(d => $"{d.InstanceLocation}: {string.Join("; ", d.Errors!.Values)}"))}");
     }
 
     /// <summary>The node at a JSON pointer, following one <c>$ref</c> there; with the pointer it was found at.</summary>
