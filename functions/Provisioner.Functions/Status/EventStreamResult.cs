@@ -81,10 +81,18 @@ internal sealed partial class EventStreamResult(EventStreamResult.Start start, S
         }
 
         var lastWrite = time.GetUtcNow();
+        var nextRead = lastWrite + poll;
         while (!current.Job.IsTerminal)
         {
-            await Task.Delay(poll, time, cancellationToken);
+            // Reads on a fixed beat, not a second after the last read ended: a slow read does not push the next one back.
+            var wait = nextRead - time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, cancellationToken);
+            }
+
             var now = time.GetUtcNow();
+            nextRead = nextRead + poll > now ? nextRead + poll : now + poll;
             if (now >= ends)
             {
                 return;
