@@ -10,7 +10,7 @@ namespace Provisioner.Functions.Status;
 /// <c>GET /api/jobs/{job_id}/events</c> (docs/events.md): reads the job once, so an unknown job is
 /// <c>404</c> before any event, then hands the open stream to <see cref="EventStreamResult"/>.
 /// </summary>
-internal sealed class JobEventsHandler(StatusHandler status, EventStreams streams, IOptions<EventStreamOptions> options, TimeProvider time, ILogger<JobEventsHandler> logger)
+internal sealed class JobEventsHandler(StatusHandler status, EventStreams streams, IOptions<EventStreamOptions> options, ILogger<JobEventsHandler> logger)
 {
     public const string LastEventIdHeader = "Last-Event-ID";
 
@@ -31,7 +31,9 @@ internal sealed class JobEventsHandler(StatusHandler status, EventStreams stream
         var first = await status.SnapshotAsync(id, null, cancellationToken);
         return first is null
             ? Problems.NotFound($"There is no job {id}.")
-            : new EventStreamResult(new EventStreamResult.Start(id, first, EventId.Parse(request.Headers[LastEventIdHeader])), status, streams, options.Value, time, logger);
+            // The stream's beat, keep-alive and lifetime pace I/O on the wall clock; what the document
+            // says (a slow step, the estimate) follows the app's clock, in StatusHandler.
+            : new EventStreamResult(new EventStreamResult.Start(id, first, EventId.Parse(request.Headers[LastEventIdHeader])), status, streams, options.Value, TimeProvider.System, logger);
     }
 
     /// <summary>Every place for a stream is taken: try again shortly, or read the document with GET /api/jobs/{job_id}.</summary>
