@@ -83,6 +83,8 @@ public static class ProvisionerServiceCollectionExtensions
 
         // Step timings and the estimate (docs/step-timing.md).
         services.AddSingleton<Timing.StepTimings>();
+        services.AddSingleton<Timing.StepStatistics>(); // and the statistics of finished runs
+        services.AddSingleton<Timing.StepStatsHandler>();
         AddIdentity(services, configuration);
         AddFollowUps(services);
         return services;
@@ -117,6 +119,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<JobChanges>();
         services.AddSingleton<NotificationWatch>();
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Timing.StepTimings>());
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Timing.StepStatistics>());
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Teardown.ServerRemoval>());
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<HealthEnrollment>());
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<NotificationWatch>());

@@ -177,6 +177,22 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StepStats_EveryAnswer_MatchesTheDocument()
+    {
+        var region = "oa-" + Guid.NewGuid().ToString("N")[..8];
+        var (created, body) = await _runner.CreateJobAsync(Runner.NewAgentId(), region);
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        var job = body.GetProperty("job_id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"workflow_run_id\":\"701\"}}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"running\",\"server_id\":\"7\",\"server_ip\":\"203.0.113.7\",\"tailscale_ip\":\"100.64.0.7\"}}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/stats/steps?region={region}&days=1", "/api/stats/steps")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/stats/steps", "/api/stats/steps")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "/api/stats/steps?days=91", "/api/stats/steps")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "/api/stats/steps?region=never-seen-here", "/api/stats/steps")).StatusCode);
+    }
+
+    [Fact]
     public async Task Health_Answer_MatchesTheDocument()
     {
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/health", "/api/health")).StatusCode);
