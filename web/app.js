@@ -10,6 +10,8 @@ import { renderActions } from './actions.js';
 import { renderAttempts } from './attempts.js';
 import { showRuns } from './runs.js';
 import { StreamFollower, streamable } from './stream.js';
+import { usualSeconds } from './stats.js';
+import { renderTimingChart } from './chart.js';
 
 const DEFAULT_POLL_SECONDS = 2;
 const MAX_BACKOFF_SECONDS = 30;
@@ -156,8 +158,16 @@ class JobView {
     renderWaiting(document);
     renderActions(document, this.ctx);
     renderAttempts(document, this.ctx);
+    this.renderTiming(document);
     this.tick();
     this.announce(document);
+  }
+
+  /** The timing chart, once the region's usual step times are known (asked once per region). */
+  renderTiming(document) {
+    usualSeconds(this.ctx, document.region).then((usual) => {
+      if (this.document === document) renderTimingChart(document, usual);
+    });
   }
 
   renderSteps(document) {
