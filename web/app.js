@@ -1,5 +1,6 @@
-// The status page: creates a job or follows one, polling the status endpoint politely
-// (one request in flight, If-None-Match, Retry-After, back-off when the API is away).
+// The status page: creates a job or follows one, through the job's event stream (stream.js),
+// else polling the status endpoint politely (one request in flight, If-None-Match, Retry-After,
+// back-off when the API is away).
 
 import { HEALTH_POLL_SECONDS, healthText, keepPolling, renderHealth, tickHealth } from './health.js';
 import { createAuth, refusalText, showAccount } from './auth.js';
@@ -9,6 +10,9 @@ import { renderActions } from './actions.js';
 import { renderAttempts } from './attempts.js';
 import { renderLifetime, tickLifetime } from './lifetime.js';
 import { showRuns } from './runs.js';
+import { StreamFollower, streamable } from './stream.js';
+import { usualSeconds } from './stats.js';
+import { renderTimingChart } from './chart.js';
 
 const DEFAULT_POLL_SECONDS = 2;
 const MAX_BACKOFF_SECONDS = 30;
@@ -156,8 +160,16 @@ class JobView {
     renderActions(document, this.ctx);
     renderAttempts(document, this.ctx);
     renderLifetime(document, this.ctx);
+    this.renderTiming(document);
     this.tick();
     this.announce(document);
+  }
+
+  /** The timing chart, once the region's usual step times are known (asked once per region). */
+  renderTiming(document) {
+    usualSeconds(this.ctx, document.region).then((usual) => {
+      if (this.document === document) renderTimingChart(document, usual);
+    });
   }
 
   renderSteps(document) {
@@ -332,7 +344,7 @@ function follow(ctx, url, document) {
   current?.poller.stop();
   const view = current?.view ?? new JobView(ctx);
   if (document) view.show(document);
-  const poller = new Poller(url, {
+  const handlers = {
     onDocument: (next) => {
       // A poll answered before an action's answer must not draw the job back in time.
       const shown = view.document;
@@ -346,7 +358,11 @@ function follow(ctx, url, document) {
       $('missing-title').textContent = status === 401 || status === 403 ? 'Not allowed' : 'Not found';
       $('missing-text').textContent = detail;
     },
-  });
+  };
+  // A job's page follows its event stream, falling back to polling; an agent's newest job is polled.
+  const poller = streamable(url)
+    ? new StreamFollower(url, handlers, () => auth.headers(), () => new Poller(url, handlers))
+    : new Poller(url, handlers);
   poller.start();
   current = { view, poller, url };
   return current;

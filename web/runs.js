@@ -5,6 +5,7 @@
 import { call, problemText, UNREACHABLE } from './api.js';
 import { statusText } from './lifecycle.js';
 import { duration, localTime, pageLink, shortId } from './format.js';
+import { showStepStats } from './stats.js';
 
 const LIMIT = 25;
 const STATUSES = ['queued', 'provisioning', 'running', 'failed', 'cancelling', 'cancelled'];
@@ -36,6 +37,7 @@ export function showRuns(ctx, status) {
   $('runs-first').addEventListener('click', () => load(null));
   $('runs-next').addEventListener('click', () => load(state.continuation));
   load(null);
+  showStepStats(ctx);
 }
 
 async function load(continuation) {

@@ -21,7 +21,13 @@ if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine(BenchOptions.Help);
     Console.WriteLine(ListScale.Help);
+    Console.WriteLine(EventStreamScale.Help);
     return 0;
+}
+
+if (args.Contains("--events"))
+{
+    return await EventStreamScale.RunAsync(args);
 }
 
 if (args.Contains("--list-scale"))

@@ -55,6 +55,8 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<CreateJobHandler>();
         services.AddSingleton<StatusReader>();
         services.AddSingleton<StatusHandler>();
+        services.AddSingleton<EventStreams>(); // the job event streams (docs/events.md): bounded per instance
+        services.AddSingleton<JobEventsHandler>();
         services.AddSingleton<HealthHandler>();
         services.AddSingleton<JobLister>();
         services.AddSingleton<JobListHandler>();
@@ -96,6 +98,8 @@ public static class ProvisionerServiceCollectionExtensions
 
         // Step timings and the estimate (docs/step-timing.md).
         services.AddSingleton<Timing.StepTimings>();
+        services.AddSingleton<Timing.StepStatistics>(); // and the statistics of finished runs
+        services.AddSingleton<Timing.StepStatsHandler>();
         AddIdentity(services, configuration);
         AddFollowUps(services);
         return services;
@@ -130,6 +134,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<JobChanges>();
         services.AddSingleton<NotificationWatch>();
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Timing.StepTimings>());
+        services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Timing.StepStatistics>());
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Teardown.ServerRemoval>());
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Cost.CostFollowUp>()); // after the removal mark: the final cost
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<Quotas.QuotaRelease>()); // a server gone stops counting

@@ -27,6 +27,7 @@ internal static class SettingsServiceCollectionExtensions
         services.AddSettings<NotifyOptions, NotifyOptionsValidator>(configuration);
         services.AddSettings<AgentHealthOptions, AgentHealthOptionsValidator>(configuration);
         services.AddSettings<TelemetryOptions>(configuration);
+        services.AddSettings<EventStreamOptions, EventStreamOptionsValidator>(configuration);
         if (!SettingsBinding.Read<GitHubOptions>(configuration).UsesGitHub)
         {
             services.AddSettings<SimulatorOptions, SimulatorOptionsValidator>(configuration);

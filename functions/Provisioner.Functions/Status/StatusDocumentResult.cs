@@ -44,6 +44,9 @@ internal sealed class StatusDocumentResult : IResult
 
     public string ETag { get; }
 
+    /// <summary>The document as sent (UTF-8 JSON), for an event stream that sends it as an event.</summary>
+    internal ReadOnlyMemory<byte> Body => _body;
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);

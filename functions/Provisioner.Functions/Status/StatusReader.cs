@@ -110,4 +110,32 @@ internal sealed class StatusReader(JobStore jobs, AgentStore agents, AgentHealth
     }
 
     private sealed record Remembered(Guid JobId, DateTimeOffset At);
+
+    /// <summary>
+    /// What a job event stream reads each second (docs/events.md): one point read of the job row,
+    /// and its version. The document is built from it as the status route builds it, but
+    /// the window of earlier runs is read once per stream (and again only if the run's install mode
+    /// changes), and the agent's health only once the job is running, its last event. Null when
+    /// there is no such job.
+    /// </summary>
+    public async Task<StatusSnapshot?> SnapshotAsync(Guid jobId, StatusSnapshot? previous, CancellationToken cancellationToken)
+    {
+        if (await jobs.FindVersionedAsync(jobId, cancellationToken) is not (var job, var version))
+        {
+            return null;
+        }
+
+        var agentHealth = await health.ForAsync(job, cancellationToken);
+        var now = time.GetUtcNow();
+        if (job.IsTerminal)
+        {
+            return new StatusSnapshot(job, version, null, new StatusDocumentResult(job, health: agentHealth, now: now));
+        }
+
+        var mode = Timing.InstallModes.Of(job);
+        var window = previous?.Window is { } known && known.Mode == mode
+            ? known
+            : new StatusSnapshot.ModeWindow(mode, await timings.CachedAsync(job.Region, mode, cancellationToken));
+        return new StatusSnapshot(job, version, window, new StatusDocumentResult(job, health: agentHealth, estimate: Timing.Eta.Estimate(job, window.Window, now), now: now));
+    }
 }

@@ -77,6 +77,16 @@ internal sealed class JobStore(StorageClients storage, JobIndex index, IEnumerab
         }
     }
 
+    /// <summary>
+    /// The job with its row's version: the time storage gave the row's last write, which every
+    /// write moves forward. One point read; a reader that saw the same version holds the same job.
+    /// </summary>
+    public async Task<(Job Job, DateTimeOffset Version)?> FindVersionedAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        var response = await storage.Jobs.GetEntityIfExistsAsync<JobEntity>(JobEntity.Key(jobId), JobEntity.Row, cancellationToken: cancellationToken);
+        return response.HasValue ? (response.Value!.ToJob(), response.Value.Timestamp ?? DateTimeOffset.MinValue) : null;
+    }
+
     /// <summary>Adds a new job; false when a job with that id exists already.</summary>
     public async Task<bool> TryAddAsync(Job job, CancellationToken cancellationToken)
     {

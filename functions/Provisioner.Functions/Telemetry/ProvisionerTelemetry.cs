@@ -20,7 +20,7 @@ internal static class ProvisionerTelemetry
     private static readonly Meter Meter = new(Name);
 
     private static readonly Counter<long> JobsEnded = Meter.CreateCounter<long>("provisioner.jobs.ended", "{job}", "Jobs that ended, by outcome (running, failed), failed step and reason.");
-    private static readonly Histogram<double> StepDuration = Meter.CreateHistogram<double>("provisioner.step.duration", "s", "How long each step took, for the steps a job completed.");
+    private static readonly Histogram<double> StepDuration = Meter.CreateHistogram<double>("provisioner.step.duration", "s", "How long each step took: the steps a job completed (outcome completed) and the one it failed on (outcome failed), by region.");
     private static readonly Counter<long> Callbacks = Meter.CreateCounter<long>("provisioner.callbacks", "{callback}", "Callbacks received, by verdict.");
     private static readonly Counter<double> ServerCosts = Meter.CreateCounter<double>("provisioner.cost", "{currency}", "The final gross cost of each removed server (docs/cost.md), by currency, server type and location.");
     private static readonly Counter<long> DispatchAttempts = Meter.CreateCounter<long>("provisioner.dispatch.attempts", "{attempt}", "Dispatch attempts, by outcome.");
@@ -57,9 +57,9 @@ internal static class ProvisionerTelemetry
     {
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(after);
-        Step(StepNames.Steps[StepNames.CreatingStep].Id, before.VmCreatedAt, after.VmCreatedAt, after.ProvisioningAt ?? after.DispatchedAt);
-        Step(StepNames.Steps[StepNames.InstallingStep].Id, before.AnsibleStartedAt, after.AnsibleStartedAt, after.VmCreatedAt);
-        Step(StepNames.Steps[StepNames.ConfiguringStep].Id, before.AnsibleCompleteAt, after.AnsibleCompleteAt, after.AnsibleStartedAt);
+        Step(after.Region, StepNames.Steps[StepNames.CreatingStep].Id, before.VmCreatedAt, after.VmCreatedAt, after.ProvisioningAt ?? after.DispatchedAt);
+        Step(after.Region, StepNames.Steps[StepNames.InstallingStep].Id, before.AnsibleStartedAt, after.AnsibleStartedAt, after.VmCreatedAt);
+        Step(after.Region, StepNames.Steps[StepNames.ConfiguringStep].Id, before.AnsibleCompleteAt, after.AnsibleCompleteAt, after.AnsibleStartedAt);
         if (before.RunningAt is null && after.RunningAt is not null)
         {
             JobsEnded.Add(1, new("outcome", "running"), new("failed_step", null), new("reason", null), new("kind", JobSummary.KindOf(after)));
@@ -68,14 +68,19 @@ internal static class ProvisionerTelemetry
         if (before.Failure is null && after.Failure is { } failure)
         {
             JobsEnded.Add(1, new("outcome", "failed"), new("failed_step", DeprovisionSteps.StepIdOf(after, failure.StepIndex)), new("reason", failure.Reason?.Code()), new("kind", JobSummary.KindOf(after)));
+            var failedStep = StepProjection.Project(after)[failure.StepIndex];
+            if (failedStep.StartedAt is { } began && failure.At >= began)
+            {
+                StepDuration.Record((failure.At - began).TotalSeconds, new("step", failedStep.Id), new("region", after.Region), new("outcome", "failed"));
+            }
         }
     }
 
-    private static void Step(string step, DateTimeOffset? before, DateTimeOffset? after, DateTimeOffset? started)
+    private static void Step(string region, string step, DateTimeOffset? before, DateTimeOffset? after, DateTimeOffset? started)
     {
         if (before is null && after is { } ended && started is { } began && ended >= began)
         {
-            StepDuration.Record((ended - began).TotalSeconds, new KeyValuePair<string, object?>("step", step));
+            StepDuration.Record((ended - began).TotalSeconds, new("step", step), new("region", region), new("outcome", "completed"));
         }
     }
 }

@@ -96,6 +96,7 @@ public sealed class LifecyclePageTests(Chromium chromium) : IClassFixture<Chromi
         await ClaimAsync(runner, job);
         await SendAsync(runner, job, "\"status\":\"provisioning\",\"step\":\"vm_created\"");
         var polls = 0;
+        await Page.RouteAsync("**/events", route => route.AbortAsync()); // no event stream: the fallback's polling is what this counts
         Page.Response += (_, response) => polls += response.Url.EndsWith($"/api/jobs/{job}", StringComparison.Ordinal) ? 1 : 0;
         await Page.GotoAsync($"{runner.Client.BaseAddress}?job_id={job}");
         await Page.ClickAsync("#cancel-button");

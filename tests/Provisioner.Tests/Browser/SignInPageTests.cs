@@ -86,6 +86,7 @@ public sealed class SignInPageTests(Chromium chromium) : IClassFixture<Chromium>
         Assert.Empty(_pageErrors);
         Assert.Empty(_apiCalls);
         await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "sign-in-signed-out.png"), FullPage = true });
+        await Axe.AssertNoSeriousViolationsAsync(_page, "signed out");
     }
 
     [Fact]

@@ -89,11 +89,36 @@ public sealed class StatusPageTests(Chromium chromium) : IClassFixture<Chromium>
     }
 
     [Fact]
+    public async Task JobPage_FollowsTheEventStream_WithoutPollingTheDocument()
+    {
+        var runner = await StartRunnerAsync(dispatch: false);
+        var job = await runner.NewJobAsync();
+        var polls = 0;
+        var streams = 0;
+        Page.Request += (_, request) =>
+        {
+            polls += request.Url.EndsWith($"/api/jobs/{job}", StringComparison.Ordinal) ? 1 : 0;
+            streams += request.Url.EndsWith($"/api/jobs/{job}/events", StringComparison.Ordinal) ? 1 : 0;
+        };
+
+        await Page.GotoAsync($"{runner.Client.BaseAddress}?job_id={job}");
+        await Page.WaitForSelectorAsync("#status[data-status=queued]");
+        Assert.Equal(HttpStatusCode.OK, (await runner.SendStandardAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"workflow_run_id\":\"78\"}}")).StatusCode);
+        await Page.WaitForSelectorAsync("#steps li[data-step=creating][data-state=active]");
+        Assert.Equal(HttpStatusCode.OK, (await runner.SendStandardAsync($"{{\"job_id\":\"{job}\",\"status\":\"failed\",\"error\":\"apt failed\",\"failed_step\":\"install\"}}")).StatusCode);
+        await Page.WaitForSelectorAsync("#status[data-status=failed]");
+
+        Assert.Equal(0, polls);
+        Assert.Equal(1, streams);
+    }
+
+    [Fact]
     public async Task Poll_AnsweredWith304_LeavesThePageUnchanged()
     {
         var runner = await StartRunnerAsync(dispatch: false);
         var job = await runner.NewJobAsync();
         var notModified = new TaskCompletionSource();
+        await Page.RouteAsync("**/events", route => route.AbortAsync()); // no event stream: the page falls back to polling, which this is about
         Page.Response += (_, response) =>
         {
             if (response.Url.Contains($"/api/jobs/{job}", StringComparison.Ordinal) && response.Status == 304)

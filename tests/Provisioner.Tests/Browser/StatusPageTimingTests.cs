@@ -117,6 +117,38 @@ public sealed class StatusPageTimingTests(Chromium chromium) : IClassFixture<Chr
     }
 
     [Fact]
+    public async Task Page_DrawsTheTimingChart_WithTheFailedStepMarkedInWords_AndTheRunsViewShowsTheStatistics()
+    {
+        await PlayFiveRunsAsync();
+        var job = await NewJobAsync();
+        _time.Advance(TimeSpan.FromSeconds(10));
+        await SendAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"8600\"");
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await SendAsync(job, "\"status\":\"provisioning\",\"step\":\"vm_created\"");
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await SendAsync(job, "\"status\":\"failed\",\"error\":\"apt failed\",\"failed_step\":\"install\"");
+
+        await Page.GotoAsync($"{_runner.Client.BaseAddress}?job_id={job}");
+        await Page.WaitForSelectorAsync("#timing:not([hidden]) svg");
+        var failed = Page.Locator("#timing-chart svg g[data-step=installing]");
+        Assert.Contains("timing-error", await failed.GetAttributeAsync("class"), StringComparison.Ordinal);
+        Assert.Equal("✕ failed after 30 s", await failed.Locator(".timing-value").TextContentAsync());
+        Assert.Equal("url(#timing-hatch)", await failed.Locator("rect").GetAttributeAsync("fill"));
+        Assert.Equal(5, await Page.Locator("#timing-chart svg .timing-usual").CountAsync()); // each step's usual time, from five runs
+        var words = await Page.Locator("#timing-chart svg desc").TextContentAsync();
+        Assert.Contains("Creating Server: 1 min 0 s (usually 2 min", words, StringComparison.Ordinal);
+        Assert.True(words!.Contains("Installing Dependencies: failed after 30 s (usually ", StringComparison.Ordinal), words);
+        Assert.Equal("img", await Page.GetAttributeAsync("#timing-chart svg", "role"));
+        await _browser.ScreenshotAsync("status-timing-chart.png");
+
+        await Page.GotoAsync($"{_runner.Client.BaseAddress}?view=runs");
+        await Page.WaitForSelectorAsync("#step-stats:not([hidden])");
+        var creating = Page.Locator($"#step-stats-rows tr[data-region='{_region}'][data-step=creating]");
+        Assert.Equal("6", await creating.Locator(".count").TextContentAsync()); // five runs and the failed one completed it
+        Assert.StartsWith("2 min", await creating.Locator(".p50").TextContentAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Page_WaitingForARunner_SaysSo()
     {
         var job = await NewJobAsync();

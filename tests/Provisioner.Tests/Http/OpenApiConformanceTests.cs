@@ -186,6 +186,32 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_EveryAnswer_MatchesTheDocument()
+    {
+        var job = await _runner.NewJobAsync();
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"failed\",\"error\":\"apt failed\",\"failed_step\":\"install\"}}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/jobs/{job}/events", "/api/jobs/{jobId}/events")).StatusCode); // a failed job's stream ends after its one event
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/api/jobs/{Guid.NewGuid()}/events", "/api/jobs/{jobId}/events")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/api/jobs/not-a-guid/events", "/api/jobs/{jobId}/events")).StatusCode);
+    }
+
+    [Fact]
+    public async Task StepStats_EveryAnswer_MatchesTheDocument()
+    {
+        var region = "oa-" + Guid.NewGuid().ToString("N")[..8];
+        var (created, body) = await _runner.CreateJobAsync(Runner.NewAgentId(), region);
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        var job = body.GetProperty("job_id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"workflow_run_id\":\"701\"}}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CallbackAsync($"{{\"job_id\":\"{job}\",\"status\":\"running\",\"server_id\":\"7\",\"server_ip\":\"203.0.113.7\",\"tailscale_ip\":\"100.64.0.7\"}}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/stats/steps?region={region}&days=1", "/api/stats/steps")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/stats/steps", "/api/stats/steps")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "/api/stats/steps?days=91", "/api/stats/steps")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "/api/stats/steps?region=never-seen-here", "/api/stats/steps")).StatusCode);
+    }
+
+    [Fact]
     public async Task Health_Answer_MatchesTheDocument()
     {
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/health", "/api/health")).StatusCode);
@@ -271,6 +297,19 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
 
         var type = response.Content.Headers.ContentType?.MediaType ?? "";
         Assert.True(media.ContainsKey(type), $"{what} as {type}; documented: {string.Join(", ", media.Select(m => m.Key))}");
+        if (type == "text/event-stream")
+        {
+            // Server-sent events: each event's data is a status document (docs/events.md).
+            var data = body.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => l["data: ".Length..]).ToList();
+            Assert.True(data.Count > 0, $"{what} with no event");
+            foreach (var item in data)
+            {
+                AssertMatches(build, "/components/schemas/StatusDocument", item, what);
+            }
+
+            return;
+        }
+
         var fragment = $"{answerPointer}/content/{Escape(type)}/schema".Replace("+", "%2B", StringComparison.Ordinal); // a URI fragment: '+' would read as a space
         var schema = JsonSchema.FromText(
             $"{{\"$ref\":\"{DocumentUri}#{fragment}\"}}",
@@ -279,6 +318,14 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
         using var instance = JsonDocument.Parse(body);
         var result = schema.Evaluate(instance.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
         Assert.True(result.IsValid, $"{what} with a body the documented schema refuses:\n{body}\n{string.Join("\n", (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).Select(d => $"{d.InstanceLocation}: {string.Join("; ", d.Errors!.Values)}"))}");
+    }
+
+    private static void AssertMatches(BuildOptions build, string pointer, string json, string what)
+    {
+        var schema = JsonSchema.FromText($"{{\"$ref\":\"{DocumentUri}#{pointer}\"}}", build, new Uri($"https://provisioner.invalid/check/{Interlocked.Increment(ref _checks)}"));
+        using var instance = JsonDocument.Parse(json);
+        var result = schema.Evaluate(instance.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        Assert.True(result.IsValid, $"{what} with an event the documented schema refuses:\n{json}\n{string.Join("\n", (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).Select(d => $"{d.InstanceLocation}: {string.Join("; ", d.Errors!.Values)}"))}");
     }
 
     /// <summary>The node at a JSON pointer, following one <c>$ref</c> there; with the pointer it was found at.</summary>
