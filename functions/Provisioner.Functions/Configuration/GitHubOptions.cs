@@ -17,6 +17,8 @@ public sealed class GitHubOptions
     public const string ApiUrlSetting = "GITHUB_API_URL";
     public const string ReturnRunDetailsSetting = "GITHUB_RETURN_RUN_DETAILS";
     public const string DeprovisionWorkflowSetting = "GITHUB_DEPROVISION_WORKFLOW";
+    public const string RepositoryIdSetting = "GITHUB_REPOSITORY_ID";
+    public const string RepositoryOwnerIdSetting = "GITHUB_REPOSITORY_OWNER_ID";
 
     /// <summary>The workflow that tears agents down, when <c>GITHUB_DEPROVISION_WORKFLOW</c> is not set.</summary>
     public const string DefaultDeprovisionWorkflow = "deprovision-agent.yml";
@@ -51,6 +53,21 @@ public sealed class GitHubOptions
     /// <summary>The branch or tag the workflow runs from.</summary>
     [ConfigurationKeyName(RefSetting)]
     public string Ref { get; set; } = "main";
+
+    /// <summary>
+    /// The ref a workflow run's token must name (<c>ref</c>, and after the <c>@</c> of
+    /// <c>job_workflow_ref</c>): <see cref="Ref"/> when it is already a full ref (<c>refs/heads/…</c>,
+    /// <c>refs/tags/…</c>), else the branch of that name.
+    /// </summary>
+    public string FullRef => (Ref ?? "").Trim() is var r && r.StartsWith("refs/", StringComparison.Ordinal) ? r : $"refs/heads/{r}";
+
+    /// <summary>The repository's numeric id (<c>repository_id</c> in a run's token); kept when the repository is renamed. Unset: not checked.</summary>
+    [ConfigurationKeyName(RepositoryIdSetting)]
+    public string? RepositoryId { get; set; }
+
+    /// <summary>The owner's numeric id (<c>repository_owner_id</c>); kept when the owner is renamed. Unset: not checked.</summary>
+    [ConfigurationKeyName(RepositoryOwnerIdSetting)]
+    public string? RepositoryOwnerId { get; set; }
 
     [ConfigurationKeyName(ApiUrlSetting)]
     public Uri ApiUrl { get; set; } = new("https://api.github.com/");

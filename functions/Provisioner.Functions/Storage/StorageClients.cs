@@ -30,6 +30,7 @@ internal sealed class StorageClients
         InFlight = tables.GetTableClient(StorageNames.InFlightTable);
         AgentHealth = tables.GetTableClient(StorageNames.AgentHealthTable);
         JobIndex = tables.GetTableClient(StorageNames.JobIndexTable);
+        UsedTokens = tables.GetTableClient(StorageNames.UsedTokensTable);
         DispatchQueue = queues.GetQueueClient(StorageNames.DispatchQueue);
         DispatchPoisonQueue = queues.GetQueueClient(StorageNames.DispatchPoisonQueue);
         NotifyDeadLetters = tables.GetTableClient(StorageNames.NotifyDeadLettersTable);
@@ -43,6 +44,7 @@ internal sealed class StorageClients
     public TableClient InFlight { get; }
     public TableClient AgentHealth { get; }
     public TableClient JobIndex { get; }
+    public TableClient UsedTokens { get; }
     public QueueClient DispatchQueue { get; }
     public QueueClient DispatchPoisonQueue { get; }
     public TableClient NotifyDeadLetters { get; }
