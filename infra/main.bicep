@@ -68,7 +68,7 @@ param githubRepositoryOwnerId string = ''
 param githubApiUrl string = 'https://api.github.com/'
 
 @description('CALLBACK_ALLOW_LEGACY_SIGNATURE: false accepts Standard Webhooks signatures only.')
-param allowLegacySignature bool = true
+param allowLegacySignature bool = false
 
 @description('The Entra ID tenant of the two app registrations (the API and the status page); AUTH_AUTHORITY is its v2.0 issuer. Default: the deployment\'s tenant.')
 param authTenantId string = subscription().tenantId

@@ -19,6 +19,10 @@ public sealed class GitHubOptions
     public const string DeprovisionWorkflowSetting = "GITHUB_DEPROVISION_WORKFLOW";
     public const string RepositoryIdSetting = "GITHUB_REPOSITORY_ID";
     public const string RepositoryOwnerIdSetting = "GITHUB_REPOSITORY_OWNER_ID";
+    public const string WorkflowModeSetting = "WORKFLOW_MODE";
+
+    /// <summary>The value of <c>WORKFLOW_MODE</c> that asks for the simulated workflow by name.</summary>
+    public const string SimulatedMode = "simulated";
 
     /// <summary>The workflow that tears agents down, when <c>GITHUB_DEPROVISION_WORKFLOW</c> is not set.</summary>
     public const string DefaultDeprovisionWorkflow = "deprovision-agent.yml";
@@ -75,6 +79,17 @@ public sealed class GitHubOptions
     /// <summary>Ask GitHub for the run id in the dispatch answer (<c>return_run_details</c>); a server that does not know it answers 204 as before.</summary>
     [ConfigurationKeyName(ReturnRunDetailsSetting)]
     public bool ReturnRunDetails { get; set; } = true;
+
+    /// <summary>
+    /// <c>simulated</c> asks for the simulated workflow by name; outside development that is the
+    /// only way to run without <c>GITHUB_TOKEN</c> (docs/configuration.md, "Simulated workflow").
+    /// Empty: GitHub when a token is set, else (in development) the simulated workflow.
+    /// </summary>
+    [ConfigurationKeyName(WorkflowModeSetting)]
+    public string? WorkflowMode { get; set; }
+
+    /// <summary>Whether the simulated workflow was asked for by name (<c>WORKFLOW_MODE=simulated</c>).</summary>
+    public bool SimulatedByName => string.Equals(WorkflowMode?.Trim(), SimulatedMode, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether jobs go to GitHub; without a token the simulated workflow plays them.</summary>
     public bool UsesGitHub => !string.IsNullOrWhiteSpace(Token);

@@ -25,6 +25,7 @@ internal static class SettingsServiceCollectionExtensions
         services.AddSettings<NotifyOptions, NotifyOptionsValidator>(configuration);
         services.AddSettings<AgentHealthOptions, AgentHealthOptionsValidator>(configuration);
         services.AddSettings<TelemetryOptions>(configuration);
+        services.AddSettings<HostEnvironmentOptions, HostEnvironmentOptionsValidator>(configuration);
         if (!SettingsBinding.Read<GitHubOptions>(configuration).UsesGitHub)
         {
             services.AddSettings<SimulatorOptions, SimulatorOptionsValidator>(configuration);
