@@ -15,6 +15,9 @@ namespace Provisioner.Functions.Identity;
 /// </summary>
 internal sealed partial class RequestAccess(IOptions<AuthOptions> options, PeopleTokens tokens, ILogger<RequestAccess> logger)
 {
+    /// <summary>Whether every call is let through (<c>AUTH_MODE=disabled</c>).</summary>
+    public bool IsOpen => options.Value.Mode == AuthMode.Disabled;
+
     /// <summary>Null when the call may go on; otherwise the answer to send (401, 403, or 503 when the issuer cannot be reached).</summary>
     public async Task<IResult?> CheckAsync(HttpRequest request, Access access, string operation, CancellationToken cancellationToken)
     {
