@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export PORT="${PORT:-7071}"
+# A developer's machine, as func start says too: the sample's secrets, no sign-in and the
+# simulated workflow are allowed only here (docs/configuration.md, "Outside development").
+export AZURE_FUNCTIONS_ENVIRONMENT="${AZURE_FUNCTIONS_ENVIRONMENT:-Development}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 data="${AZURITE_LOCATION:-$PWD/.azurite}"
 

@@ -58,11 +58,17 @@ param githubDeprovisionWorkflow string = 'deprovision-agent.yml'
 @description('GITHUB_REF: the branch or tag the workflow runs from.')
 param githubRef string = 'main'
 
+@description('GITHUB_REPOSITORY_ID: the repository\'s numeric id, which a run\'s token must carry (empty: not checked).')
+param githubRepositoryId string = ''
+
+@description('GITHUB_REPOSITORY_OWNER_ID: the owner\'s numeric id, which a run\'s token must carry (empty: not checked).')
+param githubRepositoryOwnerId string = ''
+
 @description('GITHUB_API_URL: the GitHub API base (GitHub Enterprise Server: the server\'s address).')
 param githubApiUrl string = 'https://api.github.com/'
 
 @description('CALLBACK_ALLOW_LEGACY_SIGNATURE: false accepts Standard Webhooks signatures only.')
-param allowLegacySignature bool = true
+param allowLegacySignature bool = false
 
 @description('The Entra ID tenant of the two app registrations (the API and the status page); AUTH_AUTHORITY is its v2.0 issuer. Default: the deployment\'s tenant.')
 param authTenantId string = subscription().tenantId
@@ -180,7 +186,7 @@ module storage 'modules/storage.bicep' = {
     name: names.storage
     deploymentContainerName: deploymentContainerName
     // The names in functions/Provisioner.Functions/Storage/StorageNames.cs.
-    tableNames: ['jobs', 'agents', 'idempotency', 'inflight', 'notifydeadletters', 'agenthealth', 'jobindex']
+    tableNames: ['jobs', 'agents', 'idempotency', 'inflight', 'notifydeadletters', 'agenthealth', 'jobindex', 'usedtokens']
     queueNames: ['provisioning-jobs', 'provisioning-jobs-poison', 'notifications', 'notifications-poison', 'cancel-runs', 'cancel-runs-poison']
   }
 }
@@ -256,6 +262,8 @@ module functionApp 'modules/functionapp.bicep' = {
     githubWorkflow: githubWorkflow
     githubDeprovisionWorkflow: githubDeprovisionWorkflow
     githubRef: githubRef
+    githubRepositoryId: githubRepositoryId
+    githubRepositoryOwnerId: githubRepositoryOwnerId
     githubApiUrl: githubApiUrl
     allowLegacySignature: allowLegacySignature
     dispatchStartMinutes: dispatchStartMinutes

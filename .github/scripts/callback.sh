@@ -66,7 +66,7 @@ fi
 # The HMAC key of Standard Webhooks, as the spec and its reference libraries derive it, and as
 # the backend does: a secret that starts with whsec_ is base64 of the key (the padding may be
 # left off); any other secret is the key itself, its UTF-8 bytes. Printed as hex, so any byte
-# reaches openssl unchanged. Neither the secret nor the key is ever printed elsewhere.
+# reaches the HMAC unchanged. Neither the secret nor the key is ever printed elsewhere.
 key_hex() {
   local secret="$1" encoded
   if [[ "$secret" == whsec_* ]]; then
@@ -92,10 +92,12 @@ if [ -n "${CALLBACK_SECRET:-}" ]; then
 fi
 
 # Standard Webhooks v1: base64 of HMAC-SHA256(key, "id.timestamp.body"), over the body's bytes.
-# openssl takes the key on its command line only; a GitHub-hosted runner is a single-tenant VM.
+# The key reaches python3 in its environment, never on a command line (openssl takes it only
+# there, where any process of the machine could read it in /proc).
 signature() {  # signature ID TIMESTAMP BODY_FILE
   { printf '%s.%s.' "$1" "$2"; cat "$3"; } |
-    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key_hex" -binary | base64 -w0
+    CALLBACK_KEY_HEX="$key_hex" python3 -c 'import base64, hashlib, hmac, os, sys
+sys.stdout.write(base64.b64encode(hmac.new(bytes.fromhex(os.environ["CALLBACK_KEY_HEX"]), sys.stdin.buffer.read(), hashlib.sha256).digest()).decode())'
 }
 
 if [ "$kind" = sign ]; then

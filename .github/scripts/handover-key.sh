@@ -6,18 +6,19 @@
 #
 #   handover-key.sh SERVER_ID FILE     writes FILE (OpenSSH private key, 0600) and FILE.pub
 #
-# The key is an Ed25519 key whose seed is HMAC-SHA256(CALLBACK_SECRET, "provisioner-handover-ssh-v1:"
-# SERVER_ID): one per server, reproducible by a run of this repository only (the secret is the
-# GH_CALLBACK_SECRET repository secret, used here under its own label, never as a signing key).
-# SSH reaches the server only over the tailnet, and the key is authorised only while the server
-# is held. Without CALLBACK_SECRET there is no key: exit 4, and the server is not kept.
+# The key is an Ed25519 key whose seed is HMAC-SHA256(HANDOVER_KEY_SECRET, "provisioner-handover-ssh-v1:"
+# SERVER_ID): one per server, reproducible by a run of this repository only. HANDOVER_KEY_SECRET
+# is a repository secret of its own (not the callback secret: whoever may sign callbacks, the
+# backend included, must not also hold root on held servers). SSH reaches the server only over
+# the tailnet, and the key is authorised only while the server is held. Without
+# HANDOVER_KEY_SECRET there is no key: exit 4, and the server is not kept.
 # Needs python3 with the cryptography package (ansible-core brings it).
 set -euo pipefail
 
 server_id="${1:?usage: handover-key.sh SERVER_ID FILE}"
 file="${2:?usage: handover-key.sh SERVER_ID FILE}"
 [[ "$server_id" =~ ^[0-9]{1,20}$ ]] || { echo "handover-key: server id '$server_id' is not a Hetzner server id" >&2; exit 2; }
-[ -n "${CALLBACK_SECRET:-}" ] || { echo "handover-key: CALLBACK_SECRET is not set: no re-run key (the server will not be kept)" >&2; exit 4; }
+[ -n "${HANDOVER_KEY_SECRET:-}" ] || { echo "handover-key: HANDOVER_KEY_SECRET is not set: no re-run key (the server will not be kept)" >&2; exit 4; }
 
 umask 077
 HANDOVER_SERVER_ID="$server_id" HANDOVER_FILE="$file" python3 - <<'PY'
@@ -25,7 +26,7 @@ import hashlib, hmac, os
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-seed = hmac.new(os.environ["CALLBACK_SECRET"].encode(), ("provisioner-handover-ssh-v1:" + os.environ["HANDOVER_SERVER_ID"]).encode(), hashlib.sha256).digest()
+seed = hmac.new(os.environ["HANDOVER_KEY_SECRET"].encode(), ("provisioner-handover-ssh-v1:" + os.environ["HANDOVER_SERVER_ID"]).encode(), hashlib.sha256).digest()
 key = Ed25519PrivateKey.from_private_bytes(seed)
 path = os.environ["HANDOVER_FILE"]
 with open(path, "wb") as f:

@@ -66,6 +66,15 @@ usage() { log "$*"; exit 2; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+# A secret goes to curl in a file (-H @file, --data-urlencode name@file), never on its command
+# line, where any process of the machine could read it in /proc. printf is a shell builtin: the
+# value is on no command line on its way into the file either.
+secret_file() {  # secret_file NAME PREFIX VALUE [SUFFIX]: writes PREFIX VALUE SUFFIX to $work/NAME (0600), prints its path
+  (umask 077 && printf '%s%s%s' "$2" "$3" "${4:-}" >"$work/$1")
+  printf '%s' "$work/$1"
+}
+hcloud_auth() { secret_file hcloud-auth 'Authorization: Bearer ' "${HCLOUD_TOKEN:?HCLOUD_TOKEN is not set}" $'\n'; }
+
 # call METHOD URL [curl args...]: prints "CODE" and leaves the body in $work/body and the
 # headers in $work/headers. Retries
 # network errors, 423 (Hetzner: locked by another action), 429 and 5xx, five tries in all.
@@ -95,7 +104,7 @@ hcloud_list() {  # hcloud_list servers|ssh_keys: every page, labelled managed_by
   : >"$work/$kind.pages"
   while [ -n "$page" ] && [ "$page" != null ]; do
     code="$(call GET "$hcloud_api/$kind?label_selector=managed_by%3Dprovisioner&per_page=50&page=$page" \
-      -H "Authorization: Bearer ${HCLOUD_TOKEN:?HCLOUD_TOKEN is not set}")"
+      -H "@$(hcloud_auth)")"
     [ "$code" = 200 ] || { log "Hetzner answered $code to the $kind list: $(head -c 300 "$work/body")"; return 1; }
     jq -c ".${kind}[]" "$work/body" >>"$work/$kind.pages"
     page="$(jq -r '.meta.pagination.next_page // empty' "$work/body")"
@@ -103,14 +112,16 @@ hcloud_list() {  # hcloud_list servers|ssh_keys: every page, labelled managed_by
   jq -s '.' "$work/$kind.pages"
 }
 
+# Asks Tailscale for an access token; prints the path of a header file that carries it.
 tailscale_token() {
   local code
   code="$(call POST "$tailscale_api/oauth/token" \
-    --data-urlencode "client_id=${TS_OAUTH_CLIENT_ID:?TS_OAUTH_CLIENT_ID is not set}" \
-    --data-urlencode "client_secret=${TS_OAUTH_SECRET:?TS_OAUTH_SECRET is not set}" \
+    --data-urlencode "client_id@$(secret_file ts-client-id '' "${TS_OAUTH_CLIENT_ID:?TS_OAUTH_CLIENT_ID is not set}")" \
+    --data-urlencode "client_secret@$(secret_file ts-client-secret '' "${TS_OAUTH_SECRET:?TS_OAUTH_SECRET is not set}")" \
     --data-urlencode grant_type=client_credentials)"
   [ "$code" = 200 ] || { log "Tailscale refused the OAuth client ($code)"; return 1; }
-  jq -r '.access_token' "$work/body"
+  (umask 077 && jq -r '"Authorization: Bearer " + .access_token' "$work/body" >"$work/ts-auth")
+  printf '%s' "$work/ts-auth"
 }
 
 list() {
@@ -119,7 +130,7 @@ list() {
   ssh_keys="$(hcloud_list ssh_keys)"
   if [ -n "${TS_OAUTH_CLIENT_ID:-}" ] && [ -n "${TS_OAUTH_SECRET:-}" ]; then
     token="$(tailscale_token)"
-    code="$(call GET "$tailscale_api/tailnet/-/devices" -H "Authorization: Bearer $token")"
+    code="$(call GET "$tailscale_api/tailnet/-/devices" -H "@$token")"
     [ "$code" = 200 ] || { log "Tailscale answered $code to the device list"; return 1; }
     devices="$(jq '.devices' "$work/body")"
   else
@@ -155,7 +166,7 @@ prove_backend() {
 # other 404 is "http": "404-foreign".
 ask_backend() {
   local inventory="$1" job code status kept auth=()
-  [ -z "${PROVISIONER_API_TOKEN:-}" ] || auth=(-H "Authorization: Bearer $PROVISIONER_API_TOKEN")
+  [ -z "${PROVISIONER_API_TOKEN:-}" ] || auth=(-H "@$(secret_file api-auth 'Authorization: Bearer ' "$PROVISIONER_API_TOKEN" $'\n')")
   echo '{}' >"$work/answers"
   while IFS= read -r job; do
     status=null
@@ -255,11 +266,11 @@ act() {
       result="would delete (dry run)"
     else
       case "$kind" in
-        server) code="$(call DELETE "$hcloud_api/servers/$id" -H "Authorization: Bearer ${HCLOUD_TOKEN:?HCLOUD_TOKEN is not set}")" ;;
-        ssh_key) code="$(call DELETE "$hcloud_api/ssh_keys/$id" -H "Authorization: Bearer ${HCLOUD_TOKEN:?HCLOUD_TOKEN is not set}")" ;;
+        server) code="$(call DELETE "$hcloud_api/servers/$id" -H "@$(hcloud_auth)")" ;;
+        ssh_key) code="$(call DELETE "$hcloud_api/ssh_keys/$id" -H "@$(hcloud_auth)")" ;;
         device)
           [ -n "$token" ] || token="$(tailscale_token)" || { token=""; code=000; }
-          [ -z "$token" ] || code="$(call DELETE "$tailscale_api/device/$id" -H "Authorization: Bearer $token")"
+          [ -z "$token" ] || code="$(call DELETE "$tailscale_api/device/$id" -H "@$token")"
           ;;
       esac
       case "$code" in

@@ -44,6 +44,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<JobStore>();
         services.AddSingleton<AgentStore>();
         services.AddSingleton<IdempotencyKeys>();
+        services.AddSingleton<UsedTokens>();
         services.AddSingleton<InFlightIndex>();
         services.AddSingleton<JobIndex>();
         services.AddSingleton<DispatchQueueWriter>();
@@ -120,6 +121,7 @@ public static class ProvisionerServiceCollectionExtensions
 
         services.AddSingleton<GitHubActionsTokens>();
         services.AddSingleton<CallbackAuthenticator>();
+        services.AddSingleton<DispatchedRunCheck>();
     }
 
     /// <summary>

@@ -56,6 +56,12 @@ param githubDeprovisionWorkflow string
 @description('GITHUB_REF: the branch or tag the workflow runs from.')
 param githubRef string
 
+@description('GITHUB_REPOSITORY_ID: the repository\'s numeric id (empty: not checked).')
+param githubRepositoryId string = ''
+
+@description('GITHUB_REPOSITORY_OWNER_ID: the owner\'s numeric id (empty: not checked).')
+param githubRepositoryOwnerId string = ''
+
 @description('GITHUB_API_URL: the GitHub API base.')
 param githubApiUrl string
 
@@ -197,6 +203,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     GITHUB_WORKFLOW: githubWorkflow
     GITHUB_DEPROVISION_WORKFLOW: githubDeprovisionWorkflow
     GITHUB_REF: githubRef
+    GITHUB_REPOSITORY_ID: githubRepositoryId
+    GITHUB_REPOSITORY_OWNER_ID: githubRepositoryOwnerId
     GITHUB_API_URL: githubApiUrl
     CALLBACK_ALLOW_LEGACY_SIGNATURE: string(allowLegacySignature)
     DISPATCH_START_MINUTES: string(dispatchStartMinutes)

@@ -104,22 +104,53 @@ public sealed class TestIssuer : IAsyncDisposable
         return Mint(audience, claims, expiresIn, notBefore, issuer);
     }
 
+    /// <summary>The repository id (<c>repository_id</c>) the GitHub-shaped tokens carry.</summary>
+    public const string RepositoryId = "690001";
+
+    /// <summary>The owner id (<c>repository_owner_id</c>) the GitHub-shaped tokens carry.</summary>
+    public const string RepositoryOwnerId = "1290001";
+
     /// <summary>A token shaped like a GitHub Actions ID token for one run of a workflow.</summary>
     public string ActionsToken(string audience, string repository, string workflowFile, string runId, string runAttempt = "1", TimeSpan? expiresIn = null, string @ref = "refs/heads/main") =>
         Mint(audience, GitHubClaims(repository, workflowFile, runId, runAttempt, @ref), expiresIn, null, null);
 
-    public static Dictionary<string, object> GitHubClaims(string repository, string workflowFile, string runId, string runAttempt = "1", string @ref = "refs/heads/main") => new()
+    /// <summary>
+    /// The claims of a GitHub Actions ID token, in the shape GitHub documents ("About security
+    /// hardening with OpenID Connect", "OpenID Connect reference"): by default a
+    /// <c>workflow_dispatch</c> run on <paramref name="ref"/>; <paramref name="eventName"/>
+    /// <c>pull_request</c> gives a pull request's run (<c>ref</c> <c>refs/pull/N/merge</c>,
+    /// <c>head_ref</c> and <c>base_ref</c> set). Each call has a fresh <c>jti</c>.
+    /// </summary>
+    public static Dictionary<string, object> GitHubClaims(string repository, string workflowFile, string runId, string runAttempt = "1", string @ref = "refs/heads/main", string eventName = "workflow_dispatch")
     {
-        ["sub"] = $"repo:{repository}:ref:{@ref}",
-        ["repository"] = repository,
-        ["repository_owner"] = repository.Split('/')[0],
-        ["workflow_ref"] = $"{repository}/.github/workflows/{workflowFile}@{@ref}",
-        ["job_workflow_ref"] = $"{repository}/.github/workflows/{workflowFile}@{@ref}",
-        ["ref"] = @ref,
-        ["run_id"] = runId,
-        ["run_attempt"] = runAttempt,
-        ["event_name"] = "workflow_dispatch",
-    };
+        var pullRequest = eventName is "pull_request" or "pull_request_target";
+        var claims = new Dictionary<string, object>
+        {
+            ["jti"] = Guid.NewGuid().ToString("D"),
+            ["sub"] = pullRequest ? $"repo:{repository}:pull_request" : $"repo:{repository}:ref:{@ref}",
+            ["repository"] = repository,
+            ["repository_id"] = RepositoryId,
+            ["repository_owner"] = repository.Split('/')[0],
+            ["repository_owner_id"] = RepositoryOwnerId,
+            ["repository_visibility"] = "private",
+            ["actor"] = "octocat",
+            ["actor_id"] = "583231",
+            ["workflow"] = workflowFile,
+            ["workflow_ref"] = $"{repository}/.github/workflows/{workflowFile}@{@ref}",
+            ["job_workflow_ref"] = $"{repository}/.github/workflows/{workflowFile}@{@ref}",
+            ["ref"] = @ref,
+            ["ref_type"] = @ref.StartsWith("refs/tags/", StringComparison.Ordinal) ? "tag" : "branch",
+            ["sha"] = "example-sha",
+            ["run_id"] = runId,
+            ["run_number"] = "1",
+            ["run_attempt"] = runAttempt,
+            ["runner_environment"] = "github-hosted",
+            ["event_name"] = eventName,
+            ["head_ref"] = pullRequest ? "feature" : "",
+            ["base_ref"] = pullRequest ? "main" : "",
+        };
+        return claims;
+    }
 
     /// <summary>A token signed with the current key, with any claims.</summary>
     public string Mint(string audience, IDictionary<string, object> claims, TimeSpan? expiresIn = null, DateTimeOffset? notBefore = null, string? issuer = null)
@@ -228,7 +259,9 @@ public sealed class TestIssuer : IAsyncDisposable
             ActionsAudiencesRequested.Add(audience);
         }
 
-        return Results.Json(new { count = 1, value = Mint(audience, ActionsClaims) });
+        // Every token GitHub hands out has an id of its own.
+        var claims = new Dictionary<string, object>(ActionsClaims) { ["jti"] = Guid.NewGuid().ToString("D") };
+        return Results.Json(new { count = 1, value = Mint(audience, claims) });
     }
 
     private static RsaSecurityKey NewKey() => new(RSA.Create(2048)) { KeyId = Guid.NewGuid().ToString("N")[..16] };

@@ -57,11 +57,26 @@ internal sealed class AgentHealthStore(StorageClients storage)
     }
 
     /// <summary>Every row of the index, with the ETag each was read with (for <see cref="TryRecordStateAsync"/>).</summary>
-    public async IAsyncEnumerable<(AgentHealthRecord Record, ETag ETag)> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Every row of the index, each as its record, or, for a row that cannot be read (a malformed
+    /// value), as the error with the row's agent and job, so the caller can skip it and go on.
+    /// </summary>
+    public async IAsyncEnumerable<(AgentHealthRecord? Record, string AgentId, Guid JobId, ETag ETag, Exception? Unreadable)> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var row in storage.AgentHealth.QueryAsync<AgentHealthEntity>(e => e.PartitionKey == AgentHealthEntity.Partition, cancellationToken: cancellationToken))
         {
-            yield return (ToRecord(row), row.ETag);
+            AgentHealthRecord? record = null;
+            Exception? unreadable = null;
+            try
+            {
+                record = ToRecord(row);
+            }
+            catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or ArgumentException)
+            {
+                unreadable = ex;
+            }
+
+            yield return (record, row.RowKey, row.JobId, row.ETag, unreadable);
         }
     }
 

@@ -9,10 +9,6 @@ public sealed class AuthOptions
     public const string AuthoritySetting = "AUTH_AUTHORITY";
     public const string AudienceSetting = "AUTH_AUDIENCE";
 
-    /// <summary>Set by App Service (and so by Azure Functions) on every app it runs; never by <c>func start</c> or the local runner.</summary>
-    public const string SiteNameSetting = "WEBSITE_SITE_NAME";
-    public const string InstanceIdSetting = "WEBSITE_INSTANCE_ID";
-
     [ConfigurationKeyName(ModeSetting)]
     public AuthMode Mode { get; set; } = AuthMode.Disabled;
 
@@ -23,14 +19,6 @@ public sealed class AuthOptions
     /// <summary>The audience the tokens are issued for (the API's client id, or its app ID URI); several may be given, separated by commas.</summary>
     [ConfigurationKeyName(AudienceSetting)]
     public string? Audience { get; set; }
-
-    [ConfigurationKeyName(SiteNameSetting)]
-    public string? AzureSiteName { get; set; }
-
-    [ConfigurationKeyName(InstanceIdSetting)]
-    public string? AzureInstanceId { get; set; }
-
-    public bool RunsInAzure => !string.IsNullOrWhiteSpace(AzureSiteName) || !string.IsNullOrWhiteSpace(AzureInstanceId);
 
     public IReadOnlyList<string> Audiences =>
         (Audience ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

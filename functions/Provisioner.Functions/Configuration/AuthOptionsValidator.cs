@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace Provisioner.Functions.Configuration;
 
-/// <summary>Stops start-up, naming the setting, when people's sign-in is off in Azure or configured half-way.</summary>
+/// <summary>Stops start-up, naming the setting, when people's sign-in is configured half-way (that it is off outside development: <see cref="HostEnvironmentOptionsValidator"/>).</summary>
 internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
@@ -11,12 +11,7 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         var failures = new List<string>();
         if (options.Mode == AuthMode.Disabled)
         {
-            if (options.RunsInAzure)
-            {
-                failures.Add($"{AuthOptions.ModeSetting} is disabled, but the app runs in Azure ({AuthOptions.SiteNameSetting} or {AuthOptions.InstanceIdSetting} is set): anyone could create jobs. Set {AuthOptions.ModeSetting}=entra with {AuthOptions.AuthoritySetting} and {AuthOptions.AudienceSetting} (docs/identity.md).");
-            }
-
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+            return ValidateOptionsResult.Success;
         }
 
         if (options.Authority is null)

@@ -24,9 +24,9 @@ public sealed class CallbackSecurityOptions
     [ConfigurationKeyName(PreviousSecretSetting)]
     public string? PreviousSecret { get; set; }
 
-    /// <summary>Whether the body-only <c>X-Signature</c> scheme (no replay protection) is accepted.</summary>
+    /// <summary>Whether the body-only <c>X-Signature</c> scheme (no replay protection) is accepted: only when set to <c>true</c> (the sample does, for old local senders; <c>infra/</c> sets <c>false</c>).</summary>
     [ConfigurationKeyName(AllowLegacySetting)]
-    public bool AllowLegacySignature { get; set; } = true;
+    public bool AllowLegacySignature { get; set; }
 
     /// <summary><c>CALLBACK_AUTH</c>: signatures, GitHub Actions tokens, or either.</summary>
     [ConfigurationKeyName(ModeSetting)]

@@ -22,6 +22,15 @@ internal sealed class GitHubOptionsValidator : IValidateOptions<GitHubOptions>
             }
         }
 
+        if (!string.IsNullOrWhiteSpace(options.WorkflowMode) && !options.SimulatedByName)
+        {
+            failures.Add($"{GitHubOptions.WorkflowModeSetting} must be {GitHubOptions.SimulatedMode} or be removed, not \"{options.WorkflowMode}\".");
+        }
+        else if (options.SimulatedByName && options.UsesGitHub)
+        {
+            failures.Add($"{GitHubOptions.WorkflowModeSetting}={GitHubOptions.SimulatedMode} asks for the simulated workflow, but {GitHubOptions.TokenSetting} is set too: remove one of them.");
+        }
+
         if (options.ApiUrl is not { IsAbsoluteUri: true } api || (api.Scheme != Uri.UriSchemeHttp && api.Scheme != Uri.UriSchemeHttps))
         {
             failures.Add($"{GitHubOptions.ApiUrlSetting} must be the absolute http(s) address of the GitHub API (https://api.github.com/, or a GitHub Enterprise Server's address), or be removed to use https://api.github.com/.");

@@ -28,6 +28,7 @@ internal static class SettingsServiceCollectionExtensions
         services.AddSettings<AgentHealthOptions, AgentHealthOptionsValidator>(configuration);
         services.AddSettings<TelemetryOptions>(configuration);
         services.AddSettings<EventStreamOptions, EventStreamOptionsValidator>(configuration);
+        services.AddSettings<HostEnvironmentOptions, HostEnvironmentOptionsValidator>(configuration);
         if (!SettingsBinding.Read<GitHubOptions>(configuration).UsesGitHub)
         {
             services.AddSettings<SimulatorOptions, SimulatorOptionsValidator>(configuration);

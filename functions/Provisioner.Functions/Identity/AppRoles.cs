@@ -10,4 +10,13 @@ internal static class AppRoles
 
     /// <summary>May read jobs and agents.</summary>
     public const string Reader = "Provisioner.Reader";
+
+    /// <summary>The delegated scope of the API (<c>oauth2PermissionScopes</c>): a token a person's client got on their behalf carries it in <c>scp</c>.</summary>
+    public const string Scope = "access_as_user";
+
+    /// <summary>
+    /// The roles whose <c>allowedMemberTypes</c> include <c>Application</c> in the registration
+    /// (docs/deploy.md): the only ones an app-only token (client credentials) is let in with.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ForApplications = new HashSet<string>(StringComparer.Ordinal) { Operator, Reader };
 }

@@ -9,7 +9,11 @@ namespace Provisioner.Functions.Identity;
 /// Checks a GitHub Actions ID token: valid from <c>GITHUB_OIDC_ISSUER</c> for
 /// <c>GITHUB_OIDC_AUDIENCE</c> (<see cref="OidcTokenValidator"/>), then issued to a run of this
 /// deployment's repository (<c>repository</c>) and of its provisioning or deprovision workflow
-/// (<c>workflow_ref</c>). A person's token fails the first step: its issuer and audience differ.
+/// (<c>job_workflow_ref</c>, else <c>workflow_ref</c>), at the ref the backend dispatches from
+/// (<c>ref</c>), started by a dispatch (<c>event_name</c>), and of the repository's and owner's
+/// ids when they are configured (<c>repository_id</c>, <c>repository_owner_id</c>); each refusal
+/// names the claim (docs/identity.md, "Workflow runs"). A person's token fails the first step:
+/// its issuer and audience differ.
 /// </summary>
 internal sealed class GitHubActionsTokens(
     IOptions<CallbackSecurityOptions> callbacks,
@@ -38,36 +42,69 @@ internal sealed class GitHubActionsTokens(
     private ActionsTokenCheck Check(ClaimsIdentity identity)
     {
         var o = gitHub.Value;
-        var repository = identity.FindFirst("repository")?.Value;
+        string? Claim(string type) => identity.FindFirst(type)?.Value;
+
+        var repository = Claim("repository");
         if (!string.Equals(repository, o.RepositoryName, StringComparison.OrdinalIgnoreCase))
         {
-            return new ActionsTokenCheck.Invalid($"The token was issued to a run of {repository ?? "no repository"}, not of {o.RepositoryName}.");
+            return new ActionsTokenCheck.Invalid($"The token was issued to a run of {repository ?? "no repository"}, not of {o.RepositoryName} (claim repository).");
         }
 
-        var workflowRef = identity.FindFirst("workflow_ref")?.Value ?? "";
-        bool IsOf(string file) => workflowRef.StartsWith($"{o.RepositoryName}/.github/workflows/{file}@", StringComparison.OrdinalIgnoreCase);
+        // Ids outlive renames: a repository deleted and created again under the same name has another id.
+        if ((Mismatch("repository_id", o.RepositoryId) ?? Mismatch("repository_owner_id", o.RepositoryOwnerId)) is { } idRefusal)
+        {
+            return idRefusal;
+        }
+
+        // Only the ref the backend dispatches from: a run of another branch, a tag or a pull request runs code nobody reviewed for this deployment.
+        var expectedRef = o.FullRef;
+        if (Claim("ref") is var @ref && !string.Equals(@ref, expectedRef, StringComparison.Ordinal))
+        {
+            return new ActionsTokenCheck.Invalid($"The token was issued to a run on {@ref ?? "no ref"}, not on {expectedRef} ({GitHubOptions.RefSetting}) (claim ref).");
+        }
+
+        if (Claim("event_name") is var eventName && eventName != "workflow_dispatch")
+        {
+            return new ActionsTokenCheck.Invalid($"The token was issued to a run started by {eventName ?? "no event"}; only a run this service dispatched (workflow_dispatch) may call back (claim event_name).");
+        }
+
+        // job_workflow_ref names the file the job's steps come from (a reusable workflow's, when one is called); workflow_ref the run's own.
+        var (claim, workflowRef) = Claim("job_workflow_ref") is { Length: > 0 } job ? ("job_workflow_ref", job) : ("workflow_ref", Claim("workflow_ref") ?? "");
+        bool Is(string file) => string.Equals(workflowRef, $"{o.RepositoryName}/.github/workflows/{file}@{expectedRef}", StringComparison.OrdinalIgnoreCase);
         Jobs.JobKind workflow;
-        if (IsOf(o.WorkflowFiles[0]))
+        if (Is(o.WorkflowFiles[0]))
         {
             workflow = Jobs.JobKind.Provision;
         }
-        else if (IsOf(o.WorkflowFiles[1]))
+        else if (Is(o.WorkflowFiles[1]))
         {
             workflow = Jobs.JobKind.Deprovision;
         }
         else
         {
-            return new ActionsTokenCheck.Invalid($"The token was issued to a run of another workflow; only {string.Join(" and ", o.WorkflowFiles)} may call back.");
+            return new ActionsTokenCheck.Invalid($"The token was issued to a run of another workflow or ref; only {string.Join(" and ", o.WorkflowFiles)} at {expectedRef} may call back (claim {claim}).");
         }
 
-        if (!long.TryParse(identity.FindFirst("run_id")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var runId)
-            || !int.TryParse(identity.FindFirst("run_attempt")?.Value ?? "1", NumberStyles.None, CultureInfo.InvariantCulture, out var attempt)
+        if (!long.TryParse(Claim("run_id"), NumberStyles.None, CultureInfo.InvariantCulture, out var runId)
+            || !int.TryParse(Claim("run_attempt") ?? "1", NumberStyles.None, CultureInfo.InvariantCulture, out var attempt)
             || attempt < 1)
         {
-            return new ActionsTokenCheck.Invalid("The token names no run (run_id, run_attempt).");
+            return new ActionsTokenCheck.Invalid("The token names no run (claims run_id, run_attempt).");
         }
 
-        return new ActionsTokenCheck.Valid(new ActionsRun(runId, attempt, workflow));
+        // A token is good once (docs/identity.md, "Single use"): without an id it could not be told from its replay.
+        if (Claim("jti") is not { Length: > 0 and <= 200 } tokenId
+            || !long.TryParse(Claim("exp"), NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
+        {
+            return new ActionsTokenCheck.Invalid("The token carries no id or expiry (claims jti, exp), so its replay could not be told from it.");
+        }
+
+        return new ActionsTokenCheck.Valid(new ActionsRun(runId, attempt, workflow), new ActionsTokenUse(tokenId, DateTimeOffset.FromUnixTimeSeconds(expires)));
+
+        ActionsTokenCheck.Invalid? Mismatch(string type, string? expected) =>
+            string.IsNullOrWhiteSpace(expected) || string.Equals(Claim(type), expected.Trim(), StringComparison.Ordinal)
+                ? null
+                : new ActionsTokenCheck.Invalid($"The token was issued to a run of repository {Claim("repository")} whose {type} is {Claim(type) ?? "missing"}, not {expected.Trim()} (claim {type}).");
     }
 }
 
@@ -78,7 +115,7 @@ internal abstract record ActionsTokenCheck
     {
     }
 
-    public sealed record Valid(ActionsRun Run) : ActionsTokenCheck;
+    public sealed record Valid(ActionsRun Run, ActionsTokenUse Use) : ActionsTokenCheck;
 
     public sealed record Invalid(string Reason) : ActionsTokenCheck;
 

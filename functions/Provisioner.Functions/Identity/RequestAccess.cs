@@ -15,6 +15,9 @@ namespace Provisioner.Functions.Identity;
 /// </summary>
 internal sealed partial class RequestAccess(IOptions<AuthOptions> options, PeopleTokens tokens, ILogger<RequestAccess> logger)
 {
+    /// <summary>Whether every call is let through (<c>AUTH_MODE=disabled</c>).</summary>
+    public bool IsOpen => options.Value.Mode == AuthMode.Disabled;
+
     /// <summary>Null when the call may go on; otherwise the answer to send (401, 403, or 503 when the issuer cannot be reached).</summary>
     public async Task<IResult?> CheckAsync(HttpRequest request, Access access, string operation, CancellationToken cancellationToken)
     {
@@ -45,6 +48,12 @@ internal sealed partial class RequestAccess(IOptions<AuthOptions> options, Peopl
                 LogRefused(logger, operation, invalid.Reason);
                 return AccessProblems.InvalidToken(invalid.Reason + " Sign in again to get a new token.");
             case TokenCheck.Valid valid:
+                if (KindRefusal(valid.Identity) is { } wrongKind)
+                {
+                    LogRefused(logger, operation, wrongKind);
+                    return AccessProblems.MissingRole(wrongKind);
+                }
+
                 if (!Allows(valid.Identity, access))
                 {
                     LogMissingRole(logger, operation, access);
@@ -60,9 +69,36 @@ internal sealed partial class RequestAccess(IOptions<AuthOptions> options, Peopl
         }
     }
 
-    private static bool Allows(ClaimsIdentity identity, Access access)
+    /// <summary>
+    /// Entra ID tokens by kind (docs/identity.md): a delegated token (<c>scp</c> present, or
+    /// <c>idtyp=user</c>) must carry the API's scope. Null when it does, or when the token is app-only.
+    /// </summary>
+    private static string? KindRefusal(ClaimsIdentity identity) =>
+        IsDelegated(identity, out var scopes) && !scopes.Contains(AppRoles.Scope, StringComparer.Ordinal)
+            ? $"The token was issued to a client on a person's behalf without the API's scope {AppRoles.Scope} (claim scp); sign in through a client that asks for it."
+            : null;
+
+    private static bool IsDelegated(ClaimsIdentity identity, out string[] scopes)
+    {
+        scopes = (identity.FindFirst("scp")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return scopes.Length > 0 || identity.FindFirst("idtyp")?.Value == "user";
+    }
+
+    /// <summary>The roles that count: an app-only token (client credentials) holds only those the registration allows applications (<see cref="AppRoles.ForApplications"/>).</summary>
+    private static HashSet<string> Roles(ClaimsIdentity identity)
     {
         var roles = identity.FindAll(AppRoles.ClaimType).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        if (!IsDelegated(identity, out _))
+        {
+            roles.IntersectWith(AppRoles.ForApplications);
+        }
+
+        return roles;
+    }
+
+    private static bool Allows(ClaimsIdentity identity, Access access)
+    {
+        var roles = Roles(identity);
         return access switch
         {
             Access.Operator => roles.Contains(AppRoles.Operator),

@@ -128,21 +128,34 @@ internal sealed partial class NotificationOutbox(
     public async Task<bool> FlushAsync(Guid jobId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var waiting = false;
-        await foreach (var row in Outbox(jobId, cancellationToken))
+
+        // Read as plain rows and each one taken apart on its own: one malformed row must not stop the others.
+        await foreach (var row in storage.Jobs.QueryAsync<TableEntity>(OutboxFilter(jobId), cancellationToken: cancellationToken))
         {
-            if (row.State != OutboxEntity.Pending || row.EnqueuedAt is not null || !Enabled)
+            try
             {
-                continue;
-            }
+                var state = row.GetString(nameof(OutboxEntity.State)) ?? OutboxEntity.Pending;
+                if (state != OutboxEntity.Pending || row.GetDateTimeOffset(nameof(OutboxEntity.EnqueuedAt)) is not null || !Enabled)
+                {
+                    continue;
+                }
 
-            if (now - row.Since < EnqueueGrace)
+                var since = row.GetDateTimeOffset(nameof(OutboxEntity.Since)) ?? throw new FormatException($"outbox row {row.RowKey} has no {nameof(OutboxEntity.Since)}");
+                if (now - since < EnqueueGrace)
+                {
+                    waiting = true; // its writer is probably enqueueing it right now
+                    continue;
+                }
+
+                await EnqueueAsync(row.PartitionKey, row.RowKey, cancellationToken);
+                LogRecovered(logger, jobId, row.GetString(nameof(OutboxEntity.Type)) ?? "", row.GetString(nameof(OutboxEntity.WebhookId)) ?? "");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                waiting = true; // its writer is probably enqueueing it right now
-                continue;
+                // Kept watched: the row is still not on the queue, and the next sweep tries it again.
+                waiting = true;
+                LogSkippedRow(logger, jobId, row.RowKey, ex);
             }
-
-            await EnqueueAsync(row.PartitionKey, row.RowKey, cancellationToken);
-            LogRecovered(logger, jobId, row.Type, row.WebhookId);
         }
 
         return waiting;
@@ -158,47 +171,62 @@ internal sealed partial class NotificationOutbox(
 
         var replayed = 0;
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DeadLetterEntity.Partition} and Replay eq {true}");
-        await foreach (var dead in storage.NotifyDeadLetters.QueryAsync<DeadLetterEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var dead in storage.NotifyDeadLetters.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            if (!Guid.TryParse(dead.JobId, out var jobId))
+            var named = dead.GetString(nameof(DeadLetterEntity.JobId));
+            if (!Guid.TryParse(named, out var jobId))
             {
                 continue;
             }
 
-            var row = await storage.Jobs.GetEntityIfExistsAsync<OutboxEntity>(JobEntity.Key(jobId), dead.EventRow, cancellationToken: cancellationToken);
-            if (row.HasValue && row.Value!.State is OutboxEntity.Dead or OutboxEntity.Gone)
+            try
             {
-                // Watched first, then reset with no EnqueuedAt: from here on a crash leaves it to FlushAsync.
-                await inFlight.WatchAsync(jobId, time.GetUtcNow(), cancellationToken);
-                var reset = row.Value;
-                reset.State = OutboxEntity.Pending;
-                reset.EnqueuedAt = null;
-                reset.Attempts = 0;
-                reset.NextAttemptAt = null;
-                reset.Since = time.GetUtcNow();
-                await storage.Jobs.UpdateEntityAsync(reset, reset.ETag, TableUpdateMode.Replace, cancellationToken);
-                await DeleteDeadLetterAsync(dead, cancellationToken);
-                await EnqueueAsync(reset.PartitionKey, reset.RowKey, cancellationToken);
-                LogReplayed(logger, jobId, reset.Type, reset.WebhookId);
-                replayed++;
+                replayed += await ReplayAsync(dead, jobId, cancellationToken) ? 1 : 0;
             }
-            else
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // Replayed already (a crash after the reset), or the row is gone: nothing more to do.
-                await DeleteDeadLetterAsync(dead, cancellationToken);
+                // Left marked, for an operator to look at; the other dead letters are replayed.
+                LogSkippedRow(logger, jobId, dead.RowKey, ex);
             }
         }
 
         return replayed;
     }
 
+    private async Task<bool> ReplayAsync(TableEntity dead, Guid jobId, CancellationToken cancellationToken)
+    {
+        var eventRow = dead.GetString(nameof(DeadLetterEntity.EventRow)) ?? throw new FormatException($"dead letter {dead.RowKey} names no {nameof(DeadLetterEntity.EventRow)}");
+        var row = await storage.Jobs.GetEntityIfExistsAsync<OutboxEntity>(JobEntity.Key(jobId), eventRow, cancellationToken: cancellationToken);
+        if (row.HasValue && row.Value!.State is OutboxEntity.Dead or OutboxEntity.Gone)
+        {
+            // Watched first, then reset with no EnqueuedAt: from here on a crash leaves it to FlushAsync.
+            await inFlight.WatchAsync(jobId, time.GetUtcNow(), cancellationToken);
+            var reset = row.Value;
+            reset.State = OutboxEntity.Pending;
+            reset.EnqueuedAt = null;
+            reset.Attempts = 0;
+            reset.NextAttemptAt = null;
+            reset.Since = time.GetUtcNow();
+            await storage.Jobs.UpdateEntityAsync(reset, reset.ETag, TableUpdateMode.Replace, cancellationToken);
+            await DeleteDeadLetterAsync(dead.PartitionKey, dead.RowKey, cancellationToken);
+            await EnqueueAsync(reset.PartitionKey, reset.RowKey, cancellationToken);
+            LogReplayed(logger, jobId, reset.Type, reset.WebhookId);
+            return true;
+        }
+
+        // Replayed already (a crash after the reset), or the row is gone: nothing more to do.
+        await DeleteDeadLetterAsync(dead.PartitionKey, dead.RowKey, cancellationToken);
+        return false;
+    }
+
     public static string Body(string type, Job job, DateTimeOffset at, HealthView? health = null) =>
         JsonSerializer.Serialize(new EventBody(type, at, StatusDocument.From(job, health, now: at)), Json.Options);
 
     internal IAsyncEnumerable<OutboxEntity> Outbox(Guid jobId, CancellationToken cancellationToken) =>
-        storage.Jobs.QueryAsync<OutboxEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {JobEntity.Key(jobId)} and RowKey ge {OutboxEntity.RowPrefix} and RowKey lt {OutboxEntity.RowEnd}"),
-            cancellationToken: cancellationToken);
+        storage.Jobs.QueryAsync<OutboxEntity>(OutboxFilter(jobId), cancellationToken: cancellationToken);
+
+    private static string OutboxFilter(Guid jobId) =>
+        TableClient.CreateQueryFilter($"PartitionKey eq {JobEntity.Key(jobId)} and RowKey ge {OutboxEntity.RowPrefix} and RowKey lt {OutboxEntity.RowEnd}");
 
     /// <summary>
     /// As <see cref="PublishAsync(string, Guid, string?, CancellationToken)"/> for a job already read,
@@ -251,17 +279,20 @@ internal sealed partial class NotificationOutbox(
             cancellationToken);
     }
 
-    private async Task DeleteDeadLetterAsync(DeadLetterEntity dead, CancellationToken cancellationToken)
+    private async Task DeleteDeadLetterAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
     {
         try
         {
-            await storage.NotifyDeadLetters.DeleteEntityAsync(dead.PartitionKey, dead.RowKey, ETag.All, cancellationToken);
+            await storage.NotifyDeadLetters.DeleteEntityAsync(partitionKey, rowKey, ETag.All, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
             // Removed already.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: row {RowKey} cannot be read or sent again; skipped, the others go on")]
+    private static partial void LogSkippedRow(ILogger logger, Guid jobId, string rowKey, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the {Type} notification could not be put on the queue now; the time-out sweeper will")]
     private static partial void LogEnqueueDeferred(ILogger logger, string jobId, string type, Exception exception);

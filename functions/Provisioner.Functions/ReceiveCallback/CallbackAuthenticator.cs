@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Identity;
+using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.ReceiveCallback;
 
@@ -12,12 +13,15 @@ namespace Provisioner.Functions.ReceiveCallback;
 /// signature (an <c>Authorization</c> header is not looked at); <c>oidc</c>, the run's GitHub
 /// Actions ID token as <c>Authorization: Bearer</c> (signatures are not looked at); <c>any</c>,
 /// the token when one is sent (an invalid one is refused, not passed over for the signature),
-/// else the signature.
+/// else the signature. A token is then admitted for the job its callback names only once
+/// (<see cref="AdmitAsync"/>): its id unused, its run the job's.
 /// </summary>
 internal sealed partial class CallbackAuthenticator(
     IOptions<CallbackSecurityOptions> options,
     IServiceProvider services,
     GitHubActionsTokens tokens,
+    UsedTokens usedTokens,
+    DispatchedRunCheck dispatchedRun,
     ILogger<CallbackAuthenticator> logger)
 {
     public const string OidcScheme = "github-oidc";
@@ -86,10 +90,35 @@ internal sealed partial class CallbackAuthenticator(
                     Scheme = OidcScheme,
                     WebhookId = webhookId is { Length: > 0 and <= CallbackSignatureVerifier.MaxWebhookIdLength } id && !id.Any(char.IsControl) ? id : null,
                     Run = valid.Run,
+                    Use = valid.Use,
                 };
             default:
                 throw new InvalidOperationException("unknown token check");
         }
+    }
+
+    /// <summary>
+    /// For a callback proven by a token: uses up the token's id (a second use is refused, 401
+    /// "token already used"), then checks that its run is the run dispatched for the job
+    /// (<see cref="DispatchedRunCheck"/>). The refusal to send, or null to go on. Signed callbacks pass.
+    /// </summary>
+    public async Task<IResult?> AdmitAsync(CallbackProof proof, Jobs.Callback callback, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(proof);
+        ArgumentNullException.ThrowIfNull(callback);
+        if (proof.Run is not { } run || proof.Use is not { } use)
+        {
+            return null;
+        }
+
+        // Used up first: a replay never reaches GitHub or storage beyond this one insert.
+        if (!await usedTokens.TryUseAsync(options.Value.Issuer.AbsoluteUri, use.TokenId, use.ExpiresAt, cancellationToken))
+        {
+            LogTokenRejected(logger, "token already used");
+            return AccessProblems.InvalidToken("token already used: each callback attempt must carry a fresh ID token of the run (claim jti).");
+        }
+
+        return await dispatchedRun.RefusesAsync(run, callback.JobId, cancellationToken);
     }
 
     /// <summary>Every value of a header, joined with commas as HTTP reads repeated headers: a second webhook-signature is not silently dropped.</summary>

@@ -61,6 +61,11 @@ internal sealed partial class CallbackHandler(
             return Problems.Unauthorized($"workflow_run_id {parsed.WorkflowRunId} is not the run the token was issued to ({proof.Run?.ClaimId}): send the run's own token, or leave workflow_run_id out.");
         }
 
+        if (await authenticator.AdmitAsync(proof, callback, cancellationToken) is { } notAdmitted)
+        {
+            return notAdmitted;
+        }
+
         if (callback.AddressesMissing is { } strict && await store.FindAsync(callback.JobId, cancellationToken) is not { Kind: JobKind.Deprovision })
         {
             LogMalformed(logger, proof.Scheme);

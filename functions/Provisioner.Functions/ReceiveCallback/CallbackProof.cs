@@ -19,10 +19,14 @@ internal sealed record CallbackProof
     /// <summary>The run a GitHub Actions token proved; null for a signature.</summary>
     public ActionsRun? Run { get; init; }
 
+    /// <summary>The token's id and expiry, by which its single use is kept; null for a signature.</summary>
+    public ActionsTokenUse? Use { get; init; }
+
     /// <summary>
     /// The callback as the proof lets it stand. A token binds the callback to its run: a body
     /// without <c>workflow_run_id</c> gets the token's, so the first callback claims the job for
-    /// that run exactly as a signed claim does; a body that names a run the token does not cover
+    /// that run once it is proven to be the job's (<see cref="CallbackAuthenticator.AdmitAsync"/>);
+    /// a body that names a run the token does not cover
     /// is refused (null), as the token does not prove it.
     /// </summary>
     public Callback? Bind(Callback callback)

@@ -31,6 +31,7 @@ internal sealed class StorageClients
         AgentHealth = tables.GetTableClient(StorageNames.AgentHealthTable);
         Quotas = tables.GetTableClient(StorageNames.QuotasTable);
         JobIndex = tables.GetTableClient(StorageNames.JobIndexTable);
+        UsedTokens = tables.GetTableClient(StorageNames.UsedTokensTable);
         DispatchQueue = queues.GetQueueClient(StorageNames.DispatchQueue);
         DispatchPoisonQueue = queues.GetQueueClient(StorageNames.DispatchPoisonQueue);
         NotifyDeadLetters = tables.GetTableClient(StorageNames.NotifyDeadLettersTable);
@@ -45,6 +46,7 @@ internal sealed class StorageClients
     public TableClient AgentHealth { get; }
     public TableClient Quotas { get; }
     public TableClient JobIndex { get; }
+    public TableClient UsedTokens { get; }
     public QueueClient DispatchQueue { get; }
     public QueueClient DispatchPoisonQueue { get; }
     public TableClient NotifyDeadLetters { get; }

@@ -31,6 +31,7 @@ internal sealed partial class StorageInitializer(StorageClients storage, TimePro
                     storage.NotifyQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
                     storage.NotifyPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
                     storage.JobIndex.CreateIfNotExistsAsync(cancellationToken),
+                    storage.UsedTokens.CreateIfNotExistsAsync(cancellationToken),
                     storage.Queue(StorageNames.CancelRunsQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
                     storage.Queue(StorageNames.CancelRunsPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
                 return;

@@ -23,6 +23,9 @@ internal static class StorageNames
     /// <summary>The job lists: all jobs, by agent, by status, newest first (see <see cref="JobIndex"/>).</summary>
     public const string JobIndexTable = "jobindex";
 
+    /// <summary>The ids (<c>jti</c>) of tokens already used, each kept until its token expires: a token is good once.</summary>
+    public const string UsedTokensTable = "usedtokens";
+
     public const string DispatchQueue = "provisioning-jobs";
     public const string DispatchPoisonQueue = DispatchQueue + "-poison";
 

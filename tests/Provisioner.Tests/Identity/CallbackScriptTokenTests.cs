@@ -14,26 +14,35 @@ public sealed class CallbackScriptTokenTests(Azurite azurite) : IAsyncLifetime
     private const string Repository = "octo-org/agents";
 
     private TestIssuer _github = null!;
+    private DispatchedRuns _runs = null!;
 
     public async Task InitializeAsync()
     {
         _github = await TestIssuer.StartAsync();
+        _runs = await DispatchedRuns.StartAsync();
         foreach (var (name, value) in TestIssuer.GitHubClaims(Repository, "provision-agent.yml", "7770001"))
         {
             _github.ActionsClaims[name] = value;
         }
     }
 
-    public async Task DisposeAsync() => await _github.DisposeAsync();
-
-    private Task<Runner> StartAsync(string mode, string? secret = null) => Runner.StartAsync(azurite, new Dictionary<string, string?>
+    public async Task DisposeAsync()
     {
-        ["CALLBACK_AUTH"] = mode,
-        ["GITHUB_OIDC_ISSUER"] = _github.Issuer,
-        ["GITHUB_OWNER"] = "octo-org",
-        ["GITHUB_REPO"] = "agents",
-        ["GITHUB_CALLBACK_SECRET"] = secret ?? Runner.Secret,
-    });
+        await _runs.DisposeAsync();
+        await _github.DisposeAsync();
+    }
+
+    private Task<Runner> StartAsync(string mode, string? secret = null)
+    {
+        var settings = _runs.Settings("octo-org", "agents");
+        settings["CALLBACK_AUTH"] = mode;
+        settings["GITHUB_OIDC_ISSUER"] = _github.Issuer;
+        settings["GITHUB_CALLBACK_SECRET"] = secret ?? Runner.Secret;
+        return Runner.StartAsync(azurite, settings);
+    }
+
+    /// <summary>A job the runner dispatched, run by GitHub as the run the script's token names.</summary>
+    private Task<Guid> DispatchedAsync(Runner runner) => _runs.NewDispatchedJobAsync(runner, 7770001);
 
     private async Task<(int ExitCode, string Output)> CallbackAsync(Runner runner, Guid job, bool withSecret, bool withToken, params string[] args)
     {
@@ -67,7 +76,7 @@ public sealed class CallbackScriptTokenTests(Azurite azurite) : IAsyncLifetime
     public async Task Script_TokenOnly_WalksTheJobToRunningUnderOidc()
     {
         await using var runner = await StartAsync("oidc", secret: "");
-        var job = await runner.NewJobAsync();
+        var job = await DispatchedAsync(runner);
 
         AssertDelivered(await CallbackAsync(runner, job, withSecret: false, withToken: true, "claim"));
         AssertDelivered(await CallbackAsync(runner, job, withSecret: false, withToken: true, "step", "vm_created"));
@@ -92,7 +101,7 @@ public sealed class CallbackScriptTokenTests(Azurite azurite) : IAsyncLifetime
     public async Task Script_SecretAndToken_IsAcceptedWhateverTheBackendsMode(string mode)
     {
         await using var runner = await StartAsync(mode);
-        var job = await runner.NewJobAsync();
+        var job = await DispatchedAsync(runner);
 
         AssertDelivered(await CallbackAsync(runner, job, withSecret: true, withToken: true, "claim"));
 
@@ -103,7 +112,7 @@ public sealed class CallbackScriptTokenTests(Azurite azurite) : IAsyncLifetime
     public async Task Script_SecretOnly_IsRefusedUnderOidc()
     {
         await using var runner = await StartAsync("oidc");
-        var job = await runner.NewJobAsync();
+        var job = await DispatchedAsync(runner);
 
         var run = await CallbackAsync(runner, job, withSecret: true, withToken: false, "claim");
 
@@ -115,7 +124,7 @@ public sealed class CallbackScriptTokenTests(Azurite azurite) : IAsyncLifetime
     public async Task Script_NoTokenEndpointAndNoSecret_IsNotDeliveredAndChangesNothing()
     {
         await using var runner = await StartAsync("oidc", secret: "");
-        var job = await runner.NewJobAsync();
+        var job = await DispatchedAsync(runner);
         var environmentWithDeadEndpoint = await CallbackWithDeadEndpointAsync(runner, job);
 
         Assert.Equal(1, environmentWithDeadEndpoint.ExitCode);

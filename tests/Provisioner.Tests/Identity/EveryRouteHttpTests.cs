@@ -82,6 +82,19 @@ public sealed class EveryRouteHttpTests(Azurite azurite)
             Runner.StartAsync(azurite, new Dictionary<string, string?> { ["AUTH_MODE"] = "disabled", ["WEBSITE_SITE_NAME"] = "provisioner-prod" }));
         Assert.Contains("AUTH_MODE", error.Message, StringComparison.Ordinal);
         Assert.Contains("WEBSITE_SITE_NAME", error.Message, StringComparison.Ordinal);
+
+        // Azure is never development: the sample's secrets and the implicit simulator stop it too.
+        Assert.Contains("GITHUB_TOKEN is not set", error.Message, StringComparison.Ordinal);
+        Assert.Contains("GITHUB_CALLBACK_SECRET is the value committed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_OutsideDevelopmentWithTheSample_StopsNamingWhatIsMissing()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            Runner.StartAsync(azurite, new Dictionary<string, string?> { ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Production" }));
+        Assert.Contains("AUTH_MODE is not entra", error.Message, StringComparison.Ordinal);
+        Assert.Contains("GITHUB_TOKEN is not set", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

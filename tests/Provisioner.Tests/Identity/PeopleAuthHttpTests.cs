@@ -33,6 +33,37 @@ public sealed class PeopleAuthHttpTests(Azurite azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, check.StatusCode);
     }
 
+    [Fact]
+    public async Task Create_DelegatedTokenWithoutTheApiScope_Is403AndCreatesNothing()
+    {
+        await using var runner = await EntraRunner.StartAsync(azurite, _issuer);
+        var agent = Runner.NewAgentId();
+        var claims = new Dictionary<string, object> { ["oid"] = Guid.NewGuid().ToString("D"), ["roles"] = EntraRunner.Operator.ToArray(), ["scp"] = "User.Read", ["idtyp"] = "user" };
+
+        var response = await runner.CreateAsync(_issuer.Mint(EntraRunner.Audience, claims), agent);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("claim scp", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await runner.GetAsync($"/api/agents/{agent}/provisioning", Operator())).StatusCode);
+
+        // The same person through a client that asks for the API's scope gets in.
+        claims["scp"] = "access_as_user User.Read";
+        Assert.Equal(HttpStatusCode.Accepted, (await runner.CreateAsync(_issuer.Mint(EntraRunner.Audience, claims), agent)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Create_AppOnlyToken_CountsOnlyRolesAllowedToApplications()
+    {
+        await using var runner = await EntraRunner.StartAsync(azurite, _issuer);
+        var app = new Dictionary<string, object> { ["oid"] = Guid.NewGuid().ToString("D"), ["idtyp"] = "app", ["roles"] = new[] { "Provisioner.Admin" } };
+
+        // A role the registration gives users only does not count for an app: 403.
+        Assert.Equal(HttpStatusCode.Forbidden, (await runner.GetAsync($"/api/jobs/{Guid.NewGuid()}", _issuer.Mint(EntraRunner.Audience, app))).StatusCode);
+
+        app["roles"] = new[] { "Provisioner.Reader" };
+        Assert.Equal(HttpStatusCode.NotFound, (await runner.GetAsync($"/api/jobs/{Guid.NewGuid()}", _issuer.Mint(EntraRunner.Audience, app))).StatusCode);
+    }
+
     public static TheoryData<string> RefusedTokens() => ["expired", "not yet valid", "wrong issuer", "wrong audience", "wrong signature", "alg none", "not a jwt", "basic scheme"];
 
     [Theory]

@@ -132,6 +132,7 @@ public sealed class FaultTests
                 Environment = new Dictionary<string, string?>
                 {
                     ["PROVISIONER_APP_ROOT"] = RepositoryRoot.Path,
+                    ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development",
                     ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}/",
                     ["AzureWebJobsStorage"] = azurite.ConnectionString,
                     ["GITHUB_CALLBACK_SECRET"] = Runner.Secret,

@@ -122,7 +122,7 @@ public sealed class KeptServerWorkflowTests(Azurite azurite) : IAsyncLifetime, I
         async Task<string> PublicKeyAsync(string serverId, string name, string secret = "whsec_dGVzdC1zZWNyZXQ=")
         {
             var file = Path.Combine(_dir, name);
-            var run = await ScriptAsync("handover-key.sh", new Dictionary<string, string?> { ["CALLBACK_SECRET"] = secret }, serverId, file);
+            var run = await ScriptAsync("handover-key.sh", new Dictionary<string, string?> { ["HANDOVER_KEY_SECRET"] = secret }, serverId, file);
             Assert.True(run.ExitCode == 0, run.Output);
             if (!OperatingSystem.IsWindows())
             {
@@ -139,9 +139,14 @@ public sealed class KeptServerWorkflowTests(Azurite azurite) : IAsyncLifetime, I
         Assert.NotEqual(first, await PublicKeyAsync("4712", "c"));
         Assert.NotEqual(first, await PublicKeyAsync("4711", "d", "whsec_b3RoZXI="));
 
-        var none = await ScriptAsync("handover-key.sh", new Dictionary<string, string?> { ["CALLBACK_SECRET"] = null }, "4711", Path.Combine(_dir, "e"));
+        var none = await ScriptAsync("handover-key.sh", new Dictionary<string, string?> { ["HANDOVER_KEY_SECRET"] = null }, "4711", Path.Combine(_dir, "e"));
         Assert.Equal(4, none.ExitCode);
         Assert.False(File.Exists(Path.Combine(_dir, "e")));
+
+        // The callback secret is not a key to root: without a secret of its own there is none.
+        var fromCallbackSecret = await ScriptAsync("handover-key.sh", new Dictionary<string, string?> { ["CALLBACK_SECRET"] = "whsec_dGVzdC1zZWNyZXQ=", ["HANDOVER_KEY_SECRET"] = null }, "4711", Path.Combine(_dir, "f"));
+        Assert.Equal(4, fromCallbackSecret.ExitCode);
+        Assert.False(File.Exists(Path.Combine(_dir, "f")));
     }
 
     [Fact]

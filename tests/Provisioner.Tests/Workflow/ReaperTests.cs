@@ -379,7 +379,12 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
         Assert.Equal("${{ vars.REAPER_DRY_RUN == 'true' || inputs.dry_run == true }}", (string?)env["REAPER_DRY_RUN"]);
         Assert.Equal("${{ vars.REAPER_MAX_DELETIONS || '5' }}", (string?)env["REAPER_MAX_DELETIONS"]);
         Assert.Null(env["REAPER_DELETE"]);
-        Assert.Equal("${{ secrets.PROVISIONER_API_TOKEN }}", (string?)env["PROVISIONER_API_TOKEN"]);
+        Assert.Null(env["PROVISIONER_API_TOKEN"]);
+
+        // The secrets only in the step that runs the reaper.
+        var step = workflow["jobs"]!["reap"]!["steps"]!.AsArray().Single(s => ((string?)s?["run"] ?? "").Contains("reaper.sh", StringComparison.Ordinal))!;
+        Assert.Equal("${{ secrets.PROVISIONER_API_TOKEN }}", (string?)step["env"]?["PROVISIONER_API_TOKEN"]);
+        Assert.Equal("${{ secrets.HCLOUD_TOKEN }}", (string?)step["env"]?["HCLOUD_TOKEN"]);
         Assert.Contains("bash .github/scripts/reaper.sh", workflow.ToJsonString(), StringComparison.Ordinal);
     }
 }

@@ -24,6 +24,7 @@ public sealed class OptionsValidationTests
         ["GITHUB_CALLBACK_SECRET"] = "whsec_crmTdGYy7repe31N0AGK/xQiOwPqlFh/cUc71Ar2cXY=",
         ["PUBLIC_BASE_URL"] = "http://localhost:7071/",
         ["AGENT_KEY_SECRET"] = "whsec_ofrh3AqrPVAJ/FJJj/Kt2qJ0+uUyGfEi4gtmEP1FX/8=",
+        ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development",
     };
 
     private static readonly Type[] Validated =
@@ -31,7 +32,7 @@ public sealed class OptionsValidationTests
         typeof(StorageOptions), typeof(QueueHostOverrides), typeof(CallbackSecurityOptions), typeof(AuthOptions),
         typeof(GitHubOptions), typeof(DispatchOptions), typeof(TimeoutOptions), typeof(KeepServerOptions),
         typeof(ReconcileOptions), typeof(NotifyOptions), typeof(AgentHealthOptions), typeof(TelemetryOptions),
-        typeof(SimulatorOptions),
+        typeof(SimulatorOptions), typeof(HostEnvironmentOptions),
     ];
 
     [Fact]
@@ -80,6 +81,82 @@ public sealed class OptionsValidationTests
 
         // Only that class: the others still pass, so a start-up names this setting alone.
         Assert.All(Validated.Where(t => t != options), type => Assert.Empty(Failures(provider, type)));
+    }
+
+    /// <summary>A configuration fit for the internet: sign-in, secrets of 32 random bytes, a GitHub token.</summary>
+    private static Dictionary<string, string?> Production() => new(Valid)
+    {
+        ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Production",
+        ["AUTH_MODE"] = "entra",
+        ["AUTH_AUTHORITY"] = "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/v2.0",
+        ["AUTH_AUDIENCE"] = "api-client-id",
+        ["GITHUB_CALLBACK_SECRET"] = "whsec_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        ["AGENT_KEY_SECRET"] = "whsec_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        ["GITHUB_TOKEN"] = "ghp_example",
+        ["GITHUB_OWNER"] = "octo-org",
+        ["GITHUB_REPO"] = "agents",
+    };
+
+    [Theory]
+    [InlineData("AZURE_FUNCTIONS_ENVIRONMENT", "Production")]
+    [InlineData("AZURE_FUNCTIONS_ENVIRONMENT", "")]
+    [InlineData("WEBSITE_SITE_NAME", "provisioner-prod")]
+    [InlineData("WEBSITE_INSTANCE_ID", "0123abcd")]
+    public void OutsideDevelopment_TheSampleStopsStartUp_NamingEachUnsafeSetting(string setting, string value)
+    {
+        // Azure is never development, whatever AZURE_FUNCTIONS_ENVIRONMENT says.
+        using var provider = Provider(new(Valid) { [setting] = value });
+        var failures = string.Join(" ", Failures(provider, typeof(HostEnvironmentOptions)));
+
+        Assert.Contains("AUTH_MODE is not entra", failures, StringComparison.Ordinal);
+        Assert.Contains("GITHUB_CALLBACK_SECRET is the value committed in local.settings.sample.json", failures, StringComparison.Ordinal);
+        Assert.Contains("AGENT_KEY_SECRET is the value committed", failures, StringComparison.Ordinal);
+        Assert.Contains("GITHUB_TOKEN is not set", failures, StringComparison.Ordinal);
+        Assert.Contains(setting.StartsWith("WEBSITE", StringComparison.Ordinal) ? "WEBSITE_SITE_NAME" : "AZURE_FUNCTIONS_ENVIRONMENT", failures, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OutsideDevelopment_ASafeConfiguration_PassesEveryOptionsClass()
+    {
+        using var provider = Provider(Production());
+        Assert.All(Validated.Where(t => t != typeof(SimulatorOptions)), type => Assert.Empty(Failures(provider, type)));
+
+        // The simulator asked for by name stands in for the token.
+        using var simulated = Provider(new(Production()) { ["GITHUB_TOKEN"] = "", ["WORKFLOW_MODE"] = "simulated" });
+        Assert.Empty(Failures(simulated, typeof(HostEnvironmentOptions)));
+        Assert.Empty(Failures(simulated, typeof(GitHubOptions)));
+    }
+
+    [Theory]
+    [InlineData("GITHUB_CALLBACK_SECRET", 16)]
+    [InlineData("GITHUB_CALLBACK_SECRET_PREVIOUS", 31)]
+    [InlineData("AGENT_KEY_SECRET", 24)]
+    public void OutsideDevelopment_AShortSecret_StopsStartUpNamingIt(string setting, int bytes)
+    {
+        using var provider = Provider(new(Production()) { [setting] = "whsec_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(bytes)) });
+        var failures = string.Join(" ", Failures(provider, typeof(HostEnvironmentOptions)));
+        Assert.Contains($"{setting} has {bytes} bytes of key, fewer than 32", failures, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WorkflowMode_OtherThanSimulated_OrWithAToken_IsRefused()
+    {
+        using var unknown = Provider(new(Valid) { ["WORKFLOW_MODE"] = "fake" });
+        Assert.Contains("WORKFLOW_MODE must be simulated", string.Join(" ", Failures(unknown, typeof(GitHubOptions))), StringComparison.Ordinal);
+        using var both = Provider(new(Production()) { ["WORKFLOW_MODE"] = "simulated" });
+        Assert.Contains("remove one of them", string.Join(" ", Failures(both, typeof(GitHubOptions))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSampleSecrets_AreTheOnesRefusedOutsideDevelopment()
+    {
+        using var sample = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "local.settings.sample.json")));
+        var values = sample.RootElement.GetProperty("Values");
+        Assert.Equal("Development", values.GetProperty("AZURE_FUNCTIONS_ENVIRONMENT").GetString());
+        foreach (var name in new[] { "GITHUB_CALLBACK_SECRET", "AGENT_KEY_SECRET" })
+        {
+            Assert.Contains(values.GetProperty(name).GetString()!, HostEnvironmentOptionsValidator.SampleSecrets);
+        }
     }
 
     [Fact]

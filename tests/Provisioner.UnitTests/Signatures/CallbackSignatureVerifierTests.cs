@@ -237,8 +237,8 @@ public sealed class CallbackSignatureVerifierTests
     }
 
 
-    private static CallbackSignatureVerifier AtSpecTime(string secret) =>
-        new(Options.Create(new CallbackSecurityOptions { Secret = secret }), new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1614265330)));
+    private static CallbackSignatureVerifier AtSpecTime(string secret, bool allowLegacy = false) =>
+        new(Options.Create(new CallbackSecurityOptions { Secret = secret, AllowLegacySignature = allowLegacy }), new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1614265330)));
 
     [Fact]
     public void StandardWebhooks_SpecPublishedVector_IsValid()
@@ -278,6 +278,15 @@ public sealed class CallbackSignatureVerifierTests
     {
         var body = Encoding.UTF8.GetBytes(SpecVector.Body);
         var openssl = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(SpecVector.Secret), body));
-        Assert.Equal(SignatureVerdict.Valid, Legacy(openssl, body, AtSpecTime(SpecVector.Secret)).Verdict);
+        Assert.Equal(SignatureVerdict.Valid, Legacy(openssl, body, AtSpecTime(SpecVector.Secret, allowLegacy: true)).Verdict);
+    }
+
+    [Fact]
+    public void Legacy_NotAllowedInSettings_IsRefusedByDefault()
+    {
+        var body = Encoding.UTF8.GetBytes(SpecVector.Body);
+        var openssl = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(SpecVector.Secret), body));
+        Assert.False(new CallbackSecurityOptions().AllowLegacySignature);
+        Assert.NotEqual(SignatureVerdict.Valid, Legacy(openssl, body, AtSpecTime(SpecVector.Secret)).Verdict);
     }
 }
