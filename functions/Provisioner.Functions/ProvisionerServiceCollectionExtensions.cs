@@ -76,6 +76,12 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<ICreateAdmission>(sp => sp.GetRequiredService<Quotas.QuotaGate>());
         services.AddSingleton<Quotas.QuotaRelease>();
 
+        // The audit log (docs/audit.md): AuditMiddleware records, GET /api/audit reads, a timer cleans up.
+        services.AddSingleton<Audit.AuditLog>();
+        services.AddSingleton<Audit.AuditListHandler>();
+        services.AddSingleton<Audit.AuditRetention>();
+        services.AddSingleton<Audit.AuditMiddleware>();
+
         // What servers cost (docs/cost.md).
         services.AddSingleton<Cost.CostFollowUp>();
 

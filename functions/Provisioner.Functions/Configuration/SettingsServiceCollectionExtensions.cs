@@ -23,6 +23,7 @@ internal static class SettingsServiceCollectionExtensions
         services.AddSettings<KeepServerOptions, KeepServerOptionsValidator>(configuration);
         services.AddSettings<LifetimeOptions, LifetimeOptionsValidator>(configuration);
         services.AddSettings<QuotaOptions, QuotaOptionsValidator>(configuration);
+        services.AddSettings<AuditOptions, AuditOptionsValidator>(configuration);
         services.AddSettings<ReconcileOptions, ReconcileOptionsValidator>(configuration);
         services.AddSettings<NotifyOptions, NotifyOptionsValidator>(configuration);
         services.AddSettings<AgentHealthOptions, AgentHealthOptionsValidator>(configuration);

@@ -24,8 +24,11 @@ internal static class AccessProblems
         new ProblemResult(503, "The token issuer cannot be reached", detail, retryAfterSeconds: Problems.StorageRetryAfterSeconds);
 
     /// <summary>A problem document with its <c>WWW-Authenticate</c> challenge.</summary>
-    private sealed class Challenged(ProblemResult problem, string challenge) : IResult
+    private sealed class Challenged(ProblemResult problem, string challenge) : IResult, IStatusCodeHttpResult
     {
+        /// <summary>The answer's status, for the middleware that reads it (span, audit log).</summary>
+        public int? StatusCode => problem.Status;
+
         public Task ExecuteAsync(HttpContext httpContext)
         {
             ArgumentNullException.ThrowIfNull(httpContext);

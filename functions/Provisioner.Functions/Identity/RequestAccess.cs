@@ -48,6 +48,8 @@ internal sealed partial class RequestAccess(IOptions<AuthOptions> options, Peopl
                 LogRefused(logger, operation, invalid.Reason);
                 return AccessProblems.InvalidToken(invalid.Reason + " Sign in again to get a new token.");
             case TokenCheck.Valid valid:
+                // Who it is, even when refused: the audit log names who was refused (docs/audit.md).
+                request.HttpContext.User = new ClaimsPrincipal(valid.Identity);
                 if (KindRefusal(valid.Identity) is { } wrongKind)
                 {
                     LogRefused(logger, operation, wrongKind);
@@ -62,7 +64,6 @@ internal sealed partial class RequestAccess(IOptions<AuthOptions> options, Peopl
                         : $"Reading needs the {AppRoles.Reader} or {AppRoles.Operator} app role; ask an administrator of the Provisioner app to assign one to you.");
                 }
 
-                request.HttpContext.User = new ClaimsPrincipal(valid.Identity);
                 return null;
             default:
                 throw new InvalidOperationException("unknown token check");

@@ -97,8 +97,11 @@ internal sealed partial class QuotaGate(QuotaStore store, JobStore jobs, IOption
 /// has none left (and, for the creates of the hour, when one frees up), and <c>Retry-After</c> is
 /// there only when waiting helps (the hourly quota; for the servers held, removing one helps).
 /// </summary>
-internal sealed class QuotaRefusal(QuotaDecision.Refused refused, QuotaLimits limits) : IResult
+internal sealed class QuotaRefusal(QuotaDecision.Refused refused, QuotaLimits limits) : IResult, IStatusCodeHttpResult
 {
+    /// <summary>The answer's status, for the middleware that reads it (span, audit log).</summary>
+    public int? StatusCode => StatusCodes.Status429TooManyRequests;
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);

@@ -13,7 +13,7 @@ namespace Provisioner.Functions.Status;
 /// Answers with a status document: a strong ETag over its bytes, <c>304</c> when the caller
 /// has it already, and a <c>Retry-After</c> poll hint while the job is in flight.
 /// </summary>
-internal sealed class StatusDocumentResult : IResult
+internal sealed class StatusDocumentResult : IResult, IStatusCodeHttpResult
 {
     /// <summary>How often a page should poll a job in flight; the simulated workflow moves every second or two.</summary>
     public const int PollSeconds = 2;
@@ -43,6 +43,9 @@ internal sealed class StatusDocumentResult : IResult
     public StatusDocument Document { get; }
 
     public string ETag { get; }
+
+    /// <summary>The answer's status, for the middleware that reads it (span, audit log).</summary>
+    int? IStatusCodeHttpResult.StatusCode => _statusCode;
 
     /// <summary>The document as sent (UTF-8 JSON), for an event stream that sends it as an event.</summary>
     internal ReadOnlyMemory<byte> Body => _body;

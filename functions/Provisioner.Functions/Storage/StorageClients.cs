@@ -32,6 +32,7 @@ internal sealed class StorageClients
         Quotas = tables.GetTableClient(StorageNames.QuotasTable);
         JobIndex = tables.GetTableClient(StorageNames.JobIndexTable);
         UsedTokens = tables.GetTableClient(StorageNames.UsedTokensTable);
+        Audit = tables.GetTableClient(StorageNames.AuditTable);
         DispatchQueue = queues.GetQueueClient(StorageNames.DispatchQueue);
         DispatchPoisonQueue = queues.GetQueueClient(StorageNames.DispatchPoisonQueue);
         NotifyDeadLetters = tables.GetTableClient(StorageNames.NotifyDeadLettersTable);
@@ -47,6 +48,7 @@ internal sealed class StorageClients
     public TableClient Quotas { get; }
     public TableClient JobIndex { get; }
     public TableClient UsedTokens { get; }
+    public TableClient Audit { get; }
     public QueueClient DispatchQueue { get; }
     public QueueClient DispatchPoisonQueue { get; }
     public TableClient NotifyDeadLetters { get; }

@@ -32,6 +32,7 @@ internal sealed partial class StorageInitializer(StorageClients storage, TimePro
                     storage.NotifyPoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
                     storage.JobIndex.CreateIfNotExistsAsync(cancellationToken),
                     storage.UsedTokens.CreateIfNotExistsAsync(cancellationToken),
+                    storage.Audit.CreateIfNotExistsAsync(cancellationToken),
                     storage.Queue(StorageNames.CancelRunsQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
                     storage.Queue(StorageNames.CancelRunsPoisonQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken));
                 return;

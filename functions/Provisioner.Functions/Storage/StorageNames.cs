@@ -26,6 +26,9 @@ internal static class StorageNames
     /// <summary>The ids (<c>jti</c>) of tokens already used, each kept until its token expires: a token is good once.</summary>
     public const string UsedTokensTable = "usedtokens";
 
+    /// <summary>The audit log, append-only: each entry under the person, the agent and the whole log (see Audit/AuditLog.cs).</summary>
+    public const string AuditTable = "audit";
+
     public const string DispatchQueue = "provisioning-jobs";
     public const string DispatchPoisonQueue = DispatchQueue + "-poison";
 

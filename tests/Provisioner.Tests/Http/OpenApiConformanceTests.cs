@@ -212,6 +212,22 @@ public sealed class OpenApiConformanceTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Audit_EveryAnswer_MatchesTheDocument()
+    {
+        var agent = Runner.NewAgentId();
+        await _runner.NewJobAsync(agent);
+        await _runner.NewJobAsync(Runner.NewAgentId());
+
+        var page = await SendAsync(HttpMethod.Get, "/api/audit?limit=1", "/api/audit");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var continuation = (await Runner.ReadJsonAsync(page)).GetProperty("continuation").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/audit?limit=1&continuation={continuation}", "/api/audit")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"/api/audit?agent_id={agent}&action=job.create", "/api/audit")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "/api/audit?limit=0", "/api/audit")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, "/api/audit?continuation=nope", "/api/audit")).StatusCode);
+    }
+
+    [Fact]
     public async Task Health_Answer_MatchesTheDocument()
     {
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/health", "/api/health")).StatusCode);

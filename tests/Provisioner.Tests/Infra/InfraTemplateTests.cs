@@ -91,7 +91,7 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
 
         var parameters = infra.Module("storage").Parameters;
         Assert.Equal(
-            new[] { StorageNames.JobsTable, StorageNames.AgentsTable, StorageNames.IdempotencyTable, StorageNames.InFlightTable, StorageNames.NotifyDeadLettersTable, StorageNames.AgentHealthTable, StorageNames.JobIndexTable, StorageNames.UsedTokensTable }.Order(),
+            new[] { StorageNames.JobsTable, StorageNames.AgentsTable, StorageNames.IdempotencyTable, StorageNames.InFlightTable, StorageNames.NotifyDeadLettersTable, StorageNames.AgentHealthTable, StorageNames.JobIndexTable, StorageNames.UsedTokensTable, StorageNames.AuditTable }.Order(),
             parameters.GetProperty("tableNames").GetProperty("value").EnumerateArray().Select(n => n.GetString()).Order());
         Assert.Equal(
             new[] { StorageNames.DispatchQueue, StorageNames.DispatchPoisonQueue, StorageNames.NotifyQueue, StorageNames.NotifyPoisonQueue, Provisioner.Functions.Lifecycle.CancelRunMessage.Queue, Provisioner.Functions.Lifecycle.CancelRunMessage.PoisonQueue }.Order(),

@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.Logging;
+using Provisioner.Functions.Hosting;
+using Provisioner.Functions.Identity;
+using Provisioner.Functions.Status;
+using Provisioner.Functions.Storage;
+
+namespace Provisioner.Functions.Audit;
+
+/// <summary>
+/// Records a person's request in the audit log once it is answered (docs/audit.md): every change
+/// that succeeded (a 2xx to anything but GET/HEAD) and every refusal for the caller's rights or
+/// quota (401, 403, 409, 429), read or write. It wraps the access check, so it sees that check's
+/// refusals too. Open functions (health, the workflow's callbacks) are not people's requests and
+/// are not recorded; nor are bad input (400, 404, 422), which changes nothing, and failures.
+/// The entry is written after the answer is decided and before it is sent: when the audit write
+/// fails the answer stands and the loss is logged (the change has happened; a 503 would invite a
+/// second one).
+/// </summary>
+internal sealed partial class AuditMiddleware(AuditLog log, TimeProvider time, ILogger<AuditMiddleware> logger) : IFunctionsWorkerMiddleware
+{
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        if (context.GetHttpContext() is not { } http || FunctionPolicy.Of(context) is not { Access: not null and not Access.Open } policy)
+        {
+            await next(context);
+            return;
+        }
+
+        await next(context);
+        var answer = InvocationAnswer.Get(context);
+        if (RequestSpanMiddleware.Status(answer) is not { } status || !IsRecorded(http.Request.Method, status))
+        {
+            return;
+        }
+
+        var entry = Entry(policy.Name, http, answer, status, time.GetUtcNow());
+        try
+        {
+            await log.AppendAsync(entry, CancellationToken.None);
+        }
+        catch (Exception e) when (StorageFailures.IsUnavailable(e, CancellationToken.None) || e is Azure.RequestFailedException)
+        {
+            LogLost(logger, entry.Action, entry.Target, status, e);
+        }
+    }
+
+    /// <summary>A change that succeeded, or a refusal for the caller's rights or quota.</summary>
+    public static bool IsRecorded(string method, int status) =>
+        status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden or StatusCodes.Status409Conflict or StatusCodes.Status429TooManyRequests
+        || (status is >= 200 and < 300 && !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method));
+
+    public static string OutcomeOf(int status) => status switch
+    {
+        StatusCodes.Status202Accepted => "accepted",
+        >= 200 and < 300 => "done",
+        StatusCodes.Status401Unauthorized => "unauthenticated",
+        StatusCodes.Status403Forbidden => "forbidden",
+        StatusCodes.Status409Conflict => "conflict",
+        StatusCodes.Status429TooManyRequests => "over_quota",
+        _ => "refused",
+    };
+
+    private static AuditEntry Entry(string function, HttpContext http, object? answer, int status, DateTimeOffset at)
+    {
+        var document = (answer as StatusDocumentResult)?.Document;
+        var agentId = http.GetRouteValue("agentId") as string ?? document?.AgentId;
+        Guid? jobId = http.GetRouteValue("jobId") is string text && Guid.TryParse(text, out var id) ? id : document?.JobId;
+        var target = http.GetRouteValue("agentId") is string routeAgent ? "agent/" + Bound(routeAgent)
+            : jobId is { } job ? "job/" + job.ToString("D")
+            : http.GetRouteValue("jobId") is string routeJob ? "job/" + Bound(routeJob)
+            : Bound(http.Request.Path.Value ?? "");
+        var actor = Caller.Of(http.User) is { } creator ? new AuditActor(creator.Id, creator.Name) : null;
+        return new AuditEntry(at, actor, AuditActions.Of(function), target, agentId is not null && AgentIds.IsValid(agentId) ? agentId : null, jobId, status, OutcomeOf(status));
+    }
+
+    private static string Bound(string value) => value.Length > 200 ? value[..200] : value;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit entry lost: {Action} on {Target} answered {Status}, the audit table could not be written")]
+    private static partial void LogLost(ILogger logger, string action, string target, int status, Exception exception);
+}
