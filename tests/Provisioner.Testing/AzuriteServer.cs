@@ -92,7 +92,8 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         {
             await _process.WaitUntilReadyAsync(
                 async () => (!askTheSystem || ReadPorts(_process.StandardOutput)) && await LoopbackPorts.IsListeningAsync(TablePort) && await LoopbackPorts.IsListeningAsync(QueuePort),
-                TimeSpan.FromSeconds(30));
+                // Node starts Azurite in a second or two; on a shared machine under a full test run it has taken over 30.
+                TimeSpan.FromSeconds(90));
         }
         catch
         {
