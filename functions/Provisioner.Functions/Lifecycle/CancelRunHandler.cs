@@ -8,7 +8,8 @@ namespace Provisioner.Functions.Lifecycle;
 /// Handles one <c>cancel-runs</c> message: asks the workflow run to stop, unless the job has
 /// ended or the request got through before (a repeated cancel, a redelivered message), then
 /// records that it got through. A job whose run is not known yet needs no call: its run's claim
-/// is refused (409), so the run stops before it creates anything.
+/// is refused (409), so the run stops before it creates anything. The sweeper sends a cancel whose
+/// message never got through the same way (<see cref="CancelResend"/>).
 /// </summary>
 internal sealed partial class CancelRunHandler(JobStore jobs, IWorkflowRunCanceller canceller, TimeProvider time, ILogger<CancelRunHandler> logger)
 {
@@ -24,16 +25,22 @@ internal sealed partial class CancelRunHandler(JobStore jobs, IWorkflowRunCancel
             return;
         }
 
+        await SendAsync(jobId, cancellationToken);
+    }
+
+    /// <summary>Asks the job's run to stop if its cancel has not got through yet; returns the job as stored (null when there is none).</summary>
+    public async Task<Job?> SendAsync(Guid jobId, CancellationToken cancellationToken)
+    {
         var job = await jobs.FindAsync(jobId, cancellationToken);
         if (job is not { Status: JobStatus.Cancelling, CancelSentAt: null, WorkflowRunId: { } runId })
         {
-            return;
+            return job;
         }
 
         var stopped = await canceller.CancelAsync(runId, cancellationToken);
         LogSent(logger, jobId, runId, stopped);
         var now = time.GetUtcNow();
-        await jobs.UpdateAsync(jobId, j => j.CancelSentAt is null ? j with { CancelSentAt = now } : null, cancellationToken);
+        return await jobs.UpdateAsync(jobId, j => j.CancelSentAt is null ? j with { CancelSentAt = now } : null, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A cancel-runs message is not {{\"job_id\": \"<guid>\"}}: dropped")]
