@@ -63,6 +63,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<JobListHandler>();
         services.AddSingleton<CancelHandler>();
         services.AddSingleton<CancelRunHandler>();
+        services.AddSingleton<CancelResend>();
         services.AddSingleton<RetryHandler>();
 
         // Tear down (docs/lifecycle.md, "Tear down").
@@ -134,7 +135,7 @@ public static class ProvisionerServiceCollectionExtensions
     /// Who follows a change of a job (docs/architecture.md, "Observers"), in the order they run.
     /// After the commit (<see cref="IJobObserver"/>): the step timings, the server-removal mark,
     /// agent health, <c>job.stalled</c> for a run waiting for a runner. In the time-out sweep
-    /// (<see cref="IInFlightWatcher"/>): GitHub's word first, then the notifications, then the
+    /// (<see cref="IInFlightWatcher"/>): GitHub's word first, then a cancel that never got through, then the notifications, then the
     /// follow-ups of a job let go. In the transaction: the outbox (AddNotifications).
     /// </summary>
     private static void AddFollowUps(IServiceCollection services)
@@ -150,6 +151,7 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<IJobObserver>(sp => sp.GetRequiredService<NotificationWatch>());
 
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReconcileWatch>());
+        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<CancelResend>()); // after GitHub's word: a run known to have ended needs no cancel
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<NotificationWatch>());
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<Teardown.HoldExpiry>()); // a held job is let go once its hold ends
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<Lifetime.ServerExpiry>()); // a server with an end is watched until it ends

@@ -61,6 +61,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("DeliverNotification", "notifications")]
     [InlineData("DeadLetterPoisonedNotification", "notifications-poison")]
     [InlineData("CancelRun", "cancel-runs")]
+    [InlineData("RecordPoisonedCancel", "cancel-runs-poison")]
     public void Metadata_ListsTheQueueFunctions(string name, string queue)
     {
         var function = Assert.Single(Functions(), f => f.GetProperty("name").GetString() == name);

@@ -51,9 +51,11 @@ internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents,
 
         var jobId = Guid.NewGuid();
         var fresh = true;
-        if (keys.Count == 1)
+        var creator = Caller.Of(request.HttpContext.User);
+        var keyHash = keys.Count == 1 ? HashKey(keys[0]!, creator) : null;
+        if (keyHash is not null)
         {
-            var reservation = await idempotencyKeys.ReserveAsync(HashKey(keys[0]!), new IdempotencyReservation(jobId, create.AgentId, create.Region), cancellationToken);
+            var reservation = await idempotencyKeys.ReserveAsync(keyHash, new IdempotencyReservation(jobId, create.AgentId, create.Region), cancellationToken);
             if (reservation.AgentId != create.AgentId || reservation.Region != create.Region)
             {
                 return Problems.Unprocessable($"This {IdempotencyKeyHeader} was used for agent {reservation.AgentId} in {reservation.Region}; use a new key for a different request.");
@@ -63,14 +65,14 @@ internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents,
             jobId = reservation.JobId;
         }
 
-        var job = newJobs.For(jobId, create, Caller.Of(request.HttpContext.User));
+        var job = newJobs.For(jobId, create, creator);
 
         // The quotas (docs/quotas.md), before anything of the job is stored; the same key again was admitted the first time.
         if (fresh && await newJobs.Admission.AdmitAsync(job, cancellationToken) is { } overQuota)
         {
-            if (keys.Count == 1)
+            if (keyHash is not null)
             {
-                await idempotencyKeys.ForgetAsync(HashKey(keys[0]!), jobId, cancellationToken);
+                await idempotencyKeys.ForgetAsync(keyHash, jobId, cancellationToken);
             }
 
             return overQuota;
@@ -145,7 +147,13 @@ internal sealed partial class CreateJobHandler(JobStore jobs, AgentStore agents,
     private static bool IsValidIdempotencyKey(string? key) =>
         key is { Length: >= 1 and <= MaxIdempotencyKeyLength } && key.All(c => c is >= ' ' and <= '~');
 
-    private static string HashKey(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    /// <summary>
+    /// A key is the person's own (docs/api.md): hashed with who sent it (<c>oid</c>, else
+    /// <c>sub</c>), so the same key from another person is another key. Without sign-in everyone
+    /// shares one scope, the key alone. A key is printable ASCII, so the separator cannot occur in it.
+    /// </summary>
+    private static string HashKey(string key, Creator? creator) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(creator is null ? key : $"{creator.Id}\u001f{key}")));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} created for agent {AgentId} in {Region} and queued for dispatch")]
     private static partial void LogCreated(ILogger logger, Guid jobId, string agentId, string region);

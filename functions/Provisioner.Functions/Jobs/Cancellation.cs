@@ -86,6 +86,27 @@ internal static class Cancellation
         return callback.Server is { IsEmpty: false } server && next.Server is null ? next with { Server = server } : next;
     }
 
+    /// <summary>
+    /// How long the cancel's own message (<c>cancel-runs</c>) has to get through before the sweeper
+    /// sends it itself: the queue delivers it within seconds and retries a failed call every 30
+    /// seconds, so a send still pending after this was lost (the process stopped between the job
+    /// write and the enqueue) or keeps failing.
+    /// </summary>
+    public static readonly TimeSpan SendGrace = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The job row itself records a pending send, in the write that accepted the cancel: a job
+    /// <c>cancelling</c> whose run is known and whose cancel has not got through (no
+    /// <see cref="Job.CancelSentAt"/>). True when such a send is older than <see cref="SendGrace"/>,
+    /// so the sweeper sends it again.
+    /// </summary>
+    public static bool SendOverdue(Job job, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job is { Status: JobStatus.Cancelling, CancelSentAt: null, WorkflowRunId: not null, CancelRequestedAt: { } requested }
+            && now - requested >= SendGrace;
+    }
+
     /// <summary>For the sweeper: a job still <c>cancelling</c> <paramref name="limit"/> after the request ends as cancelled, unconfirmed.</summary>
     public static Job? EndUnconfirmed(Job job, DateTimeOffset now, TimeSpan limit)
     {

@@ -50,6 +50,12 @@ internal sealed record Job
     /// <summary>When GitHub accepted the request to cancel the workflow run (so it is sent once).</summary>
     public DateTimeOffset? CancelSentAt { get; init; }
 
+    /// <summary>
+    /// When the cancel's message failed every delivery and was moved to the poison queue, its
+    /// send not done: what failed, kept on the job; the sweeper sends the cancel again (Lifecycle/CancelResend).
+    /// </summary>
+    public DateTimeOffset? CancelSendFailedAt { get; init; }
+
     /// <summary>Which attempt for its agent this job is, 1-based (see Lifecycle/RetryHandler).</summary>
     public int Attempt { get; init; } = 1;
 

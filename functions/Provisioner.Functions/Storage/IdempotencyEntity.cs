@@ -3,7 +3,7 @@ using Azure.Data.Tables;
 
 namespace Provisioner.Functions.Storage;
 
-/// <summary>An Idempotency-Key (PartitionKey = SHA-256 of the key, hex) and the job it stands for.</summary>
+/// <summary>An Idempotency-Key (PartitionKey = SHA-256 of the key in its scope, hex) and the job it stands for.</summary>
 internal sealed class IdempotencyEntity : ITableEntity
 {
     public const string Row = "key";
@@ -16,4 +16,7 @@ internal sealed class IdempotencyEntity : ITableEntity
     public Guid JobId { get; set; }
     public string AgentId { get; set; } = "";
     public string Region { get; set; } = "";
+
+    /// <summary>When the key was reserved; it stands for its request <see cref="IdempotencyKeys.Lifetime"/> from then.</summary>
+    public DateTimeOffset? CreatedAt { get; set; }
 }

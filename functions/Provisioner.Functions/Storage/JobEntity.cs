@@ -54,6 +54,7 @@ internal sealed class JobEntity : ITableEntity
     public DateTimeOffset? CancelledAt { get; set; }
     public bool? CancelConfirmed { get; set; }
     public DateTimeOffset? CancelSentAt { get; set; }
+    public DateTimeOffset? CancelSendFailedAt { get; set; }
     public int? Attempt { get; set; }
     public Guid? PreviousJobId { get; set; }
     public Guid? NextJobId { get; set; }
@@ -156,6 +157,7 @@ internal sealed class JobEntity : ITableEntity
             CancelledAt = job.CancelledAt,
             CancelConfirmed = job.CancelConfirmed,
             CancelSentAt = job.CancelSentAt,
+            CancelSendFailedAt = job.CancelSendFailedAt,
             Attempt = job.Attempt,
             PreviousJobId = job.PreviousJobId,
             NextJobId = job.NextJobId,
@@ -206,6 +208,7 @@ internal sealed class JobEntity : ITableEntity
         CancelledAt = CancelledAt,
         CancelConfirmed = CancelConfirmed,
         CancelSentAt = CancelSentAt,
+        CancelSendFailedAt = CancelSendFailedAt,
         Attempt = Attempt ?? 1,
         PreviousJobId = PreviousJobId,
         NextJobId = NextJobId,

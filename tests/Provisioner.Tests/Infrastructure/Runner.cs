@@ -57,6 +57,7 @@ public sealed class Runner : IAsyncDisposable
         ["AzureWebJobs.DeliverNotification.Disabled"] = "true",
         ["AzureWebJobs.DeadLetterPoisonedNotification.Disabled"] = "true",
         ["AzureWebJobs.SweepAgentHealth.Disabled"] = "true",
+        ["AzureWebJobs.RemoveExpiredIdempotencyKeys.Disabled"] = "true",
     };
 
     private static string? ExternalBaseUrl => Environment.GetEnvironmentVariable(BaseUrlVariable) is { Length: > 0 } url ? url : null;

@@ -232,6 +232,79 @@ public sealed class CancelHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancel_MessageLostAfterTheJobWrite_TheSweepCancelsTheRunOnce()
+    {
+        _github.Then(200, "{\"workflow_run_id\": 8000}");
+        var job = await _runner.NewJobAsync();
+        Assert.True(await DispatchAsync());
+        Assert.Equal(HttpStatusCode.OK, await CallbackAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"8000\""));
+        Assert.Equal("cancelling", (await CancelAsync(job)).Body.GetProperty("status").GetString());
+
+        // The process stopped between the job write and the enqueue: the message never reached the queue.
+        await Storage.Queue(CancelRunMessage.Queue).ClearMessagesAsync();
+        var sweeper = _runner.Services.GetRequiredService<TimeoutSweeper>();
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await sweeper.SweepAsync(CancellationToken.None); // the message may still be on its way: no call yet
+        Assert.Equal(0, CancelCalls("8000"));
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await sweeper.SweepAsync(CancellationToken.None);
+        Assert.Equal(1, CancelCalls("8000"));
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await sweeper.SweepAsync(CancellationToken.None); // got through: recorded, not sent again
+        Assert.Equal(1, CancelCalls("8000"));
+        Assert.Equal("cancelling", (await StatusAsync(job)).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, await CallbackAsync(job, "\"status\":\"cancelled\""));
+        Assert.Equal("cancelled", (await StatusAsync(job)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Cancel_MessageDelivered_TheSweepNeverSendsItAgain()
+    {
+        _github.Then(200, "{\"workflow_run_id\": 8100}");
+        var job = await _runner.NewJobAsync();
+        Assert.True(await DispatchAsync());
+        Assert.Equal(HttpStatusCode.OK, await CallbackAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"8100\""));
+        await CancelAsync(job);
+        Assert.True(await SendCancelAsync());
+        var sweeper = _runner.Services.GetRequiredService<TimeoutSweeper>();
+
+        for (var minute = 0; minute < 5; minute++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(1));
+            await sweeper.SweepAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(1, CancelCalls("8100"));
+    }
+
+    [Fact]
+    public async Task Cancel_GitHubDownForTheSweep_TriedAgainByTheNextSweep()
+    {
+        _github.Then(200, "{\"workflow_run_id\": 8200}");
+        var job = await _runner.NewJobAsync();
+        Assert.True(await DispatchAsync());
+        Assert.Equal(HttpStatusCode.OK, await CallbackAsync(job, "\"status\":\"provisioning\",\"workflow_run_id\":\"8200\""));
+        await CancelAsync(job);
+        await Storage.Queue(CancelRunMessage.Queue).ClearMessagesAsync();
+        var sweeper = _runner.Services.GetRequiredService<TimeoutSweeper>();
+
+        _github.Then(502);
+        _time.Advance(TimeSpan.FromMinutes(2));
+        var failed = await sweeper.SweepAsync(CancellationToken.None);
+        Assert.Equal(0, failed.Skipped); // the failed send is the watcher's to retry, not a skipped job
+        Assert.Equal(1, CancelCalls("8200"));
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await sweeper.SweepAsync(CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await sweeper.SweepAsync(CancellationToken.None);
+        Assert.Equal(2, CancelCalls("8200")); // the failed one, and the one that got through
+    }
+
+    [Fact]
     public async Task Sweep_CancelNeverConfirmed_EndsCancelledSayingSo()
     {
         _github.Then(200, "{\"workflow_run_id\": 7000}");

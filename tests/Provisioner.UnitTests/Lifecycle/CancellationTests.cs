@@ -175,4 +175,17 @@ public sealed class CancellationTests
         Assert.Equal(Cancellation.UnconfirmedReason, LifecycleViews.CancelError(ended)!.Reason);
         Assert.Null(Cancellation.EndUnconfirmed(Apply(Provisioning()), Now.AddDays(1), limit));
     }
+
+    [Fact]
+    public void SendOverdue_OnlyARunKnownNotSentCancelPastTheGrace()
+    {
+        var cancelling = Accepted(Apply(Provisioning()) with { WorkflowRunId = "42" });
+
+        Assert.False(Cancellation.SendOverdue(cancelling, Now + Cancellation.SendGrace - TimeSpan.FromSeconds(1)));
+        Assert.True(Cancellation.SendOverdue(cancelling, Now + Cancellation.SendGrace));
+        Assert.False(Cancellation.SendOverdue(cancelling with { CancelSentAt = Now }, Now.AddHours(1)));
+        Assert.False(Cancellation.SendOverdue(cancelling with { WorkflowRunId = null }, Now.AddHours(1))); // its claim is refused instead
+        Assert.False(Cancellation.SendOverdue(cancelling with { CancelledAt = Now }, Now.AddHours(1)));
+        Assert.False(Cancellation.SendOverdue(Apply(Provisioning()) with { WorkflowRunId = "42" }, Now.AddHours(1))); // nobody asked
+    }
 }
