@@ -35,7 +35,11 @@
 #
 # Environment:
 #   PROVISIONER_URL          the backend (PUBLIC_BASE_URL); GET /api/health and /api/jobs/{job_id} are asked
-#   PROVISIONER_API_TOKEN    optional: sent as Authorization: Bearer on the backend reads
+#   ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN   set by Actions with id-token: write:
+#                            the run's GitHub Actions ID token is sent as Authorization: Bearer on
+#                            the backend reads (the backend grants a reaper run listing and reading
+#                            jobs, nothing else; docs/identity.md, "The reaper"). No stored API token.
+#   REAPER_OIDC_AUDIENCE     the token's audience (default: PROVISIONER_URL, the backend's PUBLIC_BASE_URL)
 #   REAPER_DRY_RUN           true: decide and report, delete nothing (default: delete)
 #   REAPER_MAX_DELETIONS     default 5
 #   REAPER_GRACE_MINUTES     default 120
@@ -160,13 +164,33 @@ prove_backend() {
   return 1
 }
 
+# The run's GitHub Actions ID token for the backend, into $work/api-auth as a curl header line
+# (on no command line; masked first, so the runner never prints it). It lives minutes: enough
+# for one run's reads.
+run_token() {
+  local audience="${REAPER_OIDC_AUDIENCE:-$PROVISIONER_URL}" answer token
+  secret_file id-request-auth 'Authorization: bearer ' "${ACTIONS_ID_TOKEN_REQUEST_TOKEN:?ACTIONS_ID_TOKEN_REQUEST_TOKEN is not set: the job needs permissions: id-token: write}" $'\n' >/dev/null
+  answer="$(curl -sS --fail --connect-timeout 10 --max-time 60 -H "@$work/id-request-auth" \
+    "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=$(jq -rn --arg a "$audience" '$a | @uri')" 2>"$work/curl-error")" || {
+    log "no ID token from ACTIONS_ID_TOKEN_REQUEST_URL: $(head -c 300 "$work/curl-error")"
+    return 1
+  }
+  token="$(printf '%s' "$answer" | jq -r '.value // empty' 2>/dev/null)" || token=""
+  [ -n "$token" ] || { log "no ID token in the answer of ACTIONS_ID_TOKEN_REQUEST_URL"; return 1; }
+  [ "${GITHUB_ACTIONS:-}" = true ] && printf '::add-mask::%s\n' "$token"
+  secret_file api-auth 'Authorization: Bearer ' "$token" $'\n' >/dev/null
+}
+
 # The backend's answer for each job named by a label:
 # {"<job_id>": {"http": 200, "status": "failed", "kept_until": "2026-03-01T12:30:00+00:00"}}.
 # A 404 is the app's ("http": 404) only when it is its problem document naming the job; any
 # other 404 is "http": "404-foreign".
 ask_backend() {
   local inventory="$1" job code status kept auth=()
-  [ -z "${PROVISIONER_API_TOKEN:-}" ] || auth=(-H "@$(secret_file api-auth 'Authorization: Bearer ' "$PROVISIONER_API_TOKEN" $'\n')")
+  if [ -n "${ACTIONS_ID_TOKEN_REQUEST_URL:-}" ]; then
+    run_token || return 1
+    auth=(-H "@$work/api-auth")
+  fi
   echo '{}' >"$work/answers"
   while IFS= read -r job; do
     status=null

@@ -9,6 +9,9 @@ internal enum Access
     /// <summary>A token with <see cref="AppRoles.Reader"/> or <see cref="AppRoles.Operator"/>.</summary>
     Reader,
 
+    /// <summary>What <see cref="Reader"/> allows, or the reaper's run token (<see cref="AppRoles.Reaper"/>): listing and reading jobs.</summary>
+    JobReader,
+
     /// <summary>A token with <see cref="AppRoles.Operator"/>.</summary>
     Operator,
 }

@@ -11,6 +11,12 @@ internal static class AppRoles
     /// <summary>May read jobs and agents.</summary>
     public const string Reader = "Provisioner.Reader";
 
+    /// <summary>
+    /// Not an app role of the registration: held only by a run of the reaper workflow, proven by its
+    /// GitHub Actions ID token (<see cref="GitHubActionsTokens.ValidateReaperAsync"/>). Lists and reads jobs, nothing else.
+    /// </summary>
+    public const string Reaper = "Provisioner.Reaper";
+
     /// <summary>The delegated scope of the API (<c>oauth2PermissionScopes</c>): a token a person's client got on their behalf carries it in <c>scp</c>.</summary>
     public const string Scope = "access_as_user";
 

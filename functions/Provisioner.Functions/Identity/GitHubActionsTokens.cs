@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Provisioner.Functions.Configuration;
 
 namespace Provisioner.Functions.Identity;
@@ -39,10 +40,60 @@ internal sealed class GitHubActionsTokens(
         }
     }
 
-    private ActionsTokenCheck Check(ClaimsIdentity identity)
+    /// <summary>The reaper's workflow file: its runs' tokens may list and read jobs (<see cref="Access.JobReader"/>) and nothing else.</summary>
+    public const string ReaperWorkflowFile = "reap-agents.yml";
+
+    /// <summary>The events a reaper run starts by: its schedule, or a person starting it by hand.</summary>
+    private static readonly string[] ReaperEvents = ["schedule", "workflow_dispatch"];
+
+    /// <summary>
+    /// Checks a reaper run's token: the same issuer, audience, repository, ids and ref as a
+    /// callback's, started by <c>schedule</c> or <c>workflow_dispatch</c>, of
+    /// <see cref="ReaperWorkflowFile"/> at that ref. Valid: an identity holding <see cref="AppRoles.Reaper"/> only.
+    /// Null when the token is not a valid token of <c>GITHUB_OIDC_ISSUER</c> at all (a person's, say),
+    /// so the caller answers with its own reason; GitHub's keys are fetched only for a token that names GitHub as its issuer.
+    /// </summary>
+    public async Task<TokenCheck?> ValidateReaperAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!NamesGitHubAsIssuer(token) || string.IsNullOrWhiteSpace(callbacks.Value.EffectiveAudience(dispatch.Value)))
+        {
+            return null;
+        }
+
+        if (await _validator.Value.ValidateAsync(token, cancellationToken) is not TokenCheck.Valid valid)
+        {
+            return null;
+        }
+
+        var o = gitHub.Value;
+        if (PinRefusal(valid.Identity, ReaperEvents, [ReaperWorkflowFile], out _) is { } refusal)
+        {
+            return new TokenCheck.Invalid(refusal.Reason);
+        }
+
+        var reaper = new ClaimsIdentity([new Claim("name", $"{o.RepositoryName}/{ReaperWorkflowFile} run {valid.Identity.FindFirst("run_id")?.Value}"), new Claim(AppRoles.ClaimType, AppRoles.Reaper)], "github-actions", "name", AppRoles.ClaimType);
+        return new TokenCheck.Valid(reaper);
+    }
+
+    private bool NamesGitHubAsIssuer(string token)
+    {
+        try
+        {
+            return new JsonWebToken(token).Issuer is { Length: > 0 } issuer
+                && string.Equals(issuer.TrimEnd('/'), callbacks.Value.Issuer.AbsoluteUri.TrimEnd('/'), StringComparison.Ordinal);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Null when the token is of this repository (and its ids), at the dispatch ref, started by one of <paramref name="events"/>, of one of <paramref name="files"/> (its index in <paramref name="file"/>).</summary>
+    private ActionsTokenCheck.Invalid? PinRefusal(ClaimsIdentity identity, string[] events, string[] files, out int file)
     {
         var o = gitHub.Value;
         string? Claim(string type) => identity.FindFirst(type)?.Value;
+        file = -1;
 
         var repository = Claim("repository");
         if (!string.Equals(repository, o.RepositoryName, StringComparison.OrdinalIgnoreCase))
@@ -63,27 +114,37 @@ internal sealed class GitHubActionsTokens(
             return new ActionsTokenCheck.Invalid($"The token was issued to a run on {@ref ?? "no ref"}, not on {expectedRef} ({GitHubOptions.RefSetting}) (claim ref).");
         }
 
-        if (Claim("event_name") is var eventName && eventName != "workflow_dispatch")
+        if (Claim("event_name") is var eventName && !events.Contains(eventName, StringComparer.Ordinal))
         {
-            return new ActionsTokenCheck.Invalid($"The token was issued to a run started by {eventName ?? "no event"}; only a run this service dispatched (workflow_dispatch) may call back (claim event_name).");
+            return new ActionsTokenCheck.Invalid($"The token was issued to a run started by {eventName ?? "no event"}; only a run started by {string.Join(" or ", events)} is accepted here (claim event_name).");
         }
 
         // job_workflow_ref names the file the job's steps come from (a reusable workflow's, when one is called); workflow_ref the run's own.
         var (claim, workflowRef) = Claim("job_workflow_ref") is { Length: > 0 } job ? ("job_workflow_ref", job) : ("workflow_ref", Claim("workflow_ref") ?? "");
-        bool Is(string file) => string.Equals(workflowRef, $"{o.RepositoryName}/.github/workflows/{file}@{expectedRef}", StringComparison.OrdinalIgnoreCase);
-        Jobs.JobKind workflow;
-        if (Is(o.WorkflowFiles[0]))
+        file = Array.FindIndex(files, f => string.Equals(workflowRef, $"{o.RepositoryName}/.github/workflows/{f}@{expectedRef}", StringComparison.OrdinalIgnoreCase));
+        if (file < 0)
         {
-            workflow = Jobs.JobKind.Provision;
+            return new ActionsTokenCheck.Invalid($"The token was issued to a run of another workflow or ref; only {string.Join(" and ", files)} at {expectedRef} is accepted here (claim {claim}).");
         }
-        else if (Is(o.WorkflowFiles[1]))
+
+        return null;
+
+        ActionsTokenCheck.Invalid? Mismatch(string type, string? expected) =>
+            string.IsNullOrWhiteSpace(expected) || string.Equals(Claim(type), expected.Trim(), StringComparison.Ordinal)
+                ? null
+                : new ActionsTokenCheck.Invalid($"The token was issued to a run of repository {Claim("repository")} whose {type} is {Claim(type) ?? "missing"}, not {expected.Trim()} (claim {type}).");
+    }
+
+    private ActionsTokenCheck Check(ClaimsIdentity identity)
+    {
+        var o = gitHub.Value;
+        string? Claim(string type) => identity.FindFirst(type)?.Value;
+        if (PinRefusal(identity, ["workflow_dispatch"], [o.WorkflowFiles[0], o.WorkflowFiles[1]], out var file) is { } refusal)
         {
-            workflow = Jobs.JobKind.Deprovision;
+            return refusal;
         }
-        else
-        {
-            return new ActionsTokenCheck.Invalid($"The token was issued to a run of another workflow or ref; only {string.Join(" and ", o.WorkflowFiles)} at {expectedRef} may call back (claim {claim}).");
-        }
+
+        var workflow = file == 0 ? Jobs.JobKind.Provision : Jobs.JobKind.Deprovision;
 
         if (!long.TryParse(Claim("run_id"), NumberStyles.None, CultureInfo.InvariantCulture, out var runId)
             || !int.TryParse(Claim("run_attempt") ?? "1", NumberStyles.None, CultureInfo.InvariantCulture, out var attempt)
@@ -100,11 +161,6 @@ internal sealed class GitHubActionsTokens(
         }
 
         return new ActionsTokenCheck.Valid(new ActionsRun(runId, attempt, workflow), new ActionsTokenUse(tokenId, DateTimeOffset.FromUnixTimeSeconds(expires)));
-
-        ActionsTokenCheck.Invalid? Mismatch(string type, string? expected) =>
-            string.IsNullOrWhiteSpace(expected) || string.Equals(Claim(type), expected.Trim(), StringComparison.Ordinal)
-                ? null
-                : new ActionsTokenCheck.Invalid($"The token was issued to a run of repository {Claim("repository")} whose {type} is {Claim(type) ?? "missing"}, not {expected.Trim()} (claim {type}).");
     }
 }
 

@@ -13,7 +13,7 @@ namespace Provisioner.Functions.Identity;
 /// call is let through. A caller let in is set as <see cref="HttpContext.User"/>, so a handler
 /// can record who acted (<see cref="Caller"/>).
 /// </summary>
-internal sealed partial class RequestAccess(IOptions<AuthOptions> options, PeopleTokens tokens, ILogger<RequestAccess> logger)
+internal sealed partial class RequestAccess(IOptions<AuthOptions> options, PeopleTokens tokens, GitHubActionsTokens runs, ILogger<RequestAccess> logger)
 {
     /// <summary>Whether every call is let through (<c>AUTH_MODE=disabled</c>).</summary>
     public bool IsOpen => options.Value.Mode == AuthMode.Disabled;
@@ -44,6 +44,8 @@ internal sealed partial class RequestAccess(IOptions<AuthOptions> options, Peopl
             case TokenCheck.IssuerUnreachable:
                 LogIssuerUnreachable(logger, operation);
                 return AccessProblems.IssuerUnreachable("The sign-in service's keys cannot be fetched right now; retry after the time in Retry-After.");
+            case TokenCheck.Invalid when await runs.ValidateReaperAsync(token, cancellationToken) is { } reaper:
+                return Reaper(request, reaper, access, operation);
             case TokenCheck.Invalid invalid:
                 LogRefused(logger, operation, invalid.Reason);
                 return AccessProblems.InvalidToken(invalid.Reason + " Sign in again to get a new token.");
@@ -65,6 +67,25 @@ internal sealed partial class RequestAccess(IOptions<AuthOptions> options, Peopl
                 }
 
                 return null;
+            default:
+                throw new InvalidOperationException("unknown token check");
+        }
+    }
+
+    /// <summary>A token of GitHub's: the reaper's run may list and read jobs (<see cref="Access.JobReader"/>), nothing else (docs/identity.md, "The reaper").</summary>
+    private IResult? Reaper(HttpRequest request, TokenCheck reaper, Access access, string operation)
+    {
+        switch (reaper)
+        {
+            case TokenCheck.Valid valid when access == Access.JobReader:
+                request.HttpContext.User = new ClaimsPrincipal(valid.Identity);
+                return null;
+            case TokenCheck.Valid:
+                LogRefused(logger, operation, "the reaper's run token lists and reads jobs only");
+                return AccessProblems.MissingRole("The reaper's run token may list and read jobs, nothing else.");
+            case TokenCheck.Invalid invalid:
+                LogRefused(logger, operation, invalid.Reason);
+                return AccessProblems.InvalidToken(invalid.Reason);
             default:
                 throw new InvalidOperationException("unknown token check");
         }
@@ -103,7 +124,7 @@ internal sealed partial class RequestAccess(IOptions<AuthOptions> options, Peopl
         return access switch
         {
             Access.Operator => roles.Contains(AppRoles.Operator),
-            Access.Reader => roles.Contains(AppRoles.Operator) || roles.Contains(AppRoles.Reader),
+            Access.Reader or Access.JobReader => roles.Contains(AppRoles.Operator) || roles.Contains(AppRoles.Reader),
             _ => true,
         };
     }

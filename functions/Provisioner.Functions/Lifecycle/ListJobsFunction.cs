@@ -10,7 +10,7 @@ public sealed class ListJobsFunction(IServiceProvider services)
     private readonly JobListHandler handler = services.GetRequiredService<JobListHandler>();
 
     [Function("ListJobs")]
-    [Access(Access.Reader)]
+    [Access(Access.JobReader)]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "jobs")] HttpRequest request,
         CancellationToken cancellationToken) =>

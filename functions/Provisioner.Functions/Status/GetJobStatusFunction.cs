@@ -10,7 +10,7 @@ public sealed class GetJobStatusFunction(IServiceProvider services)
     private readonly StatusHandler handler = services.GetRequiredService<StatusHandler>();
 
     [Function("GetJobStatus")]
-    [Access(Access.Reader)]
+    [Access(Access.JobReader)]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "jobs/{jobId}")] HttpRequest request,
         string jobId,

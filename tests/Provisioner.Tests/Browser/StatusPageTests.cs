@@ -23,6 +23,9 @@ public sealed class StatusPageTests(Chromium chromium) : IClassFixture<Chromium>
             ["SIMULATOR_STEP_DELAY_MS"] = "300",
             ["SIMULATOR_FAIL_AT"] = failAt,
             ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
+            // The run link is built from these and the run id, never taken from a callback body (issue 23, item 9).
+            ["GITHUB_OWNER"] = "octo",
+            ["GITHUB_REPO"] = "infra",
         };
         return await _browser.StartRunnerAsync(settings, port: port);
     }
@@ -137,7 +140,7 @@ public sealed class StatusPageTests(Chromium chromium) : IClassFixture<Chromium>
         Assert.Equal(before, await StatesAsync());
 
         // A change is drawn on the next poll.
-        var claim = await runner.SendStandardAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"workflow_run_id\":\"77\",\"workflow_run_url\":\"https://github.com/octo/infra/actions/runs/77\"}}");
+        var claim = await runner.SendStandardAsync($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"workflow_run_id\":\"77\",\"workflow_run_url\":\"https://evil.example/\"}}");
         Assert.Equal(HttpStatusCode.OK, claim.StatusCode);
         await Page.WaitForSelectorAsync("#job[data-renders='2']");
         Assert.Equal("completed active pending pending pending", await StatesAsync());

@@ -13,7 +13,7 @@ public sealed class CallbackHttpTests(Azurite azurite) : IAsyncLifetime
 {
     private Runner _runner = null!;
 
-    public async Task InitializeAsync() => _runner = await Runner.StartAsync(azurite);
+    public async Task InitializeAsync() => _runner = await Runner.StartAsync(azurite, new Dictionary<string, string?> { ["GITHUB_OWNER"] = "o", ["GITHUB_REPO"] = "r" }); // the run link is built from these and the run id (issue 23, item 9)
 
     public async Task DisposeAsync() => await _runner.DisposeAsync();
 

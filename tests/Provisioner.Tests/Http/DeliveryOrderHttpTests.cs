@@ -16,7 +16,7 @@ public sealed class DeliveryOrderHttpTests(Azurite azurite) : IAsyncLifetime
     private readonly ChosenTime _time = new();
     private Runner _runner = null!;
 
-    public async Task InitializeAsync() => _runner = await Runner.StartAsync(azurite, time: _time);
+    public async Task InitializeAsync() => _runner = await Runner.StartAsync(azurite, new Dictionary<string, string?> { ["GITHUB_OWNER"] = "o", ["GITHUB_REPO"] = "r" }, time: _time); // the run link is built from these and the run id (issue 23, item 9)
 
     public async Task DisposeAsync() => await _runner.DisposeAsync();
 

@@ -71,7 +71,7 @@ public sealed class ReaperAfterTeardownTests(Azurite azurite) : IAsyncLifetime, 
                 Environment = new Dictionary<string, string?>
                 {
                     ["PROVISIONER_URL"] = _runner.Client.BaseAddress!.ToString(),
-                    ["PROVISIONER_API_TOKEN"] = null,
+                    ["ACTIONS_ID_TOKEN_REQUEST_URL"] = null,
                     ["REAPER_GRACE_MINUTES"] = "120",
                     ["REAPER_NOW"] = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
                     ["REAPER_RETRY_SECONDS"] = "0",

@@ -29,7 +29,13 @@ public sealed class CallbackScriptTests(Azurite azurite) : IAsyncLifetime
     private Runner _runner = null!;
 
     public async Task InitializeAsync() =>
-        _runner = await Runner.StartAsync(azurite, new Dictionary<string, string?> { ["CALLBACK_ALLOW_LEGACY_SIGNATURE"] = "false" });
+        _runner = await Runner.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["CALLBACK_ALLOW_LEGACY_SIGNATURE"] = "false",
+            // The run link is built from these and the run id, never taken from the body (issue 23, item 9).
+            ["GITHUB_OWNER"] = "octo",
+            ["GITHUB_REPO"] = "infra",
+        });
 
     public async Task DisposeAsync() => await _runner.DisposeAsync();
 

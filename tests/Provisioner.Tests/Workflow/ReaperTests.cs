@@ -47,7 +47,9 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
         var variables = new Dictionary<string, string?>
         {
             ["PROVISIONER_URL"] = _runner.Client.BaseAddress!.ToString(),
-            ["PROVISIONER_API_TOKEN"] = null,
+            ["ACTIONS_ID_TOKEN_REQUEST_URL"] = null,
+            ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = null,
+            ["REAPER_OIDC_AUDIENCE"] = null,
             ["REAPER_GRACE_MINUTES"] = "120",
             ["REAPER_DRY_RUN"] = null,
             ["REAPER_MAX_DELETIONS"] = null,
@@ -185,11 +187,17 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Reaper_AsksTheBackendWithTheToken_AndKeepsWhatItCannotAskAbout()
+    public async Task Reaper_AsksTheBackendWithItsRunsIdToken_AndKeepsWhatItCannotAskAbout()
     {
         await using var backend = await FakeGitHub.StartAsync();
         backend.Default = new FakeGitHub.Answer(401, "{\"title\":\"Unauthorized\"}");
-        backend.Route = r => r.Path == "/api/health" ? new FakeGitHub.Answer(200, "{\"status\":\"ok\"}") : null;
+        // The Actions token service (ACTIONS_ID_TOKEN_REQUEST_URL) answers {"value": token} to its request token.
+        backend.Route = r => r.Path switch
+        {
+            "/api/health" => new FakeGitHub.Answer(200, "{\"status\":\"ok\"}"),
+            "/id-token" when r.Authorization == "bearer request-token" => new FakeGitHub.Answer(200, "{\"count\":1,\"value\":\"run-id-token\"}"),
+            _ => null,
+        };
         var inventory = Path.Combine(_dir, "inventory.json");
         File.WriteAllText(inventory, """
             {"servers": [{"id": 1, "name": "agent-x-5f0c1a2b", "created": "2026-02-01T00:00:00+00:00",
@@ -198,14 +206,22 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
             """);
 
         var decide = await ReaperAsync(
-            new Dictionary<string, string?> { ["PROVISIONER_URL"] = backend.BaseUrl.ToString(), ["PROVISIONER_API_TOKEN"] = "reader-token" },
+            new Dictionary<string, string?>
+            {
+                ["PROVISIONER_URL"] = backend.BaseUrl.ToString(),
+                ["ACTIONS_ID_TOKEN_REQUEST_URL"] = backend.BaseUrl + "id-token?api-version=2.0",
+                ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = "request-token",
+            },
             "decide",
             inventory);
 
         Assert.True(decide.ExitCode == 0, decide.Output);
-        var request = Assert.Single(backend.Requests, r => r.Path != "/api/health");
+        // The token is asked for the backend's address as its audience (what the backend expects by default).
+        var tokenRequest = Assert.Single(backend.Requests, r => r.Path == "/id-token");
+        Assert.Contains("audience=" + Uri.EscapeDataString(backend.BaseUrl.ToString()), tokenRequest.Query, StringComparison.Ordinal);
+        var request = Assert.Single(backend.Requests, r => r.Path.StartsWith("/api/jobs/", StringComparison.Ordinal));
         Assert.Equal("/api/jobs/5f0c1a2b-0000-4000-8000-000000000001", request.Path);
-        Assert.Equal("Bearer reader-token", request.Authorization);
+        Assert.Equal("Bearer run-id-token", request.Authorization);
         var decision = Assert.Single(JsonDocument.Parse(decide.StandardOutput).RootElement.EnumerateArray());
         Assert.Equal("keep", decision.GetProperty("action").GetString());
         Assert.Equal("error", decision.GetProperty("job_status").GetString());
@@ -381,9 +397,15 @@ public sealed class ReaperTests(Azurite azurite) : IAsyncLifetime, IDisposable
         Assert.Null(env["REAPER_DELETE"]);
         Assert.Null(env["PROVISIONER_API_TOKEN"]);
 
+        // The reaper proves itself with its run's ID token: no stored API token anywhere (issue 23, item 6).
+        Assert.Equal("write", (string?)workflow["jobs"]!["reap"]!["permissions"]?["id-token"]);
+        Assert.DoesNotContain("PROVISIONER_API_TOKEN", workflow.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("PROVISIONER_API_TOKEN", File.ReadAllText(Path.Combine(RepositoryRoot.Path, ".github", "scripts", "reaper.sh")), StringComparison.Ordinal);
+        // Started by its schedule or by hand only: the events the backend accepts a reaper token from.
+        Assert.Equal(["schedule", "workflow_dispatch"], workflow["on"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+
         // The secrets only in the step that runs the reaper.
         var step = workflow["jobs"]!["reap"]!["steps"]!.AsArray().Single(s => ((string?)s?["run"] ?? "").Contains("reaper.sh", StringComparison.Ordinal))!;
-        Assert.Equal("${{ secrets.PROVISIONER_API_TOKEN }}", (string?)step["env"]?["PROVISIONER_API_TOKEN"]);
         Assert.Equal("${{ secrets.HCLOUD_TOKEN }}", (string?)step["env"]?["HCLOUD_TOKEN"]);
         Assert.Contains("bash .github/scripts/reaper.sh", workflow.ToJsonString(), StringComparison.Ordinal);
     }
