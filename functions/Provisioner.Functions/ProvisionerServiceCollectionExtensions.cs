@@ -69,6 +69,7 @@ public static class ProvisionerServiceCollectionExtensions
         // Tear down (docs/lifecycle.md, "Tear down").
         services.AddSingleton<Teardown.ServerRemoval>();
         services.AddSingleton<Teardown.TeardownHandler>();
+        services.AddSingleton<Teardown.SweepTearDowns>();
         services.AddSingleton<Teardown.HoldExpiry>();
 
         // Quotas per person (docs/quotas.md).

@@ -4,6 +4,7 @@ using Provisioner.Functions.Configuration;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Notifications;
 using Provisioner.Functions.Storage;
+using Provisioner.Functions.Teardown;
 using Provisioner.Functions.TimeOuts;
 
 namespace Provisioner.Functions.Lifetime;
@@ -20,7 +21,7 @@ namespace Provisioner.Functions.Lifetime;
 internal sealed partial class ServerExpiry(
     JobStore jobs,
     AgentStore agents,
-    JobIntake intake,
+    SweepTearDowns tearDowns,
     NotificationOutbox outbox,
     IOptions<LifetimeOptions> options,
     ILogger<ServerExpiry> logger) : IInFlightWatcher
@@ -61,25 +62,11 @@ internal sealed partial class ServerExpiry(
             return true;
         }
 
-        var job = Deprovision.For(expired, Guid.NewGuid(), now, Deprovision.Expired);
-        await intake.WatchAsync(job.JobId, job.CreatedAt, cancellationToken);
-        await jobs.TryAddAsync(job, cancellationToken);
-        if (await agents.ClaimForTearDownAsync(expired.AgentId, job.JobId, cancellationToken) is AgentClaim.Busy busy)
+        var start = await tearDowns.StartAsync(expired, Deprovision.Expired, now, "an expired server", cancellationToken);
+        if (start.Started is not { } job)
         {
-            await jobs.DeleteUnclaimedAsync(job.JobId, cancellationToken);
-            LogBusy(logger, expired.JobId, expired.AgentId, busy.ActiveJobId);
+            LogBusy(logger, expired.JobId, expired.AgentId, start.BusyWith!.Value);
             return false;
-        }
-
-        try
-        {
-            await intake.EnqueueAsync(job.JobId, cancellationToken);
-        }
-        catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
-        {
-            // As a tear down does: a job holding its agent but not queued would block the agent.
-            await jobs.UpdateAsync(job.JobId, j => JobTransitions.Fail(j, FailureReason.DispatchFailed, "The deprovision job for an expired server could not be queued for dispatch because storage was unavailable; the reaper removes the server, or send DELETE /api/agents/{agent_id}/server.", null, now), CancellationToken.None);
-            throw;
         }
 
         var endedAt = Lifetimes.EndOf(expired)!.Value;

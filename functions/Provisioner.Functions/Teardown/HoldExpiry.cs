@@ -17,7 +17,7 @@ namespace Provisioner.Functions.Teardown;
 internal sealed partial class HoldExpiry(
     JobStore jobs,
     AgentStore agents,
-    JobIntake intake,
+    SweepTearDowns tearDowns,
     ILogger<HoldExpiry> logger) : IInFlightWatcher
 {
     /// <summary>True while the job holds its server (keep watching it); false once the hold is ended, taken over, or handed to a deprovision job.</summary>
@@ -48,25 +48,11 @@ internal sealed partial class HoldExpiry(
             return true;
         }
 
-        var job = Deprovision.For(held, Guid.NewGuid(), now, Deprovision.HoldExpired);
-        await intake.WatchAsync(job.JobId, job.CreatedAt, cancellationToken);
-        await jobs.TryAddAsync(job, cancellationToken);
-        if (await agents.ClaimForTearDownAsync(held.AgentId, job.JobId, cancellationToken) is AgentClaim.Busy busy)
+        var start = await tearDowns.StartAsync(held, Deprovision.HoldExpired, now, "an expired hold", cancellationToken);
+        if (start.Started is not { } job)
         {
-            await jobs.DeleteUnclaimedAsync(job.JobId, cancellationToken);
-            LogBusy(logger, held.JobId, held.AgentId, busy.ActiveJobId);
+            LogBusy(logger, held.JobId, held.AgentId, start.BusyWith!.Value);
             return false;
-        }
-
-        try
-        {
-            await intake.EnqueueAsync(job.JobId, cancellationToken);
-        }
-        catch (Exception e) when (StorageFailures.IsUnavailable(e, cancellationToken))
-        {
-            // As a tear down does: a job holding its agent but not queued would block the agent.
-            await jobs.UpdateAsync(job.JobId, j => JobTransitions.Fail(j, FailureReason.DispatchFailed, "The deprovision job for an expired hold could not be queued for dispatch because storage was unavailable; the reaper removes the server, or send DELETE /api/agents/{agent_id}/server.", null, now), CancellationToken.None);
-            throw;
         }
 
         LogStarted(logger, job.JobId, held.AgentId, held.Server!.Id!, held.JobId, held.ServerKeptUntil!.Value);
