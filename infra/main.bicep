@@ -186,7 +186,7 @@ module storage 'modules/storage.bicep' = {
     name: names.storage
     deploymentContainerName: deploymentContainerName
     // The names in functions/Provisioner.Functions/Storage/StorageNames.cs.
-    tableNames: ['jobs', 'agents', 'idempotency', 'inflight', 'notifydeadletters', 'agenthealth', 'jobindex', 'usedtokens', 'audit']
+    tableNames: ['jobs', 'agents', 'idempotency', 'inflight', 'notifydeadletters', 'agenthealth', 'jobindex', 'usedtokens', 'audit', 'quotas']
     queueNames: ['provisioning-jobs', 'provisioning-jobs-poison', 'notifications', 'notifications-poison', 'cancel-runs', 'cancel-runs-poison']
   }
 }

@@ -91,7 +91,8 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
 
         var parameters = infra.Module("storage").Parameters;
         Assert.Equal(
-            new[] { StorageNames.JobsTable, StorageNames.AgentsTable, StorageNames.IdempotencyTable, StorageNames.InFlightTable, StorageNames.NotifyDeadLettersTable, StorageNames.AgentHealthTable, StorageNames.JobIndexTable, StorageNames.UsedTokensTable, StorageNames.AuditTable }.Order(),
+            // Every table the app names, so a new one cannot be left out of the deployment (as `quotas` was).
+            typeof(StorageNames).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static).Where(f => f.IsLiteral && f.Name.EndsWith("Table", StringComparison.Ordinal)).Select(f => (string?)f.GetRawConstantValue()).Order(),
             parameters.GetProperty("tableNames").GetProperty("value").EnumerateArray().Select(n => n.GetString()).Order());
         Assert.Equal(
             new[] { StorageNames.DispatchQueue, StorageNames.DispatchPoisonQueue, StorageNames.NotifyQueue, StorageNames.NotifyPoisonQueue, Provisioner.Functions.Lifecycle.CancelRunMessage.Queue, Provisioner.Functions.Lifecycle.CancelRunMessage.PoisonQueue }.Order(),
