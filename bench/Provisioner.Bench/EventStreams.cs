@@ -45,6 +45,7 @@ internal static class EventStreamScale
             new Dictionary<string, string?>
             {
                 ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}/",
+                ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development", // a developer's machine: the simulated workflow and a short secret are allowed
                 ["AzureWebJobsStorage"] = azurite.ConnectionString,
                 ["GITHUB_CALLBACK_SECRET"] = Secret,
                 ["GITHUB_TOKEN"] = "",

@@ -55,6 +55,7 @@ var app = LocalRunnerApp.Create(
     new Dictionary<string, string?>
     {
         ["PUBLIC_BASE_URL"] = $"http://127.0.0.1:{port}/",
+        ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development", // a developer's machine: the simulated workflow and a short secret are allowed
         ["AzureWebJobsStorage"] = azurite.ConnectionString,
         ["GITHUB_CALLBACK_SECRET"] = Secret,
         // No token: DispatchJob hands each job to the simulated workflow, which calls back over HTTP.
