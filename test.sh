@@ -62,6 +62,9 @@ done
 # as its own process with the sample settings: what CI's `func start` job does with the real host.
 bash .ci/runner-as-external-host.sh || status=$?
 
+# Each mode of the benchmark once, small: it still starts and measures (the figures mean nothing here).
+bash .ci/bench-smoke.sh || status=$?
+
 # One line per test run (unit, integration, host-http), then one plain summary line over all of them.
 passed=0 failed=0 skipped=0
 for trx in "$results"/*.trx; do

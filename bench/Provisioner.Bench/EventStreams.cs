@@ -2,13 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using Provisioner.Functions.Configuration;
+using Provisioner.Functions.ReceiveCallback;
 using Provisioner.Functions.Storage;
 using Provisioner.LocalRunner;
 using Provisioner.Testing;
@@ -134,6 +135,7 @@ internal static class EventStreamScale
         Report.Figure("idle_storage_reads_per_stream_per_s", readsPerSecond / streams, "0.00");
 
         // One change per job: a signed callback, and how soon its stream sent it.
+        SigningKeys.TryCreate(Secret, out var keys, out _);
         var sent = new ConcurrentDictionary<Guid, long>();
         var answered = new ConcurrentDictionary<Guid, long>();
         var moving = Stopwatch.StartNew();
@@ -143,7 +145,11 @@ internal static class EventStreamScale
             var body = Encoding.UTF8.GetBytes($"{{\"job_id\":\"{job}\",\"status\":\"provisioning\",\"workflow_run_id\":\"{Math.Abs(job.GetHashCode())}\"}}");
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/github") { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            request.Headers.Add("X-Signature", Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), body)));
+            foreach (var (name, value) in StandardWebhookSigner.Sign(keys!, "msg_" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow, body))
+            {
+                request.Headers.Add(name, value);
+            }
+
             sent[job] = Stopwatch.GetTimestamp(); // the change can be committed from here on
             using var response = await http.SendAsync(request, ct);
             answered[job] = Stopwatch.GetTimestamp(); // the change is committed by now
@@ -168,13 +174,20 @@ internal static class EventStreamScale
         Report.Figure("from_send_latency_p95_s", Statistics.Percentile(fromSend, 0.95), "0.000");
         Report.Figure("from_send_latency_max_s", fromSend.Count == 0 ? double.NaN : fromSend.Max(), "0.000");
         Report.Figure("moving_storage_reads_per_s", (reads.Gets - readsBeforeMoves) / movingSeconds, "0.0");
-        if (latencies.Count != streams || latencies.Any(l => l > 2))
+        if (latencies.Any(l => l > 2))
         {
-            Report.Remark($"{streams - latencies.Count(l => l <= 2)} of {streams} streams did not see their change within 2 s");
-            Report.CountErrors(1);
+            // A figure, not a failure: how late depends on the machine (docs/performance.md).
+            Report.Remark($"{latencies.Count(l => l > 2)} of {streams} streams saw their change later than 2 s");
+        }
+
+        if (latencies.Count != streams)
+        {
+            Report.Remark($"{streams - latencies.Count} of {streams} streams never saw their change (15 s)");
+            Report.CountErrors(streams - latencies.Count);
         }
 
         await app.StopAsync();
+        Report.Figure("errors", Report.Errors, "0");
         return Report.Errors == 0 ? 0 : 1;
     }
 

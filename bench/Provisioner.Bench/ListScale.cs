@@ -30,11 +30,18 @@ internal static class ListScale
 
     private const string ProbeAgent = "bench-probe";
     private const int Limit = 20;
+    private const int DeepPages = 25; // list_all_page_26 reads the page after these
 
     public static async Task<int> RunAsync(string[] args)
     {
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         var sizes = (Value("--list-scale") ?? "1000,20000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).Order().ToArray();
+        if (sizes[0] < (DeepPages + 1) * Limit)
+        {
+            Console.Error.WriteLine($"--list-scale: each size must be at least {(DeepPages + 1) * Limit} jobs, so that page {DeepPages + 1} exists");
+            return 2;
+        }
+
         var samples = int.TryParse(Value("--list-samples"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 200;
         Report.Figure("cores", Environment.ProcessorCount, "0");
         Report.Figure("list_samples", samples, "0");
@@ -93,7 +100,7 @@ internal static class ListScale
             stored = size;
             Report.Figure($"seed_s_to_{size}", clock.Elapsed.TotalSeconds, "0.0");
 
-            var deep = await DeepTokenAsync(http, pages: 25);
+            var deep = await DeepTokenAsync(http, DeepPages);
             var calls = new (string Name, Func<Task<bool>> Call)[]
             {
                 ("raw_range_read", async () => (await index.RangeAsync(JobIndex.AllPartition, null, Limit + 1, CancellationToken.None)).Count == Limit + 1),
@@ -139,6 +146,7 @@ internal static class ListScale
 
         await app.StopAsync();
         await app.DisposeAsync();
+        Report.Figure("errors", Report.Errors, "0");
         return Report.Errors == 0 ? 0 : 1;
     }
 
