@@ -83,6 +83,8 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<Audit.AuditListHandler>();
         services.AddSingleton<Audit.AuditRetention>();
         services.AddSingleton<Audit.AuditMiddleware>();
+        services.AddSingleton<Audit.AuditTrail>();
+        services.AddSingleton<IJobWriteParticipant>(sp => sp.GetRequiredService<Audit.AuditTrail>()); // a person's change and its entry in one transaction
 
         // What servers cost (docs/cost.md).
         services.AddSingleton<Cost.CostFollowUp>();
@@ -136,8 +138,9 @@ public static class ProvisionerServiceCollectionExtensions
     /// Who follows a change of a job (docs/architecture.md, "Observers"), in the order they run.
     /// After the commit (<see cref="IJobObserver"/>): the step timings, the server-removal mark,
     /// agent health, <c>job.stalled</c> for a run waiting for a runner. In the time-out sweep
-    /// (<see cref="IInFlightWatcher"/>): GitHub's word first, then a cancel that never got through, then the notifications, then the
-    /// follow-ups of a job let go. In the transaction: the outbox (AddNotifications).
+    /// (<see cref="IInFlightWatcher"/>): GitHub's word first, then a cancel that never got through, then the notifications, the
+    /// hold and lifetime ends, an audit entry not copied yet, then the follow-ups of a job let go.
+    /// In the transaction: the outbox (AddNotifications) and the audit entry (Audit/AuditTrail).
     /// </summary>
     private static void AddFollowUps(IServiceCollection services)
     {
@@ -156,7 +159,8 @@ public static class ProvisionerServiceCollectionExtensions
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<NotificationWatch>());
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<Teardown.HoldExpiry>()); // a held job is let go once its hold ends
         services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<Lifetime.ServerExpiry>()); // a server with an end is watched until it ends
-        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReleaseFollowUps>());
+        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<Audit.AuditTrail>()); // an audit entry not copied yet (asked of a job that has ended)
+        services.AddSingleton<IInFlightWatcher>(sp => sp.GetRequiredService<ReleaseFollowUps>()); // last: the job is let go
     }
 
     private static void AddNotifications(IServiceCollection services, IConfiguration configuration)

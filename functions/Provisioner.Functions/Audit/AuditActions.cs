@@ -24,4 +24,10 @@ internal static class AuditActions
     };
 
     public static string Of(string functionName) => ByFunction.TryGetValue(functionName, out var action) ? action : functionName;
+
+    /// <summary>
+    /// The answer a change gives when it succeeds: what an entry written with the change says until
+    /// the request's answer is known (and what it keeps if the request stops before that).
+    /// </summary>
+    public static int SuccessStatus(string action) => action == "server.extend" ? 200 : 202;
 }

@@ -41,14 +41,24 @@ internal sealed class AuditLog(StorageClients storage)
     public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var rowKey = NewRowKey(entry.At);
+        return CopyAsync(NewRowKey(entry.At), entry, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes every copy of <paramref name="entry"/> under <paramref name="rowKey"/> at once. Each copy
+    /// is written whole, whether or not it was before: doing it twice leaves the same rows, so an
+    /// entry kept with its change can be copied again after a crash without a second entry.
+    /// </summary>
+    public Task CopyAsync(string rowKey, AuditEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
         var partitions = new List<string> { AllPartition, ActorPartition(entry.Actor?.Oid) };
         if (entry.AgentId is { } agent)
         {
             partitions.Add(AgentPartition(agent));
         }
 
-        return Task.WhenAll(partitions.Select(p => storage.Audit.AddEntityAsync(ToEntity(p, rowKey, entry), cancellationToken)));
+        return Task.WhenAll(partitions.Select(p => storage.Audit.UpsertEntityAsync(ToEntity(p, rowKey, entry), TableUpdateMode.Replace, cancellationToken)));
     }
 
     /// <summary>
@@ -143,7 +153,28 @@ internal sealed class AuditLog(StorageClients storage)
         Outcome = entry.Outcome,
     };
 
-    private static AuditEntry ToEntry(AuditEntity row) => new(
+    /// <summary>A stored row taken apart on its own, so that a malformed one fails alone (<see cref="FormatException"/>).</summary>
+    public static AuditEntity FromRow(TableEntity row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        string Required(string name) => row.GetString(name) is { Length: > 0 } value ? value : throw new FormatException($"audit row {row.RowKey} has no {name}");
+        return new AuditEntity
+        {
+            PartitionKey = row.PartitionKey,
+            RowKey = row.RowKey,
+            At = row.GetDateTimeOffset(nameof(AuditEntity.At)) ?? throw new FormatException($"audit row {row.RowKey} has no {nameof(AuditEntity.At)}"),
+            ActorOid = row.GetString(nameof(AuditEntity.ActorOid)),
+            ActorName = row.GetString(nameof(AuditEntity.ActorName)),
+            Action = Required(nameof(AuditEntity.Action)),
+            Target = Required(nameof(AuditEntity.Target)),
+            AgentId = row.GetString(nameof(AuditEntity.AgentId)),
+            JobId = row.GetGuid(nameof(AuditEntity.JobId)),
+            StatusCode = row.GetInt32(nameof(AuditEntity.StatusCode)) ?? throw new FormatException($"audit row {row.RowKey} has no {nameof(AuditEntity.StatusCode)}"),
+            Outcome = Required(nameof(AuditEntity.Outcome)),
+        };
+    }
+
+    public static AuditEntry ToEntry(AuditEntity row) => new(
         row.At,
         row.ActorOid is { } oid ? new AuditActor(oid, row.ActorName) : null,
         row.Action,

@@ -16,11 +16,12 @@ namespace Provisioner.Functions.Audit;
 /// quota (401, 403, 409, 429), read or write. It wraps the access check, so it sees that check's
 /// refusals too. Open functions (health, the workflow's callbacks) are not people's requests and
 /// are not recorded; nor are bad input (400, 404, 422), which changes nothing, and failures.
-/// The entry is written after the answer is decided and before it is sent: when the audit write
-/// fails the answer stands and the loss is logged (the change has happened; a 503 would invite a
-/// second one).
+/// A change to a job is written with its entry in one transaction (<see cref="AuditTrail"/>); once
+/// the answer is decided, and before it is sent, that entry is copied into the log with the answer,
+/// and a copy that fails is left to the sweep. A refusal, which changes nothing, is written to the
+/// log directly: when that write fails the answer stands and the loss is logged.
 /// </summary>
-internal sealed partial class AuditMiddleware(AuditLog log, TimeProvider time, ILogger<AuditMiddleware> logger) : IFunctionsWorkerMiddleware
+internal sealed partial class AuditMiddleware(AuditLog log, AuditTrail trail, TimeProvider time, ILogger<AuditMiddleware> logger) : IFunctionsWorkerMiddleware
 {
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
@@ -32,21 +33,49 @@ internal sealed partial class AuditMiddleware(AuditLog log, TimeProvider time, I
             return;
         }
 
-        await next(context);
+        // A change the request makes to a job carries its entry in the same transaction (AuditTrail).
+        using var scope = AuditScope.Begin(() => ActorOf(http), AuditActions.Of(policy.Name), RouteTarget(http));
+        try
+        {
+            await next(context);
+        }
+        catch (Exception) when (scope.Scope.HasCommitted)
+        {
+            // The change stands: its entry goes into the log with the answer it would have had.
+            await CopyCommittedAsync(scope.Scope, null);
+            throw;
+        }
+
         var answer = InvocationAnswer.Get(context);
-        if (RequestSpanMiddleware.Status(answer) is not { } status || !IsRecorded(http.Request.Method, status))
+        var status = RequestSpanMiddleware.Status(answer);
+        if (scope.Scope.HasCommitted)
+        {
+            await CopyCommittedAsync(scope.Scope, status);
+            return;
+        }
+
+        if (status is not { } recorded || !IsRecorded(http.Request.Method, recorded))
         {
             return;
         }
 
-        var entry = Entry(policy.Name, http, answer, status, time.GetUtcNow());
+        // A refusal, or a change that wrote no job row: an entry of its own.
+        var entry = Entry(policy.Name, http, answer, recorded, time.GetUtcNow());
         try
         {
             await log.AppendAsync(entry, CancellationToken.None);
         }
         catch (Exception e) when (StorageFailures.IsUnavailable(e, CancellationToken.None) || e is Azure.RequestFailedException)
         {
-            LogLost(logger, entry.Action, entry.Target, status, e);
+            LogLost(logger, entry.Action, entry.Target, recorded, e);
+        }
+    }
+
+    private async Task CopyCommittedAsync(AuditScope scope, int? status)
+    {
+        foreach (var written in scope.Committed)
+        {
+            await trail.CopyAsync(written, status, CancellationToken.None);
         }
     }
 
@@ -63,6 +92,7 @@ internal sealed partial class AuditMiddleware(AuditLog log, TimeProvider time, I
         StatusCodes.Status403Forbidden => "forbidden",
         StatusCodes.Status409Conflict => "conflict",
         StatusCodes.Status429TooManyRequests => "over_quota",
+        >= 500 => "failed", // a change was written, then the request failed (docs/audit.md)
         _ => "refused",
     };
 
@@ -71,13 +101,17 @@ internal sealed partial class AuditMiddleware(AuditLog log, TimeProvider time, I
         var document = (answer as StatusDocumentResult)?.Document;
         var agentId = http.GetRouteValue("agentId") as string ?? document?.AgentId;
         Guid? jobId = http.GetRouteValue("jobId") is string text && Guid.TryParse(text, out var id) ? id : document?.JobId;
-        var target = http.GetRouteValue("agentId") is string routeAgent ? "agent/" + Bound(routeAgent)
-            : jobId is { } job ? "job/" + job.ToString("D")
-            : http.GetRouteValue("jobId") is string routeJob ? "job/" + Bound(routeJob)
-            : Bound(http.Request.Path.Value ?? "");
-        var actor = Caller.Of(http.User) is { } creator ? new AuditActor(creator.Id, creator.Name) : null;
-        return new AuditEntry(at, actor, AuditActions.Of(function), target, agentId is not null && AgentIds.IsValid(agentId) ? agentId : null, jobId, status, OutcomeOf(status));
+        var target = RouteTarget(http) ?? (jobId is { } job ? "job/" + job.ToString("D") : Bound(http.Request.Path.Value ?? ""));
+        return new AuditEntry(at, ActorOf(http), AuditActions.Of(function), target, agentId is not null && AgentIds.IsValid(agentId) ? agentId : null, jobId, status, OutcomeOf(status));
     }
+
+    private static AuditActor? ActorOf(HttpContext http) => Caller.Of(http.User) is { } creator ? new AuditActor(creator.Id, creator.Name) : null;
+
+    /// <summary>What the route names: the agent, else the job; null when it names neither.</summary>
+    private static string? RouteTarget(HttpContext http) =>
+        http.GetRouteValue("agentId") is string routeAgent ? "agent/" + Bound(routeAgent)
+        : http.GetRouteValue("jobId") is string routeJob ? "job/" + (Guid.TryParse(routeJob, out var id) ? id.ToString("D") : Bound(routeJob))
+        : null;
 
     private static string Bound(string value) => value.Length > 200 ? value[..200] : value;
 

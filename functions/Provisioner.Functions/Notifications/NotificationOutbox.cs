@@ -55,7 +55,8 @@ internal sealed partial class NotificationOutbox(
         return JobEvents.Between(before, after).Select(type => OutboxEntity.Create(after.JobId, type, null, Body(type, after, now), now)).ToList();
     }
 
-    IReadOnlyList<ITableEntity> IJobWriteParticipant.RowsFor(Job before, Job after) => For(before, after);
+    // A new job raises no event (docs/notifications.md lists what does).
+    IReadOnlyList<ITableEntity> IJobWriteParticipant.RowsFor(Job? before, Job after) => before is null ? [] : For(before, after);
 
     Task IJobWriteParticipant.CommittedAsync(IReadOnlyList<ITableEntity> rows, CancellationToken cancellationToken) =>
         EnqueueWrittenAsync([.. rows.Cast<OutboxEntity>()], cancellationToken);

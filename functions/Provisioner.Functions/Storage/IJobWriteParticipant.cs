@@ -13,10 +13,11 @@ internal interface IJobWriteParticipant
 {
     /// <summary>
     /// The rows to add in the entity-group transaction that changes the job from
-    /// <paramref name="before"/> to <paramref name="after"/>; they must be in the job's
-    /// partition (<see cref="JobEntity.Key"/>). Empty when it has nothing to add.
+    /// <paramref name="before"/> to <paramref name="after"/>, or adds it (<paramref name="before"/>
+    /// null: a new job); they must be in the job's partition (<see cref="JobEntity.Key"/>). Empty
+    /// when it has nothing to add. Asked again for each attempt of a write that met a conflict.
     /// </summary>
-    IReadOnlyList<ITableEntity> RowsFor(Job before, Job after);
+    IReadOnlyList<ITableEntity> RowsFor(Job? before, Job after);
 
     /// <summary>
     /// After the transaction that added <paramref name="rows"/> committed (called only when it

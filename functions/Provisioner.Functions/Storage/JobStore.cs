@@ -9,8 +9,9 @@ namespace Provisioner.Functions.Storage;
 /// Jobs and their callbacks, one partition per job in the <c>jobs</c> table. Every operation
 /// is a fixed number of point reads and writes, whatever the number of jobs: nothing scans.
 /// The job row is written only under the ETag it was read with (<see cref="ConflictRetry"/>).
-/// The rows a change brings along (the notification outbox: <see cref="IJobWriteParticipant"/>) are
-/// written in the same transaction as the change, and the participants told after the commit.
+/// The rows a change or a new job brings along (the notification outbox, the audit entry:
+/// <see cref="IJobWriteParticipant"/>) are written in the same transaction, and the participants
+/// told after the commit.
 /// Every write that adds a job or changes its status keeps the job lists in step (<see cref="JobIndex"/>).
 /// </summary>
 internal sealed class JobStore(StorageClients storage, JobIndex index, IEnumerable<IJobWriteParticipant> participants)
@@ -87,19 +88,37 @@ internal sealed class JobStore(StorageClients storage, JobIndex index, IEnumerab
         return response.HasValue ? (response.Value!.ToJob(), response.Value.Timestamp ?? DateTimeOffset.MinValue) : null;
     }
 
-    /// <summary>Adds a new job; false when a job with that id exists already.</summary>
+    /// <summary>
+    /// Adds a new job, with the rows its participants bring (the audit entry of the request that
+    /// made it) in the same transaction; false when a job with that id exists already.
+    /// </summary>
     public async Task<bool> TryAddAsync(Job job, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(job);
         await index.AddAsync(job, cancellationToken);
+        var rows = RowsFor(null, job);
         try
         {
-            await storage.Jobs.AddEntityAsync(JobEntity.From(job), cancellationToken);
-            return true;
+            if (rows.All(r => r.Count == 0))
+            {
+                await storage.Jobs.AddEntityAsync(JobEntity.From(job), cancellationToken);
+                return true;
+            }
+
+            await storage.Jobs.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Add, JobEntity.From(job)),
+                    .. rows.SelectMany(r => r).Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)),
+                ],
+                cancellationToken);
         }
-        catch (RequestFailedException e) when (e.Status == 409)
+        catch (RequestFailedException e) when (e.Status == 409 && (e as TableTransactionFailedException)?.FailedTransactionActionIndex is null or 0)
         {
             return false;
         }
+
+        await CommittedAsync(rows, cancellationToken);
+        return true;
     }
 
     /// <summary>Removes a job that never got its agent (so was never enqueued), if it is still as created.</summary>
@@ -230,7 +249,7 @@ internal sealed class JobStore(StorageClients storage, JobIndex index, IEnumerab
     }
 
     // One list of rows per participant, in the order of _participants.
-    private IReadOnlyList<ITableEntity>[] RowsFor(Job before, Job after) =>
+    private IReadOnlyList<ITableEntity>[] RowsFor(Job? before, Job after) =>
         [.. _participants.Select(p => p.RowsFor(before, after))];
 
     private async Task CommittedAsync(IReadOnlyList<ITableEntity>[] rows, CancellationToken cancellationToken)

@@ -1,0 +1,149 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Provisioner.Functions.Jobs;
+using Provisioner.Functions.Storage;
+using Provisioner.Functions.TimeOuts;
+
+namespace Provisioner.Functions.Audit;
+
+/// <summary>
+/// Writes a person's change into the audit log in the same transaction as the change
+/// (docs/audit.md, "Written with the change"):
+/// <list type="bullet">
+/// <item>as a participant in every job write (<see cref="IJobWriteParticipant"/>), it adds the
+/// request's entry (<see cref="AuditScope"/>) to the first job transaction of the request, as a row
+/// in the job's partition (RowKey <c>au-</c> + the log's key): the change and its entry exist
+/// together or not at all;</item>
+/// <item>once the request is answered, <see cref="AuditMiddleware"/> copies that row into the log's
+/// partitions (<see cref="AuditLog.CopyAsync"/>, under the same key, so a second copy is the same
+/// row) and deletes it;</item>
+/// <item>a crash or outage in between leaves the row in the job's partition. The time-out sweep
+/// copies it (this is one of its parts, <see cref="IInFlightWatcher"/>) before it lets the job go,
+/// and keeps the job watched until it has.</item>
+/// </list>
+/// </summary>
+internal sealed partial class AuditTrail(StorageClients storage, AuditLog log, TimeProvider time, ILogger<AuditTrail> logger) : IJobWriteParticipant, IInFlightWatcher
+{
+    public const string RowPrefix = "au-";
+    private const string RowEnd = "au.";
+
+    /// <summary>A row younger than this is probably being copied by its request right now.</summary>
+    public static readonly TimeSpan CopyGrace = TimeSpan.FromSeconds(30);
+
+    public IReadOnlyList<ITableEntity> RowsFor(Job? before, Job after)
+    {
+        ArgumentNullException.ThrowIfNull(after);
+        if (AuditScope.Current is not { HasCommitted: false } scope)
+        {
+            return [];
+        }
+
+        var now = time.GetUtcNow();
+        var status = AuditActions.SuccessStatus(scope.Action);
+        return
+        [
+            new AuditEntity
+            {
+                PartitionKey = JobEntity.Key(after.JobId),
+                RowKey = RowPrefix + AuditLog.NewRowKey(now),
+                At = now,
+                ActorOid = scope.Actor?.Oid,
+                ActorName = scope.Actor?.Name,
+                Action = scope.Action,
+                Target = scope.Target ?? "job/" + after.JobId.ToString("D"),
+                AgentId = after.AgentId,
+                JobId = after.JobId,
+                StatusCode = status,
+                Outcome = AuditMiddleware.OutcomeOf(status),
+            },
+        ];
+    }
+
+    public Task CommittedAsync(IReadOnlyList<ITableEntity> rows, CancellationToken cancellationToken)
+    {
+        AuditScope.Current?.AddCommitted(rows);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Copies a row written with a change into the log, with the request's answer where it is
+    /// known, and deletes it from the job's partition. False when storage would not take it: the
+    /// row stays, and the sweep copies it.
+    /// </summary>
+    public async Task<bool> CopyAsync(AuditEntity written, int? statusCode, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(written);
+        var entry = AuditLog.ToEntry(written);
+        if (statusCode is { } status)
+        {
+            entry = entry with { StatusCode = status, Outcome = AuditMiddleware.OutcomeOf(status) };
+        }
+
+        try
+        {
+            await log.CopyAsync(written.RowKey[RowPrefix.Length..], entry, cancellationToken);
+            await storage.Jobs.DeleteEntityAsync(written.PartitionKey, written.RowKey, ETag.All, cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is RequestFailedException || StorageFailures.IsUnavailable(e, cancellationToken))
+        {
+            LogCopyDeferred(logger, written.JobId, written.Action, e);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The sweep's part, for a job it would let go: copies the entries a crash or outage
+    /// left in the job's partition. True while one is left, so the job stays watched. A job that is
+    /// still watched for another reason costs nothing here: it is asked again when it ends.
+    /// </summary>
+    public async Task<bool> HoldsAsync(Job job, DateTimeOffset now, DeadlineLimits limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (!job.IsTerminal)
+        {
+            return false;
+        }
+
+        var left = false;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {JobEntity.Key(job.JobId)} and RowKey ge {RowPrefix} and RowKey lt {RowEnd}");
+        await foreach (var row in storage.Jobs.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            try
+            {
+                var entity = AuditLog.FromRow(row);
+                if (now - entity.At < CopyGrace)
+                {
+                    left = true;
+                    continue;
+                }
+
+                if (await CopyAsync(entity, null, cancellationToken))
+                {
+                    LogRecovered(logger, job.JobId, entity.Action);
+                }
+                else
+                {
+                    left = true;
+                }
+            }
+            catch (FormatException e)
+            {
+                // A malformed row is logged and skipped: it must not keep the job watched forever, nor stop the sweep.
+                LogSkippedRow(logger, job.JobId, row.RowKey, e);
+            }
+        }
+
+        return left;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit entry of {Action} on job {JobId} not copied to the log yet; it is kept with the job and the sweep copies it")]
+    private static partial void LogCopyDeferred(ILogger logger, Guid? jobId, string action, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Audit entry of {Action} on job {JobId} copied to the log by the sweep")]
+    private static partial void LogRecovered(ILogger logger, Guid jobId, string action);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit row {RowKey} of job {JobId} skipped: malformed")]
+    private static partial void LogSkippedRow(ILogger logger, Guid jobId, string rowKey, Exception exception);
+}
