@@ -45,9 +45,10 @@ internal sealed class AuditLog(StorageClients storage)
     }
 
     /// <summary>
-    /// Writes every copy of <paramref name="entry"/> under <paramref name="rowKey"/> at once. Each copy
-    /// is written whole, whether or not it was before: doing it twice leaves the same rows, so an
-    /// entry kept with its change can be copied again after a crash without a second entry.
+    /// Writes every copy of <paramref name="entry"/> under <paramref name="rowKey"/> at once. A copy
+    /// that is there already is left as it is: an entry kept with its change can be copied again
+    /// after a crash without a second entry, and without overwriting the answer the first copy
+    /// recorded.
     /// </summary>
     public Task CopyAsync(string rowKey, AuditEntry entry, CancellationToken cancellationToken)
     {
@@ -58,7 +59,19 @@ internal sealed class AuditLog(StorageClients storage)
             partitions.Add(AgentPartition(agent));
         }
 
-        return Task.WhenAll(partitions.Select(p => storage.Audit.UpsertEntityAsync(ToEntity(p, rowKey, entry), TableUpdateMode.Replace, cancellationToken)));
+        return Task.WhenAll(partitions.Select(p => AddOnceAsync(ToEntity(p, rowKey, entry), cancellationToken)));
+    }
+
+    private async Task AddOnceAsync(AuditEntity copy, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await storage.Audit.AddEntityAsync(copy, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Copied before.
+        }
     }
 
     /// <summary>

@@ -17,8 +17,8 @@ namespace Provisioner.Functions.Audit;
 /// refusals too. Open functions (health, the workflow's callbacks) are not people's requests and
 /// are not recorded; nor are bad input (400, 404, 422), which changes nothing, and failures.
 /// A change to a job is written with its entry in one transaction (<see cref="AuditTrail"/>); once
-/// the answer is decided, and before it is sent, that entry is copied into the log with the answer,
-/// and a copy that fails is left to the sweep. A refusal, which changes nothing, is written to the
+/// the answer is sent, that entry is copied into the log with the answer, and a copy that fails is
+/// left to the sweep. A refusal, which changes nothing, is written to the
 /// log directly: when that write fails the answer stands and the loss is logged.
 /// </summary>
 internal sealed partial class AuditMiddleware(AuditLog log, AuditTrail trail, TimeProvider time, ILogger<AuditMiddleware> logger) : IFunctionsWorkerMiddleware
@@ -41,8 +41,8 @@ internal sealed partial class AuditMiddleware(AuditLog log, AuditTrail trail, Ti
         }
         catch (Exception) when (scope.Scope.HasCommitted)
         {
-            // The change stands: its entry goes into the log with the answer it would have had.
-            await CopyCommittedAsync(scope.Scope, null);
+            // The change stands: its entry goes into the log with the answer a failure gets.
+            CopyAfterAnswer(http, scope.Scope, StatusCodes.Status500InternalServerError);
             throw;
         }
 
@@ -50,7 +50,7 @@ internal sealed partial class AuditMiddleware(AuditLog log, AuditTrail trail, Ti
         var status = RequestSpanMiddleware.Status(answer);
         if (scope.Scope.HasCommitted)
         {
-            await CopyCommittedAsync(scope.Scope, status);
+            CopyAfterAnswer(http, scope.Scope, status);
             return;
         }
 
@@ -71,13 +71,27 @@ internal sealed partial class AuditMiddleware(AuditLog log, AuditTrail trail, Ti
         }
     }
 
-    private async Task CopyCommittedAsync(AuditScope scope, int? status)
-    {
-        foreach (var written in scope.Committed)
+    /// <summary>
+    /// The entry is stored with the change already; copying it into the log's partitions waits until
+    /// the answer is sent, so it adds nothing to what the caller waits on. A copy that fails, or that
+    /// a crash stops, is left to the sweep (<see cref="AuditTrail.HoldsAsync"/>).
+    /// </summary>
+    private void CopyAfterAnswer(HttpContext http, AuditScope scope, int? status) =>
+        http.Response.OnCompleted(async () =>
         {
-            await trail.CopyAsync(written, status, CancellationToken.None);
-        }
-    }
+            foreach (var written in scope.Committed)
+            {
+                try
+                {
+                    await trail.CopyAsync(written, status, CancellationToken.None);
+                }
+                catch (Exception e)
+                {
+                    // Nothing may escape a completed response; the row is kept with its job for the sweep.
+                    LogCopyFailed(logger, written.Action, written.JobId, e);
+                }
+            }
+        });
 
     /// <summary>A change that succeeded, or a refusal for the caller's rights or quota.</summary>
     public static bool IsRecorded(string method, int status) =>
@@ -114,6 +128,9 @@ internal sealed partial class AuditMiddleware(AuditLog log, AuditTrail trail, Ti
         : null;
 
     private static string Bound(string value) => value.Length > 200 ? value[..200] : value;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit entry of {Action} on job {JobId} not copied after the answer; the sweep copies it")]
+    private static partial void LogCopyFailed(ILogger logger, string action, Guid? jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Audit entry lost: {Action} on {Target} answered {Status}, the audit table could not be written")]
     private static partial void LogLost(ILogger logger, string action, string target, int status, Exception exception);

@@ -64,6 +64,13 @@ public sealed class AuditLogTests(Azurite azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _runner.SendLegacyAsync($"{{\"job_id\":\"{job}\",\"status\":\"running\",\"server_id\":\"{8800 + n}\",\"server_ip\":\"203.0.113.{n}\",\"tailscale_ip\":\"100.64.0.{n}\"}}")).StatusCode);
     }
 
+    /// <summary>
+    /// The log once it holds <paramref name="entries"/> entries for <paramref name="query"/>: a change's
+    /// entry is stored with the change and copied into the log just after the answer (docs/audit.md).
+    /// </summary>
+    private async Task<(JsonElement[] Entries, string? Continuation)> AuditAsync(string query, int entries) =>
+        await Eventually.WaitAsync(() => AuditAsync(query), page => page.Entries.Length >= entries || page.Continuation is not null, TimeSpan.FromSeconds(10), $"{entries} entries for {query}");
+
     private async Task<(JsonElement[] Entries, string? Continuation)> AuditAsync(string query)
     {
         using var response = await SendAsync(HttpMethod.Get, "/api/audit?" + query, Token(Guid.NewGuid().ToString("D"), EntraRunner.Operator));
@@ -99,7 +106,7 @@ public sealed class AuditLogTests(Azurite azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Accepted, cancelled.StatusCode);
         }
 
-        var (entries, _) = await AuditAsync($"actor={oid}");
+        var (entries, _) = await AuditAsync($"actor={oid}", 4);
         Assert.Equal(["job.cancel", "server.delete", "server.extend", "job.create"], entries.Select(e => e.GetProperty("action").GetString()));
         Assert.All(entries, e => Assert.Equal(oid, e.GetProperty("actor").GetProperty("oid").GetString()));
         Assert.All(entries, e => Assert.Equal("Ada Operator", e.GetProperty("actor").GetProperty("name").GetString()));
@@ -118,11 +125,11 @@ public sealed class AuditLogTests(Azurite azurite) : IAsyncLifetime
         Assert.Equal(second, entries[0].GetProperty("agent_id").GetString());
 
         // By agent: both people's entries about it; by action: only that action.
-        var (forSecond, _) = await AuditAsync($"agent_id={second}");
+        var (forSecond, _) = await AuditAsync($"agent_id={second}", 2);
         Assert.Equal([("job.cancel", oid), ("job.create", other)], forSecond.Select(e => (e.GetProperty("action").GetString(), e.GetProperty("actor").GetProperty("oid").GetString())));
-        var (creates, _) = await AuditAsync($"actor={oid}&action=job.create");
+        var (creates, _) = await AuditAsync($"actor={oid}&action=job.create", 1);
         Assert.Equal(job, Assert.Single(creates).GetProperty("job_id").GetGuid());
-        var (agentCreates, _) = await AuditAsync($"agent_id={agent}&action=server.delete");
+        var (agentCreates, _) = await AuditAsync($"agent_id={agent}&action=server.delete", 1);
         Assert.Equal(202, Assert.Single(agentCreates).GetProperty("status_code").GetInt32());
     }
 
@@ -159,13 +166,13 @@ public sealed class AuditLogTests(Azurite azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.TooManyRequests, over.StatusCode);
         }
 
-        var (byAgent, _) = await AuditAsync($"agent_id={agent}");
+        var (byAgent, _) = await AuditAsync($"agent_id={agent}", 4);
         Assert.Equal([(409, "conflict"), (202, "accepted"), (403, "forbidden"), (401, "unauthenticated")], byAgent.Select(e => (e.GetProperty("status_code").GetInt32(), e.GetProperty("outcome").GetString())));
         Assert.Equal(JsonValueKind.Null, byAgent[3].GetProperty("actor").ValueKind);
         Assert.Equal(reader, byAgent[2].GetProperty("actor").GetProperty("oid").GetString());
         Assert.Equal("server.delete", byAgent[2].GetProperty("action").GetString());
 
-        var (byPerson, _) = await AuditAsync($"actor={oid}");
+        var (byPerson, _) = await AuditAsync($"actor={oid}", 3);
         Assert.Equal([(429, "job.create"), (409, "server.delete"), (202, "job.create")], byPerson.Select(e => (e.GetProperty("status_code").GetInt32(), e.GetProperty("action").GetString())));
         Assert.Equal("over_quota", byPerson[0].GetProperty("outcome").GetString());
     }
@@ -183,7 +190,7 @@ public sealed class AuditLogTests(Azurite azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         }
 
-        var (all, none) = await AuditAsync($"actor={oid}");
+        var (all, none) = await AuditAsync($"actor={oid}", 5);
         Assert.Equal(5, all.Length);
         Assert.Null(none);
 
@@ -230,11 +237,13 @@ public sealed class AuditRetentionTests(Azurite azurite)
         var time = new FakeTimeProvider(new DateTimeOffset(2020, 1, 6, 9, 0, 0, TimeSpan.Zero));
         await using var runner = await Runner.StartAsync(azurite, new Dictionary<string, string?> { ["AUDIT_RETENTION_DAYS"] = "30" }, time);
         var old = Runner.NewAgentId();
+        var audit = runner.Table("audit");
         await runner.NewJobAsync(old);
+        await CopiedAsync(audit, old); // copied into the log just after the answer
         time.Advance(TimeSpan.FromDays(20));
         var middle = Runner.NewAgentId();
         await runner.NewJobAsync(middle);
-        var audit = runner.Table("audit");
+        await CopiedAsync(audit, middle);
         Assert.Equal(3, audit.Query<Azure.Data.Tables.TableEntity>(e => e.GetString("AgentId") == old).Count()); // all, actor|- and agent|…: 20 days old, kept
         time.Advance(TimeSpan.FromDays(11)); // old: 31 days, middle: 11 days
 
@@ -247,4 +256,7 @@ public sealed class AuditRetentionTests(Azurite azurite)
         using var listed = await runner.Client.GetAsync(new Uri($"/api/audit?agent_id={middle}", UriKind.Relative));
         Assert.Equal("job.create", (await Runner.ReadJsonAsync(listed)).GetProperty("entries")[0].GetProperty("action").GetString());
     }
+
+    private static Task<int> CopiedAsync(Azure.Data.Tables.TableClient audit, string agent) =>
+        Eventually.WaitAsync(() => Task.FromResult(audit.Query<Azure.Data.Tables.TableEntity>(e => e.GetString("AgentId") == agent).Count()), n => n == 3, TimeSpan.FromSeconds(10), $"the three copies of {agent}'s entry");
 }
