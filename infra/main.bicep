@@ -40,7 +40,7 @@ param agentKeySecret string
 param healthSilenceMinutes int = 5
 
 @secure()
-@description('GITHUB_TOKEN: a token with Actions read and write on the workflow\'s repository. Empty: jobs run the simulated workflow. Stored in Key Vault.')
+@description('GITHUB_TOKEN: a token with Actions read and write on the workflow\'s repository. Empty only with workflowMode simulated (jobs run the simulated workflow); otherwise the app does not start. Stored in Key Vault.')
 param githubToken string = ''
 
 @description('GITHUB_OWNER: owner of the repository holding the workflow (required with a token).')
@@ -119,6 +119,44 @@ param notifyUrl string = ''
 @description('NOTIFY_SECRET: the Standard Webhooks secret the events are signed with (whsec_ followed by base64). Stored in Key Vault. Set together with notifyUrl.')
 param notifySecret string = ''
 
+@description('RECONCILE_AFTER_MINUTES: minutes of silence after which a dispatched job\'s run is looked up on GitHub (and always before a deadline fails it).')
+@minValue(1)
+@maxValue(1440)
+param reconcileAfterMinutes int = 3
+
+@description('DEFAULT_TTL_MINUTES: the lifetime in whole minutes (1 to 43200), counted from Running, of a server whose POST /api/jobs names no ttl_minutes; once it passes the server is torn down. Empty: no end.')
+param defaultTtlMinutes string = ''
+
+@description('EXPIRY_WARNING_MINUTES: how long before a server\'s end the one agent.expiring notification goes out; 0 sends none.')
+@minValue(0)
+@maxValue(43200)
+param expiryWarningMinutes int = 60
+
+@description('QUOTA_SERVERS_PER_PERSON: servers one person may hold at once (a whole number, 1 to 10000); over it POST /api/jobs is refused with 429. Empty: no quota.')
+param quotaServersPerPerson string = ''
+
+@description('QUOTA_CREATES_PER_HOUR_PER_PERSON: creates one person may make in any hour (a whole number, 1 to 10000); over it 429 with Retry-After. Empty: no quota.')
+param quotaCreatesPerHourPerPerson string = ''
+
+@description('AUDIT_RETENTION_DAYS: how long an audit entry is kept, in days; the daily CleanAuditLog timer deletes older ones.')
+@minValue(1)
+@maxValue(3650)
+param auditRetentionDays int = 365
+
+@description('EVENTS_MAX_STREAMS: event streams one instance keeps open at once (each reads its job row once a second); one more is answered 503.')
+@minValue(1)
+@maxValue(100000)
+param eventsMaxStreams int = 500
+
+@description('EVENTS_STREAM_SECONDS: how long an event stream stays open before the server ends it (the client resumes); the Functions front end cuts a request at 230 s.')
+@minValue(1)
+@maxValue(215)
+param eventsStreamSeconds int = 200
+
+@description('WORKFLOW_MODE: simulated runs the simulated workflow in place of GitHub (then githubToken must be empty); empty dispatches the real workflow, which needs githubToken: without one the app does not start.')
+@allowed(['', 'simulated'])
+param workflowMode string = ''
+
 @description('Most instances the Function App may scale out to.')
 @minValue(1)
 @maxValue(1000)
@@ -130,6 +168,15 @@ param instanceMemoryMB int = 2048
 
 @description('Object id of the person or pipeline deploying (azd sets AZURE_PRINCIPAL_ID). Gets data access to the storage account and the vault, for inspecting tables and rotating secrets; empty grants nothing.')
 param principalId string = ''
+
+// DEFAULT_TTL_MINUTES and the quotas: empty, or a whole number in the app's range. The app would
+// refuse anything else when it starts; these refuse it when the deployment runs, naming the
+// parameter. (ARM's if() evaluates only the branch it takes, so int() never sees an empty value.
+// Variables rather than a user-defined function, which would move the template to language
+// version 2.0.)
+var defaultTtl = empty(defaultTtlMinutes) ? '' : (int(defaultTtlMinutes) >= 1 && int(defaultTtlMinutes) <= 43200 ? string(int(defaultTtlMinutes)) : fail('defaultTtlMinutes (PROVISIONER_DEFAULT_TTL_MINUTES) must be empty or whole minutes from 1 to 43200.'))
+var quotaServers = empty(quotaServersPerPerson) ? '' : (int(quotaServersPerPerson) >= 1 && int(quotaServersPerPerson) <= 10000 ? string(int(quotaServersPerPerson)) : fail('quotaServersPerPerson (PROVISIONER_QUOTA_SERVERS_PER_PERSON) must be empty or a whole number from 1 to 10000.'))
+var quotaCreates = empty(quotaCreatesPerHourPerPerson) ? '' : (int(quotaCreatesPerHourPerPerson) >= 1 && int(quotaCreatesPerHourPerPerson) <= 10000 ? string(int(quotaCreatesPerHourPerPerson)) : fail('quotaCreatesPerHourPerPerson (PROVISIONER_QUOTA_CREATES_PER_HOUR_PER_PERSON) must be empty or a whole number from 1 to 10000.'))
 
 // The v2.0 issuer of the tenant: what people's tokens name as iss, and where the page signs in.
 var authAuthority = '${environment().authentication.loginEndpoint}${authTenantId}/v2.0'
@@ -276,6 +323,15 @@ module functionApp 'modules/functionapp.bicep' = {
     authAuthority: authAuthority
     authAudience: authAudience
     callbackAuth: callbackAuth
+    reconcileAfterMinutes: reconcileAfterMinutes
+    defaultTtlMinutes: defaultTtl
+    expiryWarningMinutes: expiryWarningMinutes
+    quotaServersPerPerson: quotaServers
+    quotaCreatesPerHourPerPerson: quotaCreates
+    auditRetentionDays: auditRetentionDays
+    eventsMaxStreams: eventsMaxStreams
+    eventsStreamSeconds: eventsStreamSeconds
+    workflowMode: workflowMode
   }
   // The first start must find its storage and secret roles in place, or it fails to read both.
   dependsOn: [storage, rbac]

@@ -38,7 +38,7 @@ const WAITING_TEXT = { runner: 'Waiting for a GitHub runner' };
 const $ = (id) => document.getElementById(id);
 
 // Who is signed in (auth.js); without sign-in configured it adds no headers.
-let auth = { enabled: false, account: null, headers: async () => ({}) };
+let auth = { enabled: false, account: null, headers: async () => ({}), mayOperate: async () => true };
 
 /** The API's base URL: config.json's apiBaseUrl, or this page's own origin when it is empty or missing. */
 async function loadApiBase() {
@@ -368,11 +368,12 @@ function follow(ctx, url, document) {
   return current;
 }
 
-/** What the page's modules need: the API, the token, and a way to show or follow a job. */
-function context(api) {
+/** What the page's modules need: the API, the token, whether to offer Operator actions, and a way to show or follow a job. */
+function context(api, operator) {
   const ctx = {
     api,
     headers: () => auth.headers(),
+    operator,
     // An action's answer for the job shown: draw it, and poll again if polling had stopped.
     show: (document) => {
       if (current?.poller.stopped && keepPolling(document)) follow(ctx, current.url, document);
@@ -449,7 +450,7 @@ async function main() {
     return;
   }
 
-  const ctx = context(api);
+  const ctx = context(api, await auth.mayOperate());
   // The page's own history entries (a followed attempt, a runs filter): going back shows that address afresh.
   window.addEventListener('popstate', () => location.reload());
   const params = new URLSearchParams(location.search);

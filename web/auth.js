@@ -4,7 +4,11 @@
 // pinned npm package's own browser bundle), so the page's Content-Security-Policy stays
 // script-src 'self'. Sign-in is a full-page redirect to the authority and back.
 
-const NO_AUTH = Object.freeze({ enabled: false, account: null, headers: async () => ({}), signIn: () => {}, signOut: () => {} });
+/** The app role that may act on jobs and servers (docs/identity.md); the API checks it on every such call. */
+export const OPERATOR_ROLE = 'Provisioner.Operator';
+
+// Without sign-in the API lets every call through (AUTH_MODE=disabled), so everyone may operate.
+const NO_AUTH = Object.freeze({ enabled: false, account: null, headers: async () => ({}), mayOperate: async () => true, signIn: () => {}, signOut: () => {} });
 
 function loadScript(src) {
   return new Promise((resolve, reject) => {
@@ -43,13 +47,24 @@ export async function createAuth() {
   const account = result?.account ?? client.getAllAccounts()[0] ?? null;
   if (account) client.setActiveAccount(account);
 
+  const token = async () => (await client.acquireTokenSilent({ scopes, account })).accessToken;
+
   return {
     enabled: true,
     account,
+    // Whether to offer what needs the Operator role. A hint only: the API decides on every call,
+    // and a token that cannot be had or read offers nothing (the next call says why).
+    async mayOperate() {
+      if (!account) return false;
+      try {
+        return tokenRoles(await token()).includes(OPERATOR_ROLE);
+      } catch {
+        return false;
+      }
+    },
     async headers() {
       try {
-        const token = await client.acquireTokenSilent({ scopes, account });
-        return { Authorization: `Bearer ${token.accessToken}` };
+        return { Authorization: `Bearer ${await token()}` };
       } catch (error) {
         if (error instanceof globalThis.msal.InteractionRequiredAuthError) {
           await client.acquireTokenRedirect({ scopes, account });
@@ -60,6 +75,21 @@ export async function createAuth() {
     signIn: () => client.loginRedirect({ scopes, redirectStartPage: location.href }),
     signOut: () => client.logoutRedirect({ account }),
   };
+}
+
+/**
+ * The app roles in an access token's `roles` claim; [] when it is not a JWT or has none. The
+ * payload is read, not verified: the page only uses it to leave out what the API would refuse.
+ */
+export function tokenRoles(accessToken) {
+  try {
+    const payload = accessToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+    const { roles } = JSON.parse(new TextDecoder().decode(bytes));
+    return Array.isArray(roles) ? roles.filter((role) => typeof role === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 /** The header's account line: who is signed in, with a way out; or a way in. */

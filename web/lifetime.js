@@ -1,6 +1,7 @@
 // The server's lifetime and cost on the job card (docs/lifetime.md, docs/cost.md): the time left
 // until expires_at, counting down between polls, with an Extend button (PATCH
-// /api/agents/{agent_id}/server, which needs the Operator role: a refusal is shown in place), and
+// /api/agents/{agent_id}/server) for those who hold the Operator role, everyone when sign-in is
+// off (ctx.operator, from auth.js; the API still decides, and a refusal is shown in place), and
 // what the server has cost so far, or in the end.
 
 import { call, problemText, UNREACHABLE } from './api.js';
@@ -27,6 +28,8 @@ export function renderLifetime(job, ctx) {
   $('expires-fact').hidden = !job.expires_at;
   tickLifetime(job);
   const extend = $('extend-button');
+  extend.hidden = !ctx.operator;
+  $('extend-note').hidden = Boolean(ctx.operator);
   if (!extend.dataset.wired) {
     extend.dataset.wired = 'true';
     extend.addEventListener('click', () => extendLifetime());

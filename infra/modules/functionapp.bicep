@@ -103,6 +103,33 @@ param agentKeySecretUri string
 @description('HEALTH_SILENCE_MINUTES.')
 param healthSilenceMinutes int
 
+@description('RECONCILE_AFTER_MINUTES.')
+param reconcileAfterMinutes int
+
+@description('DEFAULT_TTL_MINUTES: empty (no end) or whole minutes.')
+param defaultTtlMinutes string
+
+@description('EXPIRY_WARNING_MINUTES.')
+param expiryWarningMinutes int
+
+@description('QUOTA_SERVERS_PER_PERSON: empty (no quota) or a whole number.')
+param quotaServersPerPerson string
+
+@description('QUOTA_CREATES_PER_HOUR_PER_PERSON: empty (no quota) or a whole number.')
+param quotaCreatesPerHourPerPerson string
+
+@description('AUDIT_RETENTION_DAYS.')
+param auditRetentionDays int
+
+@description('EVENTS_MAX_STREAMS.')
+param eventsMaxStreams int
+
+@description('EVENTS_STREAM_SECONDS.')
+param eventsStreamSeconds int
+
+@description('WORKFLOW_MODE: empty or simulated.')
+param workflowMode string
+
 @description('Most instances the app may scale out to.')
 @minValue(1)
 @maxValue(1000)
@@ -221,6 +248,17 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AUTH_AUTHORITY: authAuthority
     AUTH_AUDIENCE: authAudience
     CALLBACK_AUTH: callbackAuth
+    WORKFLOW_MODE: workflowMode
+    RECONCILE_AFTER_MINUTES: string(reconcileAfterMinutes)
+    DEFAULT_TTL_MINUTES: defaultTtlMinutes
+    EXPIRY_WARNING_MINUTES: string(expiryWarningMinutes)
+    QUOTA_SERVERS_PER_PERSON: quotaServersPerPerson
+    QUOTA_CREATES_PER_HOUR_PER_PERSON: quotaCreatesPerHourPerPerson
+    AUDIT_RETENTION_DAYS: string(auditRetentionDays)
+    EVENTS_MAX_STREAMS: string(eventsMaxStreams)
+    EVENTS_STREAM_SECONDS: string(eventsStreamSeconds)
+    // Left at the app's defaults on purpose (each with its reason): the list in
+    // tests/Provisioner.Tests/Infra/InfraTemplateTests.cs, LeftOut.
   }
 }
 

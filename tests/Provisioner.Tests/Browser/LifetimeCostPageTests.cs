@@ -43,6 +43,9 @@ public sealed class LifetimeCostPageTests(Chromium chromium) : IClassFixture<Chr
         Assert.Contains("0.0124", await Page.TextContentAsync("#cost"), StringComparison.Ordinal); // one started hour, gross
         await _browser.ScreenshotAsync("lifetime-cost.png");
 
+        // Sign-in is off (the committed config.json, AUTH_MODE=disabled): the API lets everyone extend, so the page offers it.
+        await Assertions.Expect(Page.Locator("#extend-button")).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("#extend-note")).ToBeHiddenAsync();
         var before = (await runner.GetJobAsync(job)).Body.GetProperty("expires_at").GetDateTimeOffset();
         await Page.ClickAsync("#extend-button");
         await Page.WaitForFunctionAsync("() => document.getElementById('extend-message').textContent.startsWith('Extended')");

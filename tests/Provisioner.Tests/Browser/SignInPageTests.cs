@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -126,6 +129,65 @@ public sealed class SignInPageTests(Chromium chromium) : IClassFixture<Chromium>
         await Assertions.Expect(message).ToContainTextAsync("Provisioner.Operator");
         await Assertions.Expect(_page.Locator("#status")).ToHaveAttributeAsync("data-status", "queued");
         Assert.Contains(_apiCalls, url => url.EndsWith($"/api/jobs/{job}/cancel", StringComparison.Ordinal));
+    }
+
+    /// <summary>An Operator's job whose server runs with a 30-minute lifetime (callbacks signed as the workflow signs them).</summary>
+    private async Task<Guid> RunningJobWithALifetimeAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/jobs")
+        {
+            Content = JsonContent.Create(new { agent_id = Runner.NewAgentId(), region = "eu-central", ttl_minutes = 30 }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _issuer.PersonToken(EntraRunner.Audience, EntraRunner.Operator, name: "Otto Operator"));
+        using var created = await _runner.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        var job = (await Runner.ReadJsonAsync(created)).GetProperty("job_id").GetGuid();
+        foreach (var fields in new[] { "\"status\":\"provisioning\",\"workflow_run_id\":\"4242\"", "\"status\":\"running\",\"server_id\":\"4242\",\"server_ip\":\"203.0.113.42\",\"tailscale_ip\":\"100.64.0.42\"" })
+        {
+            using var sent = await _runner.SendStandardAsync($"{{\"job_id\":\"{job}\",{fields}}}");
+            Assert.True(sent.StatusCode == HttpStatusCode.OK, await sent.Content.ReadAsStringAsync());
+        }
+
+        return job;
+    }
+
+    private async Task<DateTimeOffset> ExpiresAtAsync(Guid job)
+    {
+        using var answer = await _runner.GetAsync($"/api/jobs/{job}", _issuer.PersonToken(EntraRunner.Audience, EntraRunner.Reader));
+        return (await Runner.ReadJsonAsync(answer)).GetProperty("expires_at").GetDateTimeOffset();
+    }
+
+    [Fact]
+    public async Task Operator_FollowingARunningServer_SeesExtend_AndExtendingMovesTheEnd()
+    {
+        var job = await RunningJobWithALifetimeAsync();
+        await SignInAsAsync("Otto Operator", _issuer.PersonToken(EntraRunner.Audience, EntraRunner.Operator, name: "Otto Operator"));
+        await _page.GotoAsync($"{_runner.Client.BaseAddress!.AbsoluteUri}?job_id={job}");
+        await Assertions.Expect(_page.Locator("#expires-fact")).ToBeVisibleAsync();
+
+        await Assertions.Expect(_page.Locator("#extend-button")).ToBeVisibleAsync();
+        await Assertions.Expect(_page.Locator("#extend-note")).ToBeHiddenAsync();
+        var before = await ExpiresAtAsync(job);
+        await _page.ClickAsync("#extend-button");
+        await Assertions.Expect(_page.Locator("#extend-message")).ToContainTextAsync("Extended");
+        Assert.InRange(await ExpiresAtAsync(job) - before, TimeSpan.FromMinutes(59), TimeSpan.FromMinutes(62));
+        Assert.Contains(_apiCalls, url => url.EndsWith("/server", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Reader_FollowingARunningServer_SeesTheTimeLeft_AndNoExtend()
+    {
+        var job = await RunningJobWithALifetimeAsync();
+        await SignInAsAsync("Rita Reader", _issuer.PersonToken(EntraRunner.Audience, EntraRunner.Reader, name: "Rita Reader"));
+        await _page.GotoAsync($"{_runner.Client.BaseAddress!.AbsoluteUri}?job_id={job}");
+        await Assertions.Expect(_page.Locator("#expires-fact")).ToBeVisibleAsync();
+
+        await Assertions.Expect(_page.Locator("#expires")).ToContainTextAsync("left");
+        await Assertions.Expect(_page.Locator("#extend-note")).ToHaveTextAsync("An Operator can extend it.");
+        await Assertions.Expect(_page.Locator("#extend-button")).ToBeHiddenAsync();
+        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "sign-in-reader-lifetime.png"), FullPage = true });
+        await Axe.AssertNoSeriousViolationsAsync(_page, "a Reader's running server");
+        Assert.DoesNotContain(_apiCalls, url => url.EndsWith("/server", StringComparison.Ordinal));
     }
 
     [Fact]

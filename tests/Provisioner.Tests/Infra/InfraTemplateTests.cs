@@ -112,6 +112,135 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
         Assert.Equal(defaultMinutes, infra.Main.GetProperty("parameters").GetProperty(parameter).GetProperty("defaultValue").GetInt32());
     }
 
+    /// <summary>
+    /// Settings of docs/configuration.md that infra/ deliberately does not write, so the app uses its
+    /// default (or Azure sets them). Every other setting documented there must be an app setting.
+    /// </summary>
+    private static readonly Dictionary<string, string> LeftOut = new(StringComparer.Ordinal)
+    {
+        // Storage: identity-based, through the service URIs and the identity's client id.
+        ["AzureWebJobsStorage"] = "a connection string would carry a key; the app signs in as its identity",
+        ["AzureWebJobsStorage__accountName"] = "the service URIs are given instead",
+        // Queue tuning: host.json holds it in every environment; an override is a hand-set exception.
+        ["AzureFunctionsJobHost__extensions__queues__batchSize"] = "host.json's",
+        ["AzureFunctionsJobHost__extensions__queues__maxDequeueCount"] = "host.json's",
+        ["AzureFunctionsJobHost__extensions__queues__visibilityTimeout"] = "host.json's",
+        ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "host.json's",
+        ["AzureFunctionsJobHost__extensions__queues__messageEncoding"] = "host.json's",
+        // GitHub: the defaults are github.com's and what the workflows ask for.
+        ["GITHUB_OIDC_ISSUER"] = "github.com's issuer; GitHub Enterprise Server only differs",
+        ["GITHUB_OIDC_AUDIENCE"] = "defaults to PUBLIC_BASE_URL, which is what callback.sh asks its token for",
+        ["GITHUB_RETURN_RUN_DETAILS"] = "a server that does not know it answers as before",
+        // Retry tuning with defaults that hold in Azure.
+        ["DISPATCH_RETRY_ATTEMPTS"] = "the queue's redelivery multiplies them",
+        ["DISPATCH_RETRY_BASE_DELAY_SECONDS"] = "as above",
+        ["NOTIFY_RETRY_BASE_SECONDS"] = "delivery back-off",
+        ["NOTIFY_RETRY_MAX_SECONDS"] = "delivery back-off",
+        ["NOTIFY_MAX_ATTEMPTS"] = "delivery back-off",
+        ["NOTIFY_GIVE_UP_HOURS"] = "delivery back-off",
+        ["EVENTS_KEEPALIVE_SECONDS"] = "a protocol detail, at most 15",
+        // Telemetry: in Azure it goes to Application Insights (APPLICATIONINSIGHTS_*).
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "Application Insights instead",
+        ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = "Application Insights instead",
+        ["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] = "Application Insights instead",
+        // Development only, or Azure's own.
+        ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development is a developer's machine; in Azure the app keeps its safe defaults",
+        ["WEBSITE_SITE_NAME"] = "set by App Service",
+        ["WEBSITE_INSTANCE_ID"] = "set by App Service",
+        ["SIMULATOR_STEP_DELAY_MS"] = "the simulated workflow's pace, for development and tests",
+        ["SIMULATOR_FAIL_AT"] = "makes the simulated workflow fail, for development and tests",
+        ["SIMULATOR_HEALTH"] = "makes the simulated agent unhealthy, for development and tests",
+    };
+
+    /// <summary>The rows of the <c>| Setting |</c> tables of docs/configuration.md: each setting's name and its <c>Default</c> cell.</summary>
+    private static Dictionary<string, string> DocumentedSettings()
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        var inSettingTable = false;
+        foreach (var line in File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "docs", "configuration.md")))
+        {
+            var cells = line.StartsWith('|') ? line.Trim('|').Split('|').Select(c => c.Trim()).ToArray() : null;
+            if (cells is null || cells[0].StartsWith("---", StringComparison.Ordinal))
+            {
+                inSettingTable = cells is not null && inSettingTable;
+                continue;
+            }
+
+            if (!cells[0].StartsWith('`'))
+            {
+                inSettingTable = cells[0] == "Setting";
+                continue;
+            }
+
+            if (inSettingTable)
+            {
+                settings.Add(cells[0].Trim('`'), cells[1].Trim('`'));
+            }
+        }
+
+        return settings;
+    }
+
+    [Fact]
+    public void AppSettings_CoverEveryDocumentedSetting_ButTheOnesLeftOutOnPurpose()
+    {
+        var documented = DocumentedSettings();
+        Assert.Contains("DEFAULT_TTL_MINUTES", documented.Keys); // the reader found the tables
+        var set = AppSettings.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+
+        var notSet = documented.Keys.Where(name => !set.Contains(name) && !LeftOut.ContainsKey(name)).ToArray();
+        Assert.True(notSet.Length == 0, $"infra/ sets no app setting for {string.Join(", ", notSet)}: pass it (a parameter with the documented default) or add it to LeftOut with the reason");
+        Assert.DoesNotContain(LeftOut.Keys, set.Contains); // set after all: take it off the list
+        Assert.DoesNotContain(LeftOut.Keys, name => !documented.ContainsKey(name)); // no longer a setting
+    }
+
+    [Theory]
+    [InlineData("RECONCILE_AFTER_MINUTES", "reconcileAfterMinutes")]
+    [InlineData("EXPIRY_WARNING_MINUTES", "expiryWarningMinutes")]
+    [InlineData("AUDIT_RETENTION_DAYS", "auditRetentionDays")]
+    [InlineData("EVENTS_MAX_STREAMS", "eventsMaxStreams")]
+    [InlineData("EVENTS_STREAM_SECONDS", "eventsStreamSeconds")]
+    public void AppSettings_SetEachNumber_FromAParameterWithTheDocumentedDefault(string setting, string parameter)
+    {
+        Assert.Equal($"[string(parameters('{parameter}'))]", Setting(setting));
+        Assert.Equal($"[parameters('{parameter}')]", Passed("functionapp", parameter));
+        var declared = infra.Main.GetProperty("parameters").GetProperty(parameter);
+        Assert.Equal(DocumentedSettings()[setting], declared.GetProperty("defaultValue").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(declared.TryGetProperty("minValue", out _) && declared.TryGetProperty("maxValue", out _), $"{parameter} has its range");
+    }
+
+    [Theory]
+    [InlineData("DEFAULT_TTL_MINUTES", "defaultTtlMinutes", 43200)]
+    [InlineData("QUOTA_SERVERS_PER_PERSON", "quotaServersPerPerson", 10000)]
+    [InlineData("QUOTA_CREATES_PER_HOUR_PER_PERSON", "quotaCreatesPerHourPerPerson", 10000)]
+    public void AppSettings_SetEachOptionalNumber_EmptyByDefault_AndCheckedAtDeployment(string setting, string parameter, int max)
+    {
+        Assert.Equal("empty", DocumentedSettings()[setting]); // empty: no end, no quota
+        var declared = infra.Main.GetProperty("parameters").GetProperty(parameter);
+        Assert.Equal("string", declared.GetProperty("type").GetString());
+        Assert.Equal(string.Empty, declared.GetProperty("defaultValue").GetString());
+
+        // Empty, or a whole number in the app's range; anything else stops the deployment, naming the parameter.
+        var variable = Passed("functionapp", parameter);
+        Assert.Matches(@"^\[variables\('\w+'\)\]$", variable);
+        var guard = infra.Main.GetProperty("variables").GetProperty(variable[12..^3]).GetString()!;
+        var value = $"parameters('{parameter}')";
+        Assert.Equal(
+            $"[if(empty({value}), '', if(and(greaterOrEquals(int({value}), 1), lessOrEquals(int({value}), {max})), string(int({value})), fail('{parameter} (PROVISIONER_{setting}) must be empty or ",
+            guard[..guard.IndexOf("must be empty or ", StringComparison.Ordinal)] + "must be empty or ");
+        Assert.Equal($"[parameters('{parameter}')]", Setting(setting));
+    }
+
+    [Fact]
+    public void WorkflowMode_IsEmptyByDefault_OrSimulatedByName()
+    {
+        var declared = infra.Main.GetProperty("parameters").GetProperty("workflowMode");
+        Assert.Equal(string.Empty, declared.GetProperty("defaultValue").GetString());
+        Assert.Equal(new[] { string.Empty, "simulated" }, declared.GetProperty("allowedValues").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal("[parameters('workflowMode')]", Setting("WORKFLOW_MODE"));
+        Assert.Equal("[parameters('workflowMode')]", Passed("functionapp", "workflowMode"));
+    }
+
     [Fact]
     public void AppSettings_UseIdentityBasedStorage_WithNoConnectionStringOrKey()
     {
