@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
@@ -10,48 +11,84 @@ namespace Provisioner.Functions.Quotas;
 /// RowKey <c>counter</c>), changed only under its ETag, as the agent claim is: two creates of one
 /// person that race are decided one after the other, so N parallel creates against a quota of Q
 /// admit exactly Q.
+/// <para>
+/// The row as this instance last read or wrote it is kept in memory, with its ETag, so a change
+/// usually costs one round trip: the conditional write. When another instance (or request) wrote
+/// since, the write fails on the ETag and the row is read again. A decision to write nothing (a
+/// refusal, a look) is never taken on the remembered row: it is read first, so nobody is refused
+/// for a count that is out of date (docs/quotas.md, "Cost").
+/// </para>
 /// </summary>
 internal sealed class QuotaStore(StorageClients storage)
 {
     private const int MaxRounds = 64;
+    private const int MaxRemembered = 10_000;
+    private readonly ConcurrentDictionary<string, QuotaEntity> _remembered = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Reads the person's counter, asks <paramref name="decide"/> for the next state (null: nothing
-    /// to write) and writes it under the ETag, again on a conflict. Returns what was decided last.
+    /// Asks <paramref name="decide"/> for the next state of the person's counter (null: nothing to
+    /// write) and writes it under the ETag, again on a conflict. Returns what was decided last.
     /// </summary>
     public async Task<T> ChangeAsync<T>(string person, Func<QuotaState, (QuotaState? Next, T Result)> decide, CancellationToken cancellationToken)
     {
+        _remembered.TryGetValue(person, out var stored);
+        var fresh = stored is null;
         for (var round = 0; round < MaxRounds; round++)
         {
-            var found = await storage.Quotas.GetEntityIfExistsAsync<QuotaEntity>(person, QuotaEntity.Row, cancellationToken: cancellationToken);
-            var stored = found.HasValue ? found.Value! : null;
+            if (fresh)
+            {
+                var found = await storage.Quotas.GetEntityIfExistsAsync<QuotaEntity>(person, QuotaEntity.Row, cancellationToken: cancellationToken);
+                stored = found.HasValue ? found.Value! : null;
+                Remember(person, stored);
+            }
+
             var (next, result) = decide(stored?.ToState() ?? QuotaState.Empty);
             if (next is null)
             {
-                return result;
+                if (fresh)
+                {
+                    return result;
+                }
+
+                fresh = true; // decided on the remembered row: decide again on the stored one
+                continue;
             }
 
             var entity = QuotaEntity.From(person, next);
             try
             {
-                if (stored is null)
-                {
-                    await storage.Quotas.AddEntityAsync(entity, cancellationToken);
-                }
-                else
-                {
-                    await storage.Quotas.UpdateEntityAsync(entity, stored.ETag, TableUpdateMode.Replace, cancellationToken);
-                }
-
+                var response = stored is null
+                    ? await storage.Quotas.AddEntityAsync(entity, cancellationToken)
+                    : await storage.Quotas.UpdateEntityAsync(entity, stored.ETag, TableUpdateMode.Replace, cancellationToken);
+                entity.ETag = response.Headers.ETag ?? default;
+                Remember(person, entity.ETag == default ? null : entity);
                 return result;
             }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            catch (RequestFailedException e) when (e.Status is 404 or 409 or 412)
             {
-                // Another create or release of this person wrote first: decide again on what it wrote.
+                // Another create or release of this person wrote first (or the remembered row was
+                // deleted): decide again on what is stored.
+                fresh = true;
             }
         }
 
         throw new StorageConflictException($"Could not change the quota counter of {person} after {MaxRounds} attempts.");
+    }
+
+    private void Remember(string person, QuotaEntity? row)
+    {
+        if (row is null)
+        {
+            _remembered.TryRemove(person, out _);
+            return;
+        }
+
+        if (_remembered.Count >= MaxRemembered)
+        {
+            _remembered.Clear(); // a bound, not a cache policy: the next change of each person reads its row again
+        }
+
+        _remembered[person] = row;
     }
 }
 
