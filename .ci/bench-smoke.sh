@@ -26,7 +26,7 @@ run() {
 }
 
 status=0
-run comparisons --concurrency 2 --slice 0.2 --cap 1 --min-pairs 1 --pool 40 --callback-samples 2 --dispatch-samples 1 || status=1
+run comparisons --concurrency 2 --slice 0.2 --cap 1 --min-pairs 1 --pool 40 --callback-samples 2 --dispatch-samples 1 --create-samples 40 || status=1
 run events --events 5 || status=1
 run list-scale --list-scale 520 --list-samples 5 || status=1
 exit "$status"

@@ -132,10 +132,10 @@ param defaultTtlMinutes string = ''
 @maxValue(43200)
 param expiryWarningMinutes int = 60
 
-@description('QUOTA_SERVERS_PER_PERSON: servers one person may hold at once (a whole number, 1 to 10000); over it POST /api/jobs is refused with 429. Empty: no quota.')
+@description('QUOTA_SERVERS_PER_PERSON: servers one person may hold at once (a whole number, 1 to 500); over it POST /api/jobs is refused with 429. Empty: no quota.')
 param quotaServersPerPerson string = ''
 
-@description('QUOTA_CREATES_PER_HOUR_PER_PERSON: creates one person may make in any hour (a whole number, 1 to 10000); over it 429 with Retry-After. Empty: no quota.')
+@description('QUOTA_CREATES_PER_HOUR_PER_PERSON: creates one person may make in any hour (a whole number, 1 to 500); over it 429 with Retry-After. Empty: no quota.')
 param quotaCreatesPerHourPerPerson string = ''
 
 @description('AUDIT_RETENTION_DAYS: how long an audit entry is kept, in days; the daily CleanAuditLog timer deletes older ones.')
@@ -175,8 +175,8 @@ param principalId string = ''
 // Variables rather than a user-defined function, which would move the template to language
 // version 2.0.)
 var defaultTtl = empty(defaultTtlMinutes) ? '' : (int(defaultTtlMinutes) >= 1 && int(defaultTtlMinutes) <= 43200 ? string(int(defaultTtlMinutes)) : fail('defaultTtlMinutes (PROVISIONER_DEFAULT_TTL_MINUTES) must be empty or whole minutes from 1 to 43200.'))
-var quotaServers = empty(quotaServersPerPerson) ? '' : (int(quotaServersPerPerson) >= 1 && int(quotaServersPerPerson) <= 10000 ? string(int(quotaServersPerPerson)) : fail('quotaServersPerPerson (PROVISIONER_QUOTA_SERVERS_PER_PERSON) must be empty or a whole number from 1 to 10000.'))
-var quotaCreates = empty(quotaCreatesPerHourPerPerson) ? '' : (int(quotaCreatesPerHourPerPerson) >= 1 && int(quotaCreatesPerHourPerPerson) <= 10000 ? string(int(quotaCreatesPerHourPerPerson)) : fail('quotaCreatesPerHourPerPerson (PROVISIONER_QUOTA_CREATES_PER_HOUR_PER_PERSON) must be empty or a whole number from 1 to 10000.'))
+var quotaServers = empty(quotaServersPerPerson) ? '' : (int(quotaServersPerPerson) >= 1 && int(quotaServersPerPerson) <= 500 ? string(int(quotaServersPerPerson)) : fail('quotaServersPerPerson (PROVISIONER_QUOTA_SERVERS_PER_PERSON) must be empty or a whole number from 1 to 500.'))
+var quotaCreates = empty(quotaCreatesPerHourPerPerson) ? '' : (int(quotaCreatesPerHourPerPerson) >= 1 && int(quotaCreatesPerHourPerPerson) <= 500 ? string(int(quotaCreatesPerHourPerPerson)) : fail('quotaCreatesPerHourPerPerson (PROVISIONER_QUOTA_CREATES_PER_HOUR_PER_PERSON) must be empty or a whole number from 1 to 500.'))
 
 // The v2.0 issuer of the tenant: what people's tokens name as iss, and where the page signs in.
 var authAuthority = '${environment().authentication.loginEndpoint}${authTenantId}/v2.0'

@@ -36,6 +36,17 @@ if (args.Contains("--list-scale"))
 }
 
 var options = BenchOptions.Parse(args);
+if (args.Contains("--create-only"))
+{
+    // Only section 7: the create with and without the quota check, and with the audit entry before the answer.
+    await using var createAzurite = AzuriteServer.InMemory();
+    await createAzurite.StartAsync();
+    Report.Figure("cores", Environment.ProcessorCount, "0");
+    await CreateCost.RunAsync(createAzurite, options.CreateSamples, options.CreateWorkers);
+    Report.Figure("errors", Report.Errors, "0");
+    return Report.Errors > 0 ? 1 : 0;
+}
+
 var root = RepositoryRoot.Path;
 Report.Figure("cores", Environment.ProcessorCount, "0");
 Report.Figure("concurrency", options.Concurrency, "0");
@@ -252,6 +263,10 @@ Report.Figure("create_to_dispatch_p99_ms", Statistics.Percentile(dispatched, 0.9
 Report.Figure("create_to_dispatch_samples", dispatched.Count, "0");
 
 await app.StopAsync();
+
+// 7. What the quota check and the audit entry add to a create, interleaved on three runners.
+await CreateCost.RunAsync(azurite, options.CreateSamples, options.CreateWorkers);
+
 Report.Figure("errors", Report.Errors, "0");
 return Report.Errors > 0 ? 1 : 0;
 
@@ -365,7 +380,7 @@ static async Task SeedWindowAsync(TableClient table)
 }
 
 /// <summary>The command line; <see cref="Help"/> says what each option means.</summary>
-internal sealed record BenchOptions(int Concurrency, TimeSpan Slice, TimeSpan Cap, int MinPairs, double Tolerance, int Pool, int ScaleJobs, int CallbackSamples, int DispatchSamples)
+internal sealed record BenchOptions(int Concurrency, TimeSpan Slice, TimeSpan Cap, int MinPairs, double Tolerance, int Pool, int ScaleJobs, int CallbackSamples, int DispatchSamples, int CreateSamples, int CreateWorkers)
 {
     public const string Help = """
         Provisioner.Bench: the backend against the raw storage calls it cannot avoid, measured side by side.
@@ -381,6 +396,9 @@ internal sealed record BenchOptions(int Concurrency, TimeSpan Slice, TimeSpan Ca
           --scale N             also compare status and raw read with N jobs stored (0: off; Azurite slows as it grows)
           --callback-samples N  webhook-to-visible samples (200)
           --dispatch-samples N  create-to-dispatch samples, at random gaps averaging maxPollingInterval (40)
+          --create-samples N    creates per variant (none, quota, audit before the answer), interleaved (400, at least 40)
+          --create-workers N    creates in parallel during it (1: each create's own latency)
+          --create-only         only that create comparison
 
         Prints one figure a line, name=value; remarks start with '#'. Exit code 1 if any request failed.
         Needs 'npm ci' at the repository root (Azurite). Method and figures: docs/performance.md.
@@ -400,6 +418,8 @@ internal sealed record BenchOptions(int Concurrency, TimeSpan Slice, TimeSpan Ca
             Math.Max(Int("--pool", 1000), Int("--concurrency", 32) + 1),
             Int("--scale", 0),
             Int("--callback-samples", 200),
-            Int("--dispatch-samples", 40));
+            Int("--dispatch-samples", 40),
+            Math.Max(40, Int("--create-samples", 400)),
+            Math.Max(1, Int("--create-workers", 1)));
     }
 }

@@ -7,7 +7,7 @@ public sealed class QuotaOptions
 {
     public const string ServersSetting = "QUOTA_SERVERS_PER_PERSON";
     public const string CreatesSetting = "QUOTA_CREATES_PER_HOUR_PER_PERSON";
-    public const int Max = 10000;
+    public const int Max = 500; // a counter row keeps one entry per held server or create of the hour: 500 fit in one property many times over
 
     /// <summary>Servers one person may hold at once (in flight, running or held, not yet removed).</summary>
     [ConfigurationKeyName(ServersSetting)]

@@ -37,7 +37,11 @@ internal static class Quotas
             return new QuotaDecision.Refused(CreatesPolicy, perHour, CreatesWindow, (int)Math.Ceiling(Math.Max(1, reset.TotalSeconds)));
         }
 
-        return new QuotaDecision.Admitted(new QuotaState([.. state.Holding, new QuotaHold(jobId, now)], [.. creates, now]));
+        // Only what a quota that is set needs: so each list holds at most its limit (QuotaOptions.Max),
+        // and the counter row stays far below Table Storage's 64 KiB a property.
+        return new QuotaDecision.Admitted(new QuotaState(
+            limits.ServersPerPerson is null ? state.Holding : [.. state.Holding, new QuotaHold(jobId, now)],
+            limits.CreatesPerHour is null ? creates : [.. creates, now]));
     }
 
     /// <summary>The state without <paramref name="jobId"/>'s server; null when it did not hold one (nothing to write).</summary>

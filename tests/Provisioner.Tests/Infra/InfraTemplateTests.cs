@@ -211,8 +211,8 @@ public sealed class InfraTemplateTests(CompiledInfra infra) : IClassFixture<Comp
 
     [Theory]
     [InlineData("DEFAULT_TTL_MINUTES", "defaultTtlMinutes", 43200)]
-    [InlineData("QUOTA_SERVERS_PER_PERSON", "quotaServersPerPerson", 10000)]
-    [InlineData("QUOTA_CREATES_PER_HOUR_PER_PERSON", "quotaCreatesPerHourPerPerson", 10000)]
+    [InlineData("QUOTA_SERVERS_PER_PERSON", "quotaServersPerPerson", Provisioner.Functions.Configuration.QuotaOptions.Max)]
+    [InlineData("QUOTA_CREATES_PER_HOUR_PER_PERSON", "quotaCreatesPerHourPerPerson", Provisioner.Functions.Configuration.QuotaOptions.Max)]
     public void AppSettings_SetEachOptionalNumber_EmptyByDefault_AndCheckedAtDeployment(string setting, string parameter, int max)
     {
         Assert.Equal("empty", DocumentedSettings()[setting]); // empty: no end, no quota

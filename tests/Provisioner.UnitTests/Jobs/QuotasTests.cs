@@ -28,6 +28,32 @@ public sealed class QuotasTests
     }
 
     [Fact]
+    public void TheCounter_KeepsOnlyWhatAQuotaThatIsSetNeeds_SoEachListIsBoundedByItsLimit()
+    {
+        var serversOnly = new QuotaLimits(3, null);
+        var createsOnly = new QuotaLimits(null, 3);
+        var state = QuotaState.Empty;
+        for (var i = 0; i < 3; i++)
+        {
+            state = Admit(state, Guid.NewGuid(), Now.AddSeconds(i), createsOnly); // no servers quota: no holds kept
+        }
+
+        Assert.Empty(state.Holding);
+        Assert.Equal(3, state.Creates.Count);
+        Assert.IsType<QuotaDecision.Refused>(Quotas.Admit(state, Guid.NewGuid(), Now, createsOnly));
+
+        state = QuotaState.Empty;
+        for (var i = 0; i < 3; i++)
+        {
+            state = Admit(state, Guid.NewGuid(), Now.AddSeconds(i), serversOnly);
+        }
+
+        Assert.Equal(3, state.Holding.Count);
+        Assert.Empty(state.Creates); // no hourly quota: no creates kept
+        Assert.IsType<QuotaDecision.Refused>(Quotas.Admit(state, Guid.NewGuid(), Now, serversOnly));
+    }
+
+    [Fact]
     public void CreatesPerHour_RefusesWithTheSecondsUntilTheOldestLeavesTheWindow()
     {
         var limits = new QuotaLimits(null, 2);
