@@ -36,7 +36,7 @@ internal sealed class AuditListHandler(AuditLog log)
         string? after = null;
         if (Value("continuation") is { } token)
         {
-            if (!AuditContinuation.TryDecode(token, out var rowKey))
+            if (!ContinuationToken.TryDecode(token, AuditLog.IsRowKey, out var rowKey))
             {
                 return Problems.BadRequest("continuation is not a token this API gave: pass the \"continuation\" of the previous page as it was, or leave it out for the first page.");
             }

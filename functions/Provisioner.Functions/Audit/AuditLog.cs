@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Provisioner.Functions.Http;
 using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.Audit;
@@ -112,7 +113,7 @@ internal sealed class AuditLog(StorageClients storage)
         var page = found.Take(query.Limit).ToList();
         return new AuditPage(
             [.. page.Select(ToEntry)],
-            found.Count > query.Limit ? AuditContinuation.Encode(page[^1].RowKey) : null);
+            found.Count > query.Limit ? ContinuationToken.Encode(page[^1].RowKey) : null);
     }
 
     /// <summary>Deletes every copy of every entry older than <paramref name="cutoff"/>; the number of rows deleted.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Provisioner.Functions.Http;
 using Provisioner.Functions.Jobs;
+using Provisioner.Functions.Storage;
 
 namespace Provisioner.Functions.Lifecycle;
 
@@ -79,7 +80,7 @@ internal sealed class JobListHandler(JobLister lister)
 
         if (token is not null)
         {
-            if (!ListContinuation.TryDecode(token, out var rowKey))
+            if (!ContinuationToken.TryDecode(token, JobIndex.IsRowKey, out var rowKey))
             {
                 problem = Problems.BadRequest("continuation is not a token this API gave: pass the \"continuation\" of the previous page as it was, or leave it out for the first page.");
                 return false;

@@ -1,3 +1,4 @@
+using Provisioner.Functions.Http;
 using Provisioner.Functions.Jobs;
 using Provisioner.Functions.Storage;
 
@@ -58,7 +59,7 @@ internal sealed class JobLister(JobIndex index, JobStore jobs, TimeProvider time
 
             if (found.Count == limit)
             {
-                return new JobPage(found, ListContinuation.Encode(cursor!));
+                return new JobPage(found, ContinuationToken.Encode(cursor!));
             }
         }
     }
