@@ -1,6 +1,9 @@
 // The job card's actions (docs/lifecycle.md, "On the page"): Cancel, Retry, Retry from the
-// failed step, Remove server, and the links between attempts. Each action shows its progress
-// and its error in place, under the buttons; its buttons are disabled while its request runs.
+// failed step, Remove server, and the links between attempts. The actions need the Operator
+// role, so they are offered only when ctx.operator says so (auth.js: the token's roles, or
+// sign-in off); anyone else reads which of them an Operator could take. The API still decides:
+// each action shows its progress and its error (a 403 too) in place, under the buttons; its
+// buttons are disabled while its request runs.
 // The buttons are rebuilt only when what the document allows changes, so a poll never wipes
 // an open confirmation or an error being read.
 
@@ -60,8 +63,11 @@ function build(job, ctx) {
   if (job.previous_job_id) {
     row.append(pageLink({ job_id: job.previous_job_id }, `← Attempt ${job.attempt - 1}`, 'attempt-link previous-attempt'));
   }
+  // What an Operator could do here, told to anyone who may not (in the order the buttons would stand).
+  const forOperator = [];
   if (canCancel(job)) {
-    row.append(button('cancel-button', 'Cancel run', 'danger', () => cancel(job, ctx)));
+    if (ctx.operator) row.append(button('cancel-button', 'Cancel run', 'danger', () => cancel(job, ctx)));
+    else forOperator.push('cancel this run');
   }
   if (job.status === 'cancelling') {
     const note = document.createElement('span');
@@ -70,7 +76,9 @@ function build(job, ctx) {
     note.textContent = 'Cancelling… the workflow run is being stopped and cleaned up.';
     row.append(note);
   }
-  if (canRetry(job)) {
+  if (canRetry(job) && !ctx.operator) {
+    forOperator.push('retry it');
+  } else if (canRetry(job)) {
     row.append(button('retry-button', 'Retry', null, () => retry(job, ctx, 'start')));
     const step = resumableStep(job);
     if (step) {
@@ -81,7 +89,15 @@ function build(job, ctx) {
     row.append(pageLink({ job_id: job.next_job_id }, `Attempt ${job.attempt + 1} →`, 'attempt-link next-attempt'));
   }
   if (canRemoveServer(job)) {
-    row.append(button('remove-server-button', 'Remove server', 'danger', () => removeServer(job, ctx)));
+    if (ctx.operator) row.append(button('remove-server-button', 'Remove server', 'danger', () => removeServer(job, ctx)));
+    else forOperator.push('remove its server');
+  }
+  if (forOperator.length > 0) {
+    const note = document.createElement('span');
+    note.id = 'operator-note';
+    note.className = 'operator-note';
+    note.textContent = `An Operator can ${forOperator.join(' or ')}.`;
+    row.append(note);
   }
   $('actions').hidden = row.childElementCount === 0;
 }

@@ -394,6 +394,13 @@ function setupForm(api, ctx) {
   const error = $('create-error');
   const button = $('create-button');
   section.hidden = false;
+  // Creating a job needs the Operator role: anyone else gets the way to follow one by its id.
+  if (!ctx.operator) {
+    form.hidden = true;
+    $('follow').hidden = false;
+    $('follow-job-id').focus();
+    return;
+  }
   $('agent-id').focus();
 
   form.addEventListener('submit', async (event) => {

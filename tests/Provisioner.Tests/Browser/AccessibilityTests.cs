@@ -7,7 +7,7 @@ namespace Provisioner.Tests.Browser;
 /// <summary>
 /// axe-core on each state of the page in real Chromium against the runner and Azurite: the
 /// form, a job in flight, running, failed (with its timing chart), and the runs list (with the
-/// step statistics). The signed-out state is checked in <see cref="SignInPageTests"/>.
+/// step statistics). The signed-out state and a Reader's (no Operator actions) are checked in <see cref="SignInPageTests"/>.
 /// </summary>
 public sealed class AccessibilityTests(Chromium chromium) : IClassFixture<Chromium>, IAsyncLifetime
 {

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Provisioner.Tests.Identity;
 using Provisioner.Tests.Infrastructure;
@@ -48,7 +49,7 @@ public sealed class SignInPageTests(Chromium chromium) : IClassFixture<Chromium>
         {
             if (request.Url.Contains("/api/", StringComparison.Ordinal))
             {
-                _apiCalls.Add(request.Url);
+                _apiCalls.Add($"{request.Method} {request.Url}");
             }
         };
     }
@@ -61,21 +62,53 @@ public sealed class SignInPageTests(Chromium chromium) : IClassFixture<Chromium>
         await _azurite.DisposeAsync();
     }
 
-    /// <summary>Stands in for MSAL: one account, and the given token for every request.</summary>
-    private async Task SignInAsAsync(string name, string token) =>
+    /// <summary>
+    /// Stands in for MSAL: one account, and the given token for every request; with
+    /// <paramref name="laterToken"/>, the first token only for the first request (the page's look at
+    /// the roles) and the later one after it, as when a role is withdrawn while the page is open.
+    /// </summary>
+    private async Task SignInAsAsync(string name, string token, string? laterToken = null) =>
         await _page.AddInitScriptAsync($$"""
-            window.msal = {
-              InteractionRequiredAuthError: class extends Error {},
-              createStandardPublicClientApplication: async () => ({
-                handleRedirectPromise: async () => null,
-                getAllAccounts: () => [{ name: {{JsonSerializer.Serialize(name)}}, username: 'person@example.com' }],
-                setActiveAccount: () => {},
-                acquireTokenSilent: async () => ({ accessToken: {{JsonSerializer.Serialize(token)}} }),
-                loginRedirect: async () => {},
-                logoutRedirect: async () => {},
-              }),
-            };
+            (() => {
+              const tokens = [{{JsonSerializer.Serialize(token)}}, {{JsonSerializer.Serialize(laterToken ?? token)}}];
+              let handedOut = 0;
+              window.msal = {
+                InteractionRequiredAuthError: class extends Error {},
+                createStandardPublicClientApplication: async () => ({
+                  handleRedirectPromise: async () => null,
+                  getAllAccounts: () => [{ name: {{JsonSerializer.Serialize(name)}}, username: 'person@example.com' }],
+                  setActiveAccount: () => {},
+                  acquireTokenSilent: async () => ({ accessToken: tokens[Math.min(handedOut++, 1)] }),
+                  loginRedirect: async () => {},
+                  logoutRedirect: async () => {},
+                }),
+              };
+            })();
             """);
+
+    private string Token(string[] roles, string name) => _issuer.PersonToken(EntraRunner.Audience, roles, name: name);
+
+    private string OperatorToken => Token(EntraRunner.Operator, "Otto Operator");
+
+    private string ReaderToken => Token(EntraRunner.Reader, "Rita Reader");
+
+    /// <summary>The API calls the page made that change something (anything but GET).</summary>
+    private List<string> Changes => _apiCalls.Where(call => !call.StartsWith("GET ", StringComparison.Ordinal)).ToList();
+
+    private async Task<Guid> QueuedJobAsync() =>
+        (await Runner.ReadJsonAsync(await _runner.CreateAsync(OperatorToken))).GetProperty("job_id").GetGuid();
+
+    private async Task CallbackAsync(Guid job, string fields)
+    {
+        using var sent = await _runner.SendStandardAsync($"{{\"job_id\":\"{job}\",{fields}}}");
+        Assert.True(sent.StatusCode == HttpStatusCode.OK, await sent.Content.ReadAsStringAsync());
+    }
+
+    private async Task<string> StatusAsync(Guid job)
+    {
+        using var answer = await _runner.GetAsync($"/api/jobs/{job}", ReaderToken);
+        return (await Runner.ReadJsonAsync(answer)).GetProperty("status").GetString()!;
+    }
 
     [Fact]
     public async Task SignedOut_ShowsTheSignIn_AndCallsNoApi()
@@ -92,43 +125,108 @@ public sealed class SignInPageTests(Chromium chromium) : IClassFixture<Chromium>
         await Axe.AssertNoSeriousViolationsAsync(_page, "signed out");
     }
 
+    private string Base => _runner.Client.BaseAddress!.AbsoluteUri;
+
     [Fact]
-    public async Task Reader_CreatingAJob_SeesA403AsSuch_AndCanStillFollowAJob()
+    public async Task Reader_IsOfferedNoCreateForm_AndFollowsAJobByItsId()
     {
-        await SignInAsAsync("Rita Reader", _issuer.PersonToken(EntraRunner.Audience, EntraRunner.Reader, name: "Rita Reader"));
-        await _page.GotoAsync(_runner.Client.BaseAddress!.AbsoluteUri);
+        var job = await QueuedJobAsync();
+        await SignInAsAsync("Rita Reader", ReaderToken);
+        await _page.GotoAsync(Base);
         await Assertions.Expect(_page.Locator("#account-name")).ToHaveTextAsync("Signed in as Rita Reader");
 
-        await _page.FillAsync("#agent-id", Runner.NewAgentId());
-        await _page.ClickAsync("#create-button");
-
-        var error = _page.Locator("#create-error");
-        await Assertions.Expect(error).ToBeVisibleAsync();
-        await Assertions.Expect(error).ToContainTextAsync("not allowed");
-        await Assertions.Expect(error).ToContainTextAsync("Provisioner.Operator");
-        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "sign-in-403.png"), FullPage = true });
+        // Creating a job needs the Operator role: no form, a line saying so, and a way to follow a job.
+        await Assertions.Expect(_page.Locator("#create-note")).ToContainTextAsync("An Operator can provision an agent.");
+        await Assertions.Expect(_page.Locator("#create-form")).ToBeHiddenAsync();
+        await Assertions.Expect(_page.Locator("#create-button")).ToBeHiddenAsync();
+        await Assertions.Expect(_page.Locator("#follow-job-id")).ToBeFocusedAsync();
+        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "sign-in-reader-start.png"), FullPage = true });
+        await Axe.AssertNoSeriousViolationsAsync(_page, "a Reader's start page");
 
         // Reading is allowed: the page sends the token on its polls too.
-        var job = (await Runner.ReadJsonAsync(await _runner.CreateAsync(_issuer.PersonToken(EntraRunner.Audience, EntraRunner.Operator, name: "Otto Operator")))).GetProperty("job_id").GetGuid();
-        await _page.GotoAsync($"{_runner.Client.BaseAddress!.AbsoluteUri}?job_id={job}");
+        await _page.FillAsync("#follow-job-id", job.ToString());
+        await _page.ClickAsync("#follow-button");
         await Assertions.Expect(_page.Locator("#job-id")).ToHaveTextAsync(job.ToString());
+        Assert.Contains($"job_id={job}", _page.Url, StringComparison.Ordinal);
+        Assert.Empty(Changes);
     }
 
     [Fact]
-    public async Task Reader_CancellingAJob_SeesThe403InPlace_AndTheJobIsUnchanged()
+    public async Task Reader_FollowingJobs_IsOfferedNoCancelOrRetry_AndSendsNoChange()
     {
-        var job = (await Runner.ReadJsonAsync(await _runner.CreateAsync(_issuer.PersonToken(EntraRunner.Audience, EntraRunner.Operator, name: "Otto Operator")))).GetProperty("job_id").GetGuid();
-        await SignInAsAsync("Rita Reader", _issuer.PersonToken(EntraRunner.Audience, EntraRunner.Reader, name: "Rita Reader"));
-        await _page.GotoAsync($"{_runner.Client.BaseAddress!.AbsoluteUri}?job_id={job}");
+        var queued = await QueuedJobAsync();
+        var failed = await QueuedJobAsync();
+        await CallbackAsync(failed, "\"status\":\"provisioning\",\"workflow_run_id\":\"4343\"");
+        await CallbackAsync(failed, "\"status\":\"provisioning\",\"step\":\"vm_created\"");
+        await CallbackAsync(failed, "\"status\":\"failed\",\"error\":\"apt failed\",\"failed_step\":\"install\"");
+        await SignInAsAsync("Rita Reader", ReaderToken);
 
-        // The action carries the person's token: a Reader is refused for the role (403), not for a missing token (401).
+        await _page.GotoAsync($"{Base}?job_id={queued}");
+        await Assertions.Expect(_page.Locator("#operator-note")).ToHaveTextAsync("An Operator can cancel this run.");
+        Assert.Equal(0, await _page.Locator("#cancel-button").CountAsync());
+        await Axe.AssertNoSeriousViolationsAsync(_page, "a Reader's job in flight");
+
+        await _page.GotoAsync($"{Base}?job_id={failed}");
+        await Assertions.Expect(_page.Locator("#status")).ToHaveAttributeAsync("data-status", "failed");
+        await Assertions.Expect(_page.Locator("#operator-note")).ToHaveTextAsync("An Operator can retry it.");
+        Assert.Equal(0, await _page.Locator("#retry-button, #retry-step-button").CountAsync());
+        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "sign-in-reader-failed.png"), FullPage = true });
+        await Axe.AssertNoSeriousViolationsAsync(_page, "a Reader's failed job");
+
+        Assert.Empty(Changes);
+        Assert.Equal("queued", await StatusAsync(queued));
+        Assert.Equal("failed", await StatusAsync(failed));
+    }
+
+    [Fact]
+    public async Task Operator_CreatesAJobFromTheForm_AndCancelsIt()
+    {
+        await SignInAsAsync("Otto Operator", OperatorToken);
+        await _page.GotoAsync(Base);
+        await Assertions.Expect(_page.Locator("#create-form")).ToBeVisibleAsync();
+        await Assertions.Expect(_page.Locator("#follow")).ToBeHiddenAsync();
+
+        await _page.FillAsync("#agent-id", Runner.NewAgentId());
+        await _page.ClickAsync("#create-button");
+        await Assertions.Expect(_page.Locator("#job")).ToBeVisibleAsync();
+        var job = Guid.Parse((await _page.Locator("#job-id").TextContentAsync())!);
+        Assert.Contains(Changes, call => call == $"POST {Base}api/jobs");
+
+        await _page.ClickAsync("#cancel-button");
+        await _page.ClickAsync("#confirm-yes");
+        await Assertions.Expect(_page.Locator("#status")).ToHaveAttributeAsync("data-status", new Regex("^cancell(ing|ed)$"));
+        Assert.Matches("^cancell(ing|ed)$", await StatusAsync(job));
+        Assert.Contains(Changes, call => call == $"POST {Base}api/jobs/{job}/cancel");
+        Assert.Equal(0, await _page.Locator("#operator-note").CountAsync());
+    }
+
+    [Fact]
+    public async Task RoleWithdrawnWhileThePageIsOpen_TheApiStillRefuses_AndThe403ReadsAsSuchInPlace()
+    {
+        var job = await QueuedJobAsync();
+        await SignInAsAsync("Otto Operator", OperatorToken, laterToken: ReaderToken);
+        await _page.GotoAsync($"{Base}?job_id={job}");
+
+        // The page offered Cancel from the first token; the action carries the later one, and the
+        // API refuses it for the role (403), not for a missing token (401).
         await _page.ClickAsync("#cancel-button");
         await _page.ClickAsync("#confirm-yes");
         var message = _page.Locator("#action-message[data-kind=error]");
         await Assertions.Expect(message).ToContainTextAsync("not allowed");
         await Assertions.Expect(message).ToContainTextAsync("Provisioner.Operator");
         await Assertions.Expect(_page.Locator("#status")).ToHaveAttributeAsync("data-status", "queued");
-        Assert.Contains(_apiCalls, url => url.EndsWith($"/api/jobs/{job}/cancel", StringComparison.Ordinal));
+        Assert.Equal("queued", await StatusAsync(job));
+        Assert.Contains(Changes, call => call == $"POST {Base}api/jobs/{job}/cancel");
+
+        // The form likewise.
+        await _page.GotoAsync(Base);
+        await _page.FillAsync("#agent-id", Runner.NewAgentId());
+        await _page.ClickAsync("#create-button");
+        var error = _page.Locator("#create-error");
+        await Assertions.Expect(error).ToBeVisibleAsync();
+        await Assertions.Expect(error).ToContainTextAsync("not allowed");
+        await Assertions.Expect(error).ToContainTextAsync("Provisioner.Operator");
+        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "sign-in-403.png"), FullPage = true });
     }
 
     /// <summary>An Operator's job whose server runs with a 30-minute lifetime (callbacks signed as the workflow signs them).</summary>
@@ -167,6 +265,8 @@ public sealed class SignInPageTests(Chromium chromium) : IClassFixture<Chromium>
 
         await Assertions.Expect(_page.Locator("#extend-button")).ToBeVisibleAsync();
         await Assertions.Expect(_page.Locator("#extend-note")).ToBeHiddenAsync();
+        await Assertions.Expect(_page.Locator("#remove-server-button")).ToBeVisibleAsync();
+        Assert.Equal(0, await _page.Locator("#operator-note").CountAsync());
         var before = await ExpiresAtAsync(job);
         await _page.ClickAsync("#extend-button");
         await Assertions.Expect(_page.Locator("#extend-message")).ToContainTextAsync("Extended");
@@ -175,7 +275,7 @@ public sealed class SignInPageTests(Chromium chromium) : IClassFixture<Chromium>
     }
 
     [Fact]
-    public async Task Reader_FollowingARunningServer_SeesTheTimeLeft_AndNoExtend()
+    public async Task Reader_FollowingARunningServer_SeesTheTimeLeft_AndNoExtendOrRemove()
     {
         var job = await RunningJobWithALifetimeAsync();
         await SignInAsAsync("Rita Reader", _issuer.PersonToken(EntraRunner.Audience, EntraRunner.Reader, name: "Rita Reader"));
@@ -185,9 +285,11 @@ public sealed class SignInPageTests(Chromium chromium) : IClassFixture<Chromium>
         await Assertions.Expect(_page.Locator("#expires")).ToContainTextAsync("left");
         await Assertions.Expect(_page.Locator("#extend-note")).ToHaveTextAsync("An Operator can extend it.");
         await Assertions.Expect(_page.Locator("#extend-button")).ToBeHiddenAsync();
+        await Assertions.Expect(_page.Locator("#operator-note")).ToHaveTextAsync("An Operator can remove its server.");
+        Assert.Equal(0, await _page.Locator("#remove-server-button").CountAsync());
         await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "sign-in-reader-lifetime.png"), FullPage = true });
         await Axe.AssertNoSeriousViolationsAsync(_page, "a Reader's running server");
-        Assert.DoesNotContain(_apiCalls, url => url.EndsWith("/server", StringComparison.Ordinal));
+        Assert.Empty(Changes);
     }
 
     [Fact]
