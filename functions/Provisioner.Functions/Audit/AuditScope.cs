@@ -25,7 +25,13 @@ internal sealed class AuditScope
         Target = target;
     }
 
-    public static AuditScope? Current => CurrentScope.Value;
+    /// <summary>
+    /// The open scope of the request this code runs for; null outside one, and once it has ended
+    /// (work a request started and left running is not that request's change).
+    /// </summary>
+    public static AuditScope? Current => CurrentScope.Value is { Ended: false } scope ? scope : null;
+
+    private bool Ended { get; set; }
 
     /// <summary>Who acts, as the access check found it (asked when the entry is written, after that check).</summary>
     public AuditActor? Actor => _actor();
@@ -80,6 +86,10 @@ internal sealed class AuditScope
     {
         public AuditScope Scope => scope;
 
-        public void Dispose() => CurrentScope.Value = previous;
+        public void Dispose()
+        {
+            scope.Ended = true;
+            CurrentScope.Value = previous;
+        }
     }
 }

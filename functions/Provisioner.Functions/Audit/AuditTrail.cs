@@ -8,8 +8,8 @@ using Provisioner.Functions.TimeOuts;
 namespace Provisioner.Functions.Audit;
 
 /// <summary>
-/// Writes a person's change into the audit log in the same transaction as the change
-/// (docs/audit.md, "Written with the change"):
+/// Writes a person's change, and a tear down the backend started itself, into the audit log in the
+/// same transaction as the change (docs/audit.md, "Written with the change"):
 /// <list type="bullet">
 /// <item>as a participant in every job write (<see cref="IJobWriteParticipant"/>), it adds the
 /// request's entry (<see cref="AuditScope"/>) to the first job transaction of the request, as a row
@@ -34,36 +34,50 @@ internal sealed partial class AuditTrail(StorageClients storage, AuditLog log, T
     public IReadOnlyList<ITableEntity> RowsFor(Job? before, Job after)
     {
         ArgumentNullException.ThrowIfNull(after);
-        if (AuditScope.Current is not { HasCommitted: false } scope)
+        if (AuditScope.Current is { } scope)
         {
-            return [];
+            // A person's request: its entry goes with the first job write it makes.
+            return scope.HasCommitted ? [] : [Row(after, scope.Actor, scope.Action, scope.Target, AuditActions.SuccessStatus(scope.Action))];
         }
 
-        var now = time.GetUtcNow();
-        var status = AuditActions.SuccessStatus(scope.Action);
-        return
-        [
-            new AuditEntity
-            {
-                PartitionKey = JobEntity.Key(after.JobId),
-                RowKey = RowPrefix + AuditLog.NewRowKey(now),
-                At = now,
-                ActorOid = scope.Actor?.Oid,
-                ActorName = scope.Actor?.Name,
-                Action = scope.Action,
-                Target = scope.Target ?? "job/" + after.JobId.ToString("D"),
-                AgentId = after.AgentId,
-                JobId = after.JobId,
-                StatusCode = status,
-                Outcome = AuditMiddleware.OutcomeOf(status),
-            },
-        ];
+        // Nobody's request: only a tear down the backend started has an entry.
+        return AuditActions.OfBackend(before, after) is { } action
+            ? [Row(after, null, action, "agent/" + after.AgentId, after.Failure is null ? 202 : 500)]
+            : [];
     }
 
-    public Task CommittedAsync(IReadOnlyList<ITableEntity> rows, CancellationToken cancellationToken)
+    public async Task CommittedAsync(IReadOnlyList<ITableEntity> rows, CancellationToken cancellationToken)
     {
-        AuditScope.Current?.AddCommitted(rows);
-        return Task.CompletedTask;
+        if (AuditScope.Current is { } scope)
+        {
+            scope.AddCommitted(rows); // copied once the request is answered (AuditMiddleware)
+            return;
+        }
+
+        // The backend's own change (a queue message, a timer): nobody waits on an answer, so copy now.
+        foreach (var written in rows.OfType<AuditEntity>())
+        {
+            await CopyAsync(written, null, cancellationToken);
+        }
+    }
+
+    private AuditEntity Row(Job job, AuditActor? actor, string action, string? target, int status)
+    {
+        var now = time.GetUtcNow();
+        return new AuditEntity
+        {
+            PartitionKey = JobEntity.Key(job.JobId),
+            RowKey = RowPrefix + AuditLog.NewRowKey(now),
+            At = now,
+            ActorOid = actor?.Oid,
+            ActorName = actor?.Name,
+            Action = action,
+            Target = target ?? "job/" + job.JobId.ToString("D"),
+            AgentId = job.AgentId,
+            JobId = job.JobId,
+            StatusCode = status,
+            Outcome = AuditMiddleware.OutcomeOf(status),
+        };
     }
 
     /// <summary>

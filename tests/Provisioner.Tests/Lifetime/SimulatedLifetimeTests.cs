@@ -52,6 +52,22 @@ public sealed class SimulatedLifetimeTests : IAsyncLifetime
         Assert.Equal(("deprovision", "expired", "running"), (tearDown.GetProperty("kind").GetString(), tearDown.GetProperty("reason").GetString(), tearDown.GetProperty("status").GetString()));
         Assert.Equal("0.012376", removed.GetProperty("cost").GetProperty("final_gross").GetString());
         Assert.Equal(JsonValueKind.Null, removed.GetProperty("expires_at").ValueKind);
+
+        // The audit log has it all: the person's create, and the tear down the backend started (nobody's request).
+        var entries = await Eventually.WaitAsync(
+            async () =>
+            {
+                using var audit = await _runner.Client.GetAsync(new Uri($"/api/audit?agent_id={agent}", UriKind.Relative));
+                return (await Runner.ReadJsonAsync(audit)).GetProperty("entries").EnumerateArray().ToArray();
+            },
+            e => e.Length >= 2,
+            TimeSpan.FromSeconds(10),
+            "the create's and the expiry's entries");
+        Assert.Equal(["server.expire", "job.create"], entries.Select(e => e.GetProperty("action").GetString() ?? ""));
+        Assert.Equal(JsonValueKind.Null, entries[0].GetProperty("actor").ValueKind);
+        Assert.Equal($"agent/{agent}", entries[0].GetProperty("target").GetString());
+        Assert.Equal(tearDown.GetProperty("job_id").GetGuid(), entries[0].GetProperty("job_id").GetGuid());
+        Assert.Equal((202, "accepted"), (entries[0].GetProperty("status_code").GetInt32(), entries[0].GetProperty("outcome").GetString()));
     }
 
     /// <summary>The real clock, moved forward on demand; timers stay real.</summary>
