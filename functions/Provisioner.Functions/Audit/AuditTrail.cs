@@ -23,7 +23,7 @@ namespace Provisioner.Functions.Audit;
 /// and keeps the job watched until it has.</item>
 /// </list>
 /// </summary>
-internal sealed partial class AuditTrail(StorageClients storage, AuditLog log, TimeProvider time, ILogger<AuditTrail> logger) : IJobWriteParticipant, IInFlightWatcher
+internal sealed partial class AuditTrail(StorageClients storage, AuditLog log, InFlightIndex inFlight, TimeProvider time, ILogger<AuditTrail> logger) : IJobWriteParticipant, IInFlightWatcher
 {
     public const string RowPrefix = "au-";
     private const string RowEnd = "au.";
@@ -103,7 +103,28 @@ internal sealed partial class AuditTrail(StorageClients storage, AuditLog log, T
         catch (Exception e) when (e is RequestFailedException || StorageFailures.IsUnavailable(e, cancellationToken))
         {
             LogCopyDeferred(logger, written.JobId, written.Action, e);
+            await WatchAsync(written, cancellationToken);
             return false;
+        }
+    }
+
+    // The sweep copies what is left, for the jobs it watches: most jobs a change writes are watched
+    // already (a new job, a job in flight, a server with an end), a retry's link on an ended job is
+    // not. Watching it again is harmless: the sweep lets it go once nothing of it is left.
+    private async Task WatchAsync(AuditEntity written, CancellationToken cancellationToken)
+    {
+        if (written.JobId is not { } jobId)
+        {
+            return;
+        }
+
+        try
+        {
+            await inFlight.WatchAsync(jobId, written.At, cancellationToken);
+        }
+        catch (Exception e) when (e is RequestFailedException || StorageFailures.IsUnavailable(e, cancellationToken))
+        {
+            // Storage is down altogether: the entry stays with its job, and the warning above names it.
         }
     }
 

@@ -77,6 +77,49 @@ public sealed class AuditTrailTests(Azurite azurite) : IClassFixture<Azurite>
     }
 
     [Fact]
+    public async Task ARetrysEntry_RidesOnTheEndedJobsLink_AndWhenTheLogCannotTakeIt_TheSweepIsGivenThatJobAgain()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var runner = await Runner.StartAsync(
+            azurite,
+            new Dictionary<string, string?> { ["AzureWebJobs.DispatchJob.Disabled"] = "true", ["AzureWebJobs.FailStuckJobs.Disabled"] = "true" },
+            time: time);
+        var tables = new TableServiceClient(azurite.ConnectionString);
+        var audit = tables.GetTableClient(StorageNames.AuditTable);
+        var jobs = tables.GetTableClient(StorageNames.JobsTable);
+        var sweeper = runner.Services.GetRequiredService<TimeoutSweeper>();
+        var agent = Runner.NewAgentId();
+        var job = await runner.NewJobAsync(agent);
+        using (var failed = await runner.SendLegacyAsync($"{{\"job_id\":\"{job}\",\"status\":\"failed\",\"error\":\"apt failed\",\"failed_step\":\"install\"}}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, failed.StatusCode);
+        }
+
+        await Eventually.WaitAsync(() => KeptAsync(jobs, job), rows => rows.Count == 0, TimeSpan.FromSeconds(10), "the create's entry copied");
+        await sweeper.SweepAsync(CancellationToken.None);
+        Assert.False(await WatchedAsync(tables, job)); // ended, holding nothing: let go
+
+        await audit.DeleteAsync();
+        time.Advance(TimeSpan.FromSeconds(1));
+        using (var retried = await runner.Client.PostAsJsonAsync($"/api/jobs/{job}/retry", new { from = "start" }))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
+        }
+
+        // The entry is with the ended job (the retry's first write is its link), and the failed copy put that job back in the index.
+        await Eventually.WaitAsync(() => WatchedAsync(tables, job), watched => watched, TimeSpan.FromSeconds(10), "the ended job watched again");
+        Assert.Equal("job.retry", Assert.Single(await KeptAsync(jobs, job)).GetString("Action"));
+
+        await audit.CreateIfNotExistsAsync();
+        time.Advance(AuditTrail.CopyGrace + TimeSpan.FromSeconds(1));
+        await sweeper.SweepAsync(CancellationToken.None);
+        Assert.Empty(await KeptAsync(jobs, job));
+        Assert.Equal(["job.retry"], await ActionsAsync(runner, agent)); // the create's copy went with the table
+        await sweeper.SweepAsync(CancellationToken.None);
+        Assert.False(await WatchedAsync(tables, job));
+    }
+
+    [Fact]
     public async Task AChangeAndItsEntry_AreOneTransaction_ARequestWithoutAChangeWritesNoRowBesideTheJob()
     {
         await using var runner = await Runner.StartAsync(azurite, new Dictionary<string, string?> { ["AzureWebJobs.DispatchJob.Disabled"] = "true" });

@@ -58,6 +58,7 @@ public sealed class Runner : IAsyncDisposable
         ["AzureWebJobs.DeadLetterPoisonedNotification.Disabled"] = "true",
         ["AzureWebJobs.SweepAgentHealth.Disabled"] = "true",
         ["AzureWebJobs.RemoveExpiredIdempotencyKeys.Disabled"] = "true",
+        ["AzureWebJobs.RemoveExpiredTokenIds.Disabled"] = "true",
     };
 
     private static string? ExternalBaseUrl => Environment.GetEnvironmentVariable(BaseUrlVariable) is { Length: > 0 } url ? url : null;
