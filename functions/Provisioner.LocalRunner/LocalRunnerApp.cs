@@ -116,8 +116,20 @@ public static partial class LocalRunnerApp
         if (arguments.WebRoot is { } web)
         {
             var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetFullPath(web));
+            var headers = StaticWebAppHeaders.Read(Path.Combine(files.Root, StaticWebAppHeaders.FileName));
             app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-            app.UseStaticFiles(new StaticFileOptions { FileProvider = files, OnPrepareResponse = r => r.Context.Response.Headers.CacheControl = "no-cache" });
+            app.UseStaticFiles(new StaticFileOptions
+            {
+                FileProvider = files,
+                OnPrepareResponse = r =>
+                {
+                    r.Context.Response.Headers.CacheControl = "no-cache";
+                    foreach (var (name, value) in headers)
+                    {
+                        r.Context.Response.Headers[name] = value; // the CSP and the rest, as the Static Web App sends them
+                    }
+                },
+            });
             triggers.Add($"status page: {files.Root} at /");
         }
 

@@ -11,6 +11,7 @@ namespace Provisioner.Tests.Browser;
 public sealed class BrowserPage(Chromium chromium, int height = 1000) : IAsyncLifetime
 {
     private readonly List<Runner> _runners = [];
+    private readonly List<string> _cspViolations = [];
     private IBrowserContext _context = null!;
 
     public Azurite Azurite { get; } = new();
@@ -23,6 +24,30 @@ public sealed class BrowserPage(Chromium chromium, int height = 1000) : IAsyncLi
         _context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 900, Height = height } });
         Page = await _context.NewPageAsync();
         Page.SetDefaultTimeout(30_000);
+
+        // The runner sends the page's Content-Security-Policy, as the Static Web App does: whatever it blocks is a failure of the test.
+        Page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                lock (_cspViolations)
+                {
+                    _cspViolations.Add(message.Text);
+                }
+            }
+        };
+    }
+
+    /// <summary>What the page's Content-Security-Policy refused so far (Chromium's console messages).</summary>
+    public IReadOnlyList<string> CspViolations
+    {
+        get
+        {
+            lock (_cspViolations)
+            {
+                return [.. _cspViolations];
+            }
+        }
     }
 
     /// <summary>A runner serving the page (and the API) on this test's Azurite.</summary>
@@ -57,5 +82,9 @@ public sealed class BrowserPage(Chromium chromium, int height = 1000) : IAsyncLi
         }
 
         await Azurite.DisposeAsync();
+        if (CspViolations.Count > 0)
+        {
+            throw new InvalidOperationException("The page's Content-Security-Policy refused: " + string.Join(" | ", CspViolations));
+        }
     }
 }

@@ -69,7 +69,7 @@ public sealed class LifecycleAfterMergeTests(Chromium chromium) : IClassFixture<
         await _browser.ScreenshotAsync("lifecycle-retry-from-step.png");
 
         await Page.ClickAsync("#retry-step-button");
-        await Page.WaitForFunctionAsync($"document.getElementById('job-id').textContent !== '{failed}'");
+        await Page.WaitForFunctionAsync($"() => document.getElementById('job-id').textContent !== '{failed}'");
         var next = Guid.Parse((await Page.TextContentAsync("#job-id"))!);
         Assert.EndsWith($"?job_id={next}", Page.Url, StringComparison.Ordinal);
         var document = (await _runner.GetJobAsync(next)).Body;
@@ -121,7 +121,7 @@ public sealed class LifecycleAfterMergeTests(Chromium chromium) : IClassFixture<
         Assert.Equal("Remove this server?", await Page.TextContentAsync("#confirm-title"));
         await Page.ClickAsync("#confirm-yes");
 
-        await Page.WaitForFunctionAsync($"document.getElementById('job-id').textContent !== '{running}'");
+        await Page.WaitForFunctionAsync($"() => document.getElementById('job-id').textContent !== '{running}'");
         var removal = Guid.Parse((await Page.TextContentAsync("#job-id"))!);
         Assert.EndsWith($"?job_id={removal}", Page.Url, StringComparison.Ordinal);
         Assert.Equal("queued:active removing:pending removed:pending", await StatesAsync());

@@ -164,7 +164,7 @@ public sealed class LifecyclePageTests(Chromium chromium) : IClassFixture<Chromi
         Assert.Equal(0, await Page.Locator("#retry-step-button").CountAsync()); // no server kept: no retry from the failed step
 
         await Page.ClickAsync("#retry-button");
-        await Page.WaitForFunctionAsync($"document.getElementById('job-id').textContent !== '{first}'");
+        await Page.WaitForFunctionAsync($"() => document.getElementById('job-id').textContent !== '{first}'");
         var second = Guid.Parse((await Page.TextContentAsync("#job-id"))!);
         Assert.EndsWith($"?job_id={second}", Page.Url, StringComparison.Ordinal);
         Assert.Equal("queued", await Page.GetAttributeAsync("#status", "data-status"));

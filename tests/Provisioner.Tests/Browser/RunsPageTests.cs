@@ -66,7 +66,7 @@ public sealed class RunsPageTests(Chromium chromium) : IClassFixture<Chromium>, 
         Assert.True(await Page.IsHiddenAsync("#runs-next"));
 
         await Page.SelectOptionAsync("#runs-status", "failed");
-        await Page.WaitForFunctionAsync("document.querySelectorAll('#runs-rows tr').length === 2");
+        await Page.WaitForFunctionAsync("() => document.querySelectorAll('#runs-rows tr').length === 2");
         Assert.EndsWith("?view=runs&status=failed", Page.Url, StringComparison.Ordinal);
         Assert.Equal(newestFirst[..2], await RowsAsync());
         Assert.Equal(["failed", "failed"], await RowsAsync("status"));
