@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Provisioner.Functions.Http;
 
@@ -66,16 +65,6 @@ internal sealed class AuditListHandler(AuditLog log)
 
     private sealed class PageResult(AuditPage page) : IResult
     {
-        public async Task ExecuteAsync(HttpContext httpContext)
-        {
-            ArgumentNullException.ThrowIfNull(httpContext);
-            var body = JsonSerializer.SerializeToUtf8Bytes(page, Json.Options);
-            var response = httpContext.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.Headers.CacheControl = "no-store";
-            response.ContentType = "application/json; charset=utf-8";
-            response.ContentLength = body.Length;
-            await response.Body.WriteAsync(body, httpContext.RequestAborted);
-        }
+        public Task ExecuteAsync(HttpContext httpContext) => UncachedJson.WriteAsync(httpContext, page);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Provisioner.Functions.Http;
 
@@ -9,15 +8,5 @@ internal sealed class JobPageResult(JobPage page) : IResult
 {
     public JobPage Page { get; } = page;
 
-    public async Task ExecuteAsync(HttpContext httpContext)
-    {
-        ArgumentNullException.ThrowIfNull(httpContext);
-        var body = JsonSerializer.SerializeToUtf8Bytes(Page, Json.Options);
-        var response = httpContext.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.Headers.CacheControl = "no-store";
-        response.ContentType = "application/json; charset=utf-8";
-        response.ContentLength = body.Length;
-        await response.Body.WriteAsync(body, httpContext.RequestAborted);
-    }
+    public Task ExecuteAsync(HttpContext httpContext) => UncachedJson.WriteAsync(httpContext, Page);
 }
